@@ -1,0 +1,21 @@
+/** A point in the photo's upright (EXIF-rotated) pixel coordinates. */
+export type Point = [x: number, y: number];
+
+/** One detected face. Coordinates are in the upright photo's pixels. */
+export interface DetectedFace {
+  /** [x, y, width, height] */
+  box: [number, number, number, number];
+  /** Detector confidence in [0, 1]. */
+  score: number;
+  /** Left eye centre, right eye centre, nose tip, left mouth corner, right mouth corner (image left/right). */
+  points: [Point, Point, Point, Point, Point];
+  /** Set when the face is too small to restore: it is reported, never dropped silently. */
+  skipped?: 'too-small';
+}
+
+export interface DetectionResult {
+  path: string;
+  width: number;
+  height: number;
+  faces: DetectedFace[];
+}

@@ -1,0 +1,46 @@
+/** User-facing restore settings, shared by the CLI, the app and the batch queue. */
+
+export const OUTPUT_FORMATS = ['jpg', 'png', 'tiff', 'webp'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+export const SCALES = [1, 2, 4] as const;
+export type BackgroundScale = (typeof SCALES)[number];
+
+export const DEVICES = ['auto', 'cpu', 'cuda', 'dml', 'coreml'] as const;
+export type Device = (typeof DEVICES)[number];
+
+export const PAIR_MODES = ['none', 'side-by-side', 'files'] as const;
+export type PairMode = (typeof PAIR_MODES)[number];
+
+export const RESTORE_MODES = ['flow', 'mean'] as const;
+/** 'flow' = realistic (PMRF flow output); 'mean' = faithful (posterior mean). */
+export type RestoreMode = (typeof RESTORE_MODES)[number];
+
+export interface RestoreSettings {
+  /** PMRF flow steps K (1..100). */
+  steps: number;
+  mode: RestoreMode;
+  /** Base seed; each face's seed is derived from it (and can be re-rolled per face). */
+  seed: number;
+  scale: BackgroundScale;
+  format: OutputFormat;
+  /** JPEG / WebP quality 1..100. */
+  quality: number;
+  pairs: PairMode;
+  device: Device;
+}
+
+/** Default flow steps per device class: K=25 is ~12 TFLOP per face, fine on a GPU, slow on CPU. */
+export const DEFAULT_STEPS_GPU = 25;
+export const DEFAULT_STEPS_CPU = 4;
+
+export const DEFAULT_SETTINGS: RestoreSettings = {
+  steps: DEFAULT_STEPS_CPU,
+  mode: 'flow',
+  seed: 0,
+  scale: 1,
+  format: 'jpg',
+  quality: 92,
+  pairs: 'none',
+  device: 'auto',
+};
