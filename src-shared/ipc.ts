@@ -1,0 +1,236 @@
+/**
+ * The one IPC contract between the renderer and the main process.
+ *
+ * - `requests`: renderer -> main calls, each with a zod schema for its arguments (the main
+ *   process validates every call at run time) and a result type.
+ * - `IpcEvents`: main -> renderer pushes.
+ * - `HeirloomApi`: the object the preload exposes as `window.heirloom` (and the test transport
+ *   implements over WebSocket). Renderer code reaches the main process only through it.
+ *
+ * Channel names are `area:verb`. Imports nothing from src-main, node or electron.
+ */
+import { z } from 'zod';
+import type { DetectedFace } from './faces.ts';
+import { DEVICES, OUTPUT_FORMATS, PAIR_MODES, RESTORE_MODES, type Device, type RestoreSettings } from './settings.ts';
+
+// ---------- records ----------
+
+export type PhotoStatus = 'new' | 'detected' | 'queued' | 'restoring' | 'restored' | 'failed';
+
+export interface PhotoSummary {
+  id: number;
+  /** File name for display; the full path stays in the main process. */
+  name: string;
+  width: number | null;
+  height: number | null;
+  status: PhotoStatus;
+  faceCount: number;
+  error: string | null;
+}
+
+export interface FaceRecord extends DetectedFace {
+  id: number;
+  photoId: number;
+  /** Whether the face is restored (the user can skip a face). */
+  include: boolean;
+  /** This face's seed (re-roll = new seed). */
+  seed: number;
+}
+
+export interface RestoreResultSummary {
+  settings: RestoreSettings;
+  outputName: string;
+  finishedAt: string;
+  timingsMs: Record<string, number>;
+}
+
+export interface PhotoDetail extends PhotoSummary {
+  faces: FaceRecord[];
+  result: RestoreResultSummary | null;
+}
+
+/** What an image element may show. Turned into a URL by `HeirloomApi.mediaUrl`. */
+export type MediaRef =
+  | { kind: 'thumb'; photoId: number }
+  | { kind: 'original'; photoId: number }
+  | { kind: 'restored'; photoId: number }
+  | { kind: 'face'; faceId: number; variant: 'aligned' | 'mean' | 'flow' };
+
+export interface ImportResult {
+  added: number;
+  unchanged: number;
+  failed: { name: string; error: string }[];
+  photoIds: number[];
+}
+
+export type JobState = 'queued' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
+
+export type PhotoStage = 'decode' | 'detect' | 'align' | 'restore' | 'paste' | 'encode';
+
+/** Throttled (about 10 per second) progress of a batch. */
+export interface JobProgress {
+  jobId: number;
+  state: JobState;
+  done: number;
+  failed: number;
+  total: number;
+  /** The photo in progress and its stage, if any. */
+  current: { photoId: number; name: string; stage: PhotoStage; fraction: number } | null;
+  etaMs: number | null;
+}
+
+export interface ModelStatus {
+  installed: boolean;
+  /** Where the checkpoint came from. */
+  source: 'heirloom' | 'hf-cache' | 'imported' | null;
+  sizeBytes: number | null;
+  /** Execution providers this machine offers, best first, and the one in use. */
+  devices: Device[];
+  activeDevice: Device | null;
+  /** Estimated seconds per face at the current settings on the active device. */
+  secondsPerFaceEstimate: number | null;
+}
+
+export interface DownloadProgress {
+  state: 'downloading' | 'verifying' | 'done' | 'failed' | 'cancelled';
+  receivedBytes: number;
+  totalBytes: number | null;
+  bytesPerSecond: number;
+  etaMs: number | null;
+  error: string | null;
+}
+
+export interface FacePreview {
+  faceId: number;
+  seed: number;
+  mean: MediaRef;
+  flow: MediaRef;
+}
+
+export interface ExportSummary {
+  folder: string;
+  written: string[];
+  failed: { name: string; error: string }[];
+}
+
+// ---------- argument schemas (validated in the main process) ----------
+
+const id = z.number().int().positive();
+
+export const restoreSettingsSchema = z.object({
+  steps: z.number().int().min(1).max(100),
+  mode: z.enum(RESTORE_MODES),
+  seed: z.number().int().min(0).max(2 ** 32 - 1),
+  scale: z.union([z.literal(1), z.literal(2), z.literal(4)]),
+  format: z.enum(OUTPUT_FORMATS),
+  quality: z.number().int().min(1).max(100),
+  pairs: z.enum(PAIR_MODES),
+  device: z.enum(DEVICES),
+}) satisfies z.ZodType<RestoreSettings>;
+
+export const appSettingsSchema = z.object({
+  restore: restoreSettingsSchema,
+  /** Output folder; chosen by the user through a dialog (null = not chosen yet). */
+  outputFolder: z.string().min(1).nullable(),
+});
+export type AppSettings = z.infer<typeof appSettingsSchema>;
+
+const none = z.object({}).strict();
+
+export const requestSchemas = {
+  /** Shows an open dialog; imports what the user picked. null when cancelled. */
+  'library:importDialog': z.object({ kind: z.enum(['files', 'folder']) }).strict(),
+  /** Imports dropped files. Paths come from the preload's drop handler. */
+  'library:importDropped': z.object({ paths: z.array(z.string().min(1)).min(1).max(10000) }).strict(),
+  'library:list': none,
+  'library:get': z.object({ photoId: id }).strict(),
+  'library:remove': z.object({ photoIds: z.array(id).min(1) }).strict(),
+  'photos:detect': z.object({ photoIds: z.array(id).min(1) }).strict(),
+  'faces:update': z.object({ faceId: id, include: z.boolean().optional(), seed: z.number().int().min(0).max(2 ** 32 - 1).optional() }).strict(),
+  /** Restores one face at the current settings and returns both the mean and the flow result. */
+  'faces:preview': z.object({ faceId: id }).strict(),
+  'settings:get': none,
+  'settings:set': appSettingsSchema,
+  /** Shows a folder dialog for the output folder; returns the updated settings. */
+  'settings:pickOutputFolder': none,
+  'jobs:start': z.object({ photoIds: z.array(id).min(1) }).strict(),
+  'jobs:pause': z.object({ jobId: id }).strict(),
+  'jobs:resume': z.object({ jobId: id }).strict(),
+  'jobs:cancel': z.object({ jobId: id }).strict(),
+  'jobs:current': none,
+  'models:status': none,
+  'models:install': none,
+  'models:cancelInstall': none,
+  /** Shows an open dialog for a .safetensors file and imports it. */
+  'models:importDialog': none,
+  'export:run': z.object({ photoIds: z.array(id).min(1), pairs: z.enum(PAIR_MODES) }).strict(),
+} as const;
+
+export type Channel = keyof typeof requestSchemas;
+export type RequestArgs<C extends Channel> = z.infer<(typeof requestSchemas)[C]>;
+
+/** Result type of each channel. */
+export interface RequestResults {
+  'library:importDialog': ImportResult | null;
+  'library:importDropped': ImportResult;
+  'library:list': PhotoSummary[];
+  'library:get': PhotoDetail;
+  'library:remove': void;
+  'photos:detect': PhotoDetail[];
+  'faces:update': FaceRecord;
+  'faces:preview': FacePreview;
+  'settings:get': AppSettings;
+  'settings:set': AppSettings;
+  'settings:pickOutputFolder': AppSettings;
+  'jobs:start': JobProgress;
+  'jobs:pause': JobProgress;
+  'jobs:resume': JobProgress;
+  'jobs:cancel': JobProgress;
+  'jobs:current': JobProgress | null;
+  'models:status': ModelStatus;
+  'models:install': ModelStatus;
+  'models:cancelInstall': void;
+  'models:importDialog': ModelStatus | null;
+  'export:run': ExportSummary;
+}
+
+/** Pushed events, main -> renderer. */
+export interface IpcEvents {
+  'jobs:progress': JobProgress;
+  'library:changed': { photoIds: number[] };
+  'models:progress': DownloadProgress;
+}
+export type EventName = keyof IpcEvents;
+
+/** A failed call: the message is meant for the user. */
+export interface IpcErrorPayload {
+  code: 'invalid-arguments' | 'not-found' | 'not-allowed' | 'no-model' | 'failed';
+  message: string;
+}
+
+/** The bridge: named functions only, typed from the maps above. */
+export interface HeirloomApi {
+  invoke<C extends Channel>(channel: C, args: RequestArgs<C>): Promise<RequestResults[C]>;
+  /** Subscribes to a pushed event; returns the unsubscribe function. */
+  on<E extends EventName>(event: E, listener: (payload: IpcEvents[E]) => void): () => void;
+  /** URL of an image the renderer may show (custom protocol in the app, HTTP in tests). */
+  mediaUrl(ref: MediaRef, version?: number): string;
+  /** Paths of files dropped on the window (Electron's webUtils in the preload). */
+  pathsForDroppedFiles(files: File[]): string[];
+}
+
+/** Validates a call's arguments; throws a readable message for the renderer. */
+export function parseRequest<C extends Channel>(channel: C, args: unknown): RequestArgs<C> {
+  const schema = requestSchemas[channel];
+  if (schema === undefined) throw new Error(`unknown channel ${String(channel)}`);
+  const r = schema.safeParse(args ?? {});
+  if (!r.success) {
+    const issues = r.error.issues.map((i) => `${i.path.join('.') || '(args)'}: ${i.message}`).join('; ');
+    throw new Error(`invalid arguments for ${channel}: ${issues}`);
+  }
+  return r.data as RequestArgs<C>;
+}
+
+export function isChannel(name: unknown): name is Channel {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(requestSchemas, name);
+}
