@@ -1,0 +1,50 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { ExternalWeightsFile, GraphBuilder, f } from '../../src-main/inference/onnx/graph.ts';
+import { fromFloat16Bits, toFloat16Bits } from '../../src-main/inference/onnx/float16.ts';
+
+test('float16 conversion rounds to nearest even and round-trips representable values', () => {
+  for (const v of [0, 1, -2, 0.5, 65504, 6.103515625e-5, 5.960464477539063e-8, 0.333251953125]) {
+    assert.equal(fromFloat16Bits(toFloat16Bits(v)), v);
+  }
+  assert.equal(fromFloat16Bits(toFloat16Bits(1 + 2 ** -11)), 1); // tie -> even
+  assert.equal(fromFloat16Bits(toFloat16Bits(1 + 3 * 2 ** -11)), 1 + 2 ** -9);
+  assert.equal(fromFloat16Bits(toFloat16Bits(1e6)), Infinity);
+  assert.ok(Number.isNaN(fromFloat16Bits(toFloat16Bits(NaN))));
+});
+
+test('a built graph with external weights runs in onnxruntime and computes x @ W + b', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'heirloom-graph-'));
+  try {
+    const weights = new ExternalWeightsFile(path.join(dir, 'model.weights'), 'model.weights');
+    const g = new GraphBuilder({ name: 'lin', floatType: 'float32', weights });
+    const x = g.input('x', 'float32', ['N', 300]);
+    const wData = Float32Array.from({ length: 300 * 2 }, (_, i) => ((i % 7) - 3) / 10);
+    const w = g.weight('w', wData, [300, 2]);
+    const b = g.weight('b', Float32Array.of(0.5, -1), [2]);
+    const y = g.op('Add', [g.op('MatMul', [x, w]), b]);
+    const z = g.op('LeakyRelu', [y], { alpha: f(0.25) });
+    g.output(z, 'y', 'float32', ['N', 2]);
+    const bytes = g.encode();
+    weights.close();
+    assert.ok(weights.size >= 300 * 2 * 4, 'the big weight went to the external file');
+    writeFileSync(path.join(dir, 'model.onnx'), bytes);
+    const session = await ort.InferenceSession.create(path.join(dir, 'model.onnx'));
+    const xData = Float32Array.from({ length: 300 }, (_, i) => Math.sin(i));
+    const out = await session.run({ x: new ort.Tensor('float32', xData, [1, 300]) });
+    const got = out.y.data as Float32Array;
+    for (let j = 0; j < 2; j++) {
+      let acc = j === 0 ? 0.5 : -1;
+      for (let i = 0; i < 300; i++) acc += xData[i] * wData[i * 2 + j];
+      const want = acc >= 0 ? acc : 0.25 * acc;
+      assert.ok(Math.abs(got[j] - want) < 1e-4, `y[${j}] = ${got[j]}, want ${want}`);
+    }
+    await session.release();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
