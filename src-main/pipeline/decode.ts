@@ -1,0 +1,170 @@
+/**
+ * Decode stage: any sharp-readable photo -> upright RGB raster (8 or 16 bit) plus what the encoder
+ * needs to write it back (EXIF, ICC, density, format, alpha) and the print's tone (colour, gray,
+ * toned) so later stages never invent colour on a gray or sepia print.
+ */
+import path from 'node:path';
+import sharp from 'sharp';
+import { UserError } from '../util/errors.ts';
+import { type Raster, rgbToYcc, typedPixels } from './raster.ts';
+
+/** 200 megapixels: a 16k x 12k scan still fits; beyond that the user must raise the limit. */
+export const DEFAULT_MAX_PIXELS = 200_000_000;
+
+export type ToneKind = 'colour' | 'gray' | 'toned';
+
+export interface ToneInfo {
+  kind: ToneKind;
+  /** 99th percentile of chroma magnitude (0..255 scale). */
+  chromaP99: number;
+  /** RMS distance of the chroma from the best single-hue line through the neutral point. */
+  offHueRms: number;
+  /** Dominant hue angle in the CbCr plane (radians), meaningful for 'toned'. */
+  hue: number;
+}
+
+export interface DecodedPhoto {
+  path: string;
+  /** Upright (EXIF orientation applied) RGB, flattened on white when the input has alpha. */
+  image: Raster;
+  /** The input's alpha channel (upright, same depth), kept aside to re-attach on encode. */
+  alpha?: Uint8Array | Uint16Array;
+  /** sharp's name of the input format (jpeg, png, tiff, webp, heif, ...). */
+  format: string;
+  /** EXIF orientation of the file (1..8); the pixels here are already upright. */
+  sourceOrientation: number;
+  /** The file stores one gray channel (not RGB): encode it back as gray. */
+  singleChannel: boolean;
+  /** The file was CMYK: pixels were converted to sRGB and its CMYK profile is not re-attached. */
+  wasCmyk: boolean;
+  /** Raw EXIF block (starts with "Exif\0\0" or the TIFF header), if any. */
+  exif?: Buffer;
+  /** ICC profile that describes `image`'s pixels when re-attached (RGB or gray), if any. */
+  icc?: Buffer;
+  density?: number;
+  tone: ToneInfo;
+  /** Convenience: tone.kind === 'gray'. */
+  isGrayscale: boolean;
+}
+
+export interface DecodeOptions {
+  maxPixels?: number;
+}
+
+function describe(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  if (/pixel limit/i.test(msg)) return msg;
+  if (/unsupported image format/i.test(msg)) return 'unsupported or unrecognised image format';
+  return msg.split('\n')[0] ?? msg;
+}
+
+/** Decode one photo; every failure becomes a UserError that names the file. */
+export async function decodePhoto(file: string, options: DecodeOptions = {}): Promise<DecodedPhoto> {
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  const name = path.basename(file);
+  const input = () => sharp(file, { limitInputPixels: maxPixels, sequentialRead: true });
+  let meta: sharp.Metadata;
+  try {
+    // Header only (no pixels decoded), so a huge file gets the clearer size message below.
+    meta = await sharp(file, { limitInputPixels: false }).metadata();
+  } catch (err) {
+    throw new UserError(`${name}: cannot read image (${describe(err)})`, { cause: err });
+  }
+  if (!meta.width || !meta.height) throw new UserError(`${name}: image has no dimensions`);
+  const pixels = meta.width * meta.height;
+  if (pixels > maxPixels) {
+    throw new UserError(
+      `${name}: ${meta.width}x${meta.height} (${(pixels / 1e6).toFixed(0)} MP) exceeds the pixel limit of ` +
+        `${(maxPixels / 1e6).toFixed(0)} MP; raise the limit to process it`,
+    );
+  }
+  const depth: 8 | 16 = meta.depth === 'ushort' || meta.depth === 'short' || meta.depth === 'uint' || meta.depth === 'float' ? 16 : 8;
+  const wasCmyk = meta.space === 'cmyk';
+  const singleChannel = !wasCmyk && (meta.channels ?? 3) <= 2;
+  const hasAlpha = meta.hasAlpha === true;
+
+  let image: Raster;
+  let alpha: Uint8Array | Uint16Array | undefined;
+  try {
+    const { data, info } = await input()
+      .autoOrient()
+      .flatten({ background: '#ffffff' })
+      .toColourspace(depth === 16 ? 'rgb16' : 'srgb')
+      .raw({ depth: depth === 16 ? 'ushort' : 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) throw new Error(`expected 3 channels after decode, got ${info.channels}`);
+    image = { width: info.width, height: info.height, depth, data: typedPixels(data, depth) };
+    if (hasAlpha) {
+      const a = await input()
+        .autoOrient()
+        .extractChannel(meta.channels === 2 ? 1 : 3)
+        .raw({ depth: depth === 16 ? 'ushort' : 'uchar' })
+        .toBuffer({ resolveWithObject: true });
+      alpha = typedPixels(a.data, depth);
+    }
+  } catch (err) {
+    throw new UserError(`${name}: cannot decode image (${describe(err)})`, { cause: err });
+  }
+
+  const tone = detectTone(image);
+  return {
+    path: file,
+    image,
+    alpha,
+    format: meta.format,
+    sourceOrientation: meta.orientation ?? 1,
+    singleChannel,
+    wasCmyk,
+    exif: meta.exif,
+    icc: wasCmyk ? undefined : meta.icc,
+    density: meta.density,
+    tone,
+    isGrayscale: tone.kind === 'gray',
+  };
+}
+
+/** Chroma above this (0..255 scale, 99th percentile) means the photo is not gray. */
+const GRAY_CHROMA_P99 = 4;
+/** A toned print's chroma lies on one hue line; colour photos spread well beyond this. */
+const TONED_OFF_HUE_RMS = 1.8;
+
+/**
+ * Classify a photo as colour, gray (all channels nearly equal) or toned (sepia, cyanotype...: low
+ * chroma around a single hue). Works on a strided sample of at most ~65k pixels.
+ */
+export function detectTone(img: Raster): ToneInfo {
+  const total = img.width * img.height;
+  const step = Math.max(1, Math.floor(Math.sqrt(total / 65536)));
+  const scale = img.depth === 16 ? 255 / 65535 : 1;
+  const cbs: number[] = [];
+  const crs: number[] = [];
+  let sumCb = 0;
+  let sumCr = 0;
+  for (let y = 0; y < img.height; y += step) {
+    for (let x = 0; x < img.width; x += step) {
+      const i = (y * img.width + x) * 3;
+      const [, cb, cr] = rgbToYcc(img.data[i] * scale, img.data[i + 1] * scale, img.data[i + 2] * scale);
+      cbs.push(cb);
+      crs.push(cr);
+      sumCb += cb;
+      sumCr += cr;
+    }
+  }
+  const n = cbs.length;
+  const mags = cbs.map((cb, i) => Math.hypot(cb, crs[i]));
+  mags.sort((a, b) => a - b);
+  const chromaP99 = mags[Math.floor(0.99 * (n - 1))] ?? 0;
+  const hue = Math.atan2(sumCr, sumCb);
+  const ux = Math.cos(hue);
+  const uy = Math.sin(hue);
+  let perp = 0;
+  for (let i = 0; i < n; i++) {
+    const d = -cbs[i] * uy + crs[i] * ux;
+    perp += d * d;
+  }
+  const offHueRms = Math.sqrt(perp / Math.max(1, n));
+  let kind: ToneKind = 'colour';
+  if (chromaP99 <= GRAY_CHROMA_P99) kind = 'gray';
+  else if (offHueRms <= TONED_OFF_HUE_RMS) kind = 'toned';
+  return { kind, chromaP99, offHueRms, hue };
+}
