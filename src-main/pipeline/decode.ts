@@ -4,7 +4,7 @@
  * toned) so later stages never invent colour on a gray or sepia print.
  */
 import path from 'node:path';
-import sharp from 'sharp';
+import sharp, { type Metadata } from 'sharp';
 import { UserError } from '../util/errors.ts';
 import { type Raster, rgbToYcc, typedPixels } from './raster.ts';
 
@@ -63,7 +63,7 @@ export async function decodePhoto(file: string, options: DecodeOptions = {}): Pr
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   const name = path.basename(file);
   const input = () => sharp(file, { limitInputPixels: maxPixels, sequentialRead: true });
-  let meta: sharp.Metadata;
+  let meta: Metadata;
   try {
     // Header only (no pixels decoded), so a huge file gets the clearer size message below.
     meta = await sharp(file, { limitInputPixels: false }).metadata();
