@@ -1,0 +1,157 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import sharp from 'sharp';
+import type { ImportResult } from '../../src-shared/ipc.ts';
+import { nowIso, type LibraryDb } from './db.ts';
+
+/** Extensions the importer picks up when walking a folder (explicit files are always tried). */
+export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.tif', '.tiff', '.webp', '.heic', '.heif', '.avif']);
+
+export interface ImportOptions {
+  /** Folders never walked into (the output folder when it sits inside the input folder). */
+  exclude?: string[];
+}
+
+/** What an import did. `result` is the contract's `ImportResult` (added = new + changed). */
+export interface ImportReport {
+  result: ImportResult;
+  /** Ids of new photos. */
+  newIds: number[];
+  /** Ids of known photos whose content changed (their faces and status were reset). */
+  changedIds: number[];
+}
+
+/**
+ * Imports files and folders (walked recursively, hidden entries skipped). A known file is
+ * skipped when its size and mtime match; when they differ its content hash decides whether it
+ * really changed (a copy or touch keeps the hash). New and changed files get their size from
+ * the image header; a file whose header cannot be read is still recorded, as 'failed' with the
+ * reason, so a batch reports it instead of dropping it.
+ */
+export async function importPaths(db: LibraryDb, inputs: string[], options: ImportOptions = {}): Promise<ImportReport> {
+  const exclude = (options.exclude ?? []).map((p) => path.resolve(p));
+  const failed: ImportResult['failed'] = [];
+  const files: string[] = [];
+  for (const input of inputs) {
+    const abs = path.resolve(input);
+    try {
+      const st = await stat(abs);
+      if (st.isDirectory()) files.push(...(await walk(abs, exclude)));
+      else if (st.isFile()) files.push(abs);
+      else failed.push({ name: path.basename(abs), error: 'not a regular file' });
+    } catch (err) {
+      failed.push({ name: path.basename(abs), error: fileError(err) });
+    }
+  }
+
+  const byPath = db.prepare<[string], { id: number; size: number; mtime_ms: number; hash: string }>(
+    'SELECT id, size, mtime_ms, hash FROM photos WHERE path = ?',
+  );
+  const touch = db.prepare('UPDATE photos SET size = ?, mtime_ms = ? WHERE id = ?');
+  const insert = db.prepare(
+    `INSERT INTO photos (path, size, mtime_ms, hash, width, height, status, error, added_at)
+     VALUES (@path, @size, @mtime, @hash, @width, @height, @status, @error, @now)`,
+  );
+  const update = db.prepare(
+    `UPDATE photos SET size = @size, mtime_ms = @mtime, hash = @hash, width = @width, height = @height,
+       status = @status, error = @error WHERE id = @id`,
+  );
+  const dropFaces = db.prepare('DELETE FROM faces WHERE photo_id = ?');
+
+  const photoIds: number[] = [];
+  const newIds: number[] = [];
+  const changedIds: number[] = [];
+  let unchanged = 0;
+  for (const file of [...new Set(files)]) {
+    const name = path.basename(file);
+    try {
+      const st = await stat(file);
+      const mtime = Math.floor(st.mtimeMs);
+      const known = byPath.get(file);
+      if (known !== undefined && known.size === st.size && known.mtime_ms === mtime) {
+        unchanged++;
+        photoIds.push(known.id);
+        continue;
+      }
+      const hash = await hashFile(file);
+      if (known !== undefined && known.hash === hash) {
+        touch.run(st.size, mtime, known.id);
+        unchanged++;
+        photoIds.push(known.id);
+        continue;
+      }
+      const header = await readHeader(file);
+      const row = {
+        path: file,
+        size: st.size,
+        mtime,
+        hash,
+        width: header.width,
+        height: header.height,
+        status: header.error === null ? 'new' : 'failed',
+        error: header.error,
+      };
+      if (header.error !== null) failed.push({ name, error: header.error });
+      if (known === undefined) {
+        const id = Number(insert.run({ ...row, now: nowIso() }).lastInsertRowid);
+        newIds.push(id);
+        photoIds.push(id);
+      } else {
+        db.transaction(() => {
+          update.run({ ...row, id: known.id });
+          dropFaces.run(known.id);
+        })();
+        changedIds.push(known.id);
+        photoIds.push(known.id);
+      }
+    } catch (err) {
+      failed.push({ name, error: fileError(err) });
+    }
+  }
+  return {
+    result: { added: newIds.length + changedIds.length, unchanged, failed, photoIds },
+    newIds,
+    changedIds,
+  };
+}
+
+async function walk(dir: string, exclude: string[]): Promise<string[]> {
+  if (exclude.includes(dir)) return [];
+  const out: string[] = [];
+  const entries = await readdir(dir, { withFileTypes: true });
+  entries.sort((a, b) => a.name.localeCompare(b.name));
+  for (const e of entries) {
+    if (e.name.startsWith('.')) continue;
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await walk(p, exclude)));
+    else if (e.isFile() && IMAGE_EXTENSIONS.has(path.extname(e.name).toLowerCase())) out.push(p);
+  }
+  return out;
+}
+
+/** sha256 of a file's bytes, streamed (scans can be hundreds of MB). */
+export async function hashFile(file: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+/** Upright size from the image header, or the reason it cannot be read. */
+async function readHeader(file: string): Promise<{ width: number | null; height: number | null; error: string | null }> {
+  try {
+    const m = await sharp(file).metadata();
+    return { width: m.autoOrient.width, height: m.autoOrient.height, error: null };
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    return { width: null, height: null, error: `not a readable image (${msg})` };
+  }
+}
+
+function fileError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  if (code === 'ENOENT') return 'file not found';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  return err instanceof Error ? err.message : String(err);
+}

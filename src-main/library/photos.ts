@@ -1,0 +1,255 @@
+import path from 'node:path';
+import type { FaceRecord, PhotoDetail, PhotoStatus, PhotoSummary, RestoreResultSummary } from '../../src-shared/ipc.ts';
+import type { DetectedFace, Point } from '../../src-shared/faces.ts';
+import type { RestoreSettings } from '../../src-shared/settings.ts';
+import { restoreSettingsSchema } from '../../src-shared/ipc.ts';
+import { nowIso, type LibraryDb } from './db.ts';
+
+/** A photo row as the main process sees it (the renderer gets `PhotoSummary`, without the path). */
+export interface PhotoRow {
+  id: number;
+  path: string;
+  size: number;
+  mtimeMs: number;
+  hash: string;
+  width: number | null;
+  height: number | null;
+  status: PhotoStatus;
+  error: string | null;
+}
+
+const PHOTO_STATUSES: readonly PhotoStatus[] = ['new', 'detected', 'queued', 'restoring', 'restored', 'failed'];
+
+interface RawPhoto {
+  id: number;
+  path: string;
+  size: number;
+  mtime_ms: number;
+  hash: string;
+  width: number | null;
+  height: number | null;
+  status: string;
+  error: string | null;
+}
+
+function toRow(r: RawPhoto): PhotoRow {
+  return {
+    id: r.id,
+    path: r.path,
+    size: r.size,
+    mtimeMs: r.mtime_ms,
+    hash: r.hash,
+    width: r.width,
+    height: r.height,
+    status: PHOTO_STATUSES.includes(r.status as PhotoStatus) ? (r.status as PhotoStatus) : 'failed',
+    error: r.error,
+  };
+}
+
+export function getPhoto(db: LibraryDb, id: number): PhotoRow | null {
+  const r = db.prepare<[number], RawPhoto>('SELECT * FROM photos WHERE id = ?').get(id);
+  return r === undefined ? null : toRow(r);
+}
+
+export function getPhotos(db: LibraryDb, ids: number[]): PhotoRow[] {
+  return ids.map((id) => getPhoto(db, id)).filter((p): p is PhotoRow => p !== null);
+}
+
+export function listPhotos(db: LibraryDb): PhotoSummary[] {
+  const rows = db
+    .prepare<[], RawPhoto & { face_count: number }>(
+      `SELECT p.*, (SELECT COUNT(*) FROM faces f WHERE f.photo_id = p.id) AS face_count
+       FROM photos p ORDER BY p.path`,
+    )
+    .all();
+  return rows.map((r) => toSummary(toRow(r), r.face_count));
+}
+
+export function toSummary(p: PhotoRow, faceCount: number): PhotoSummary {
+  return {
+    id: p.id,
+    name: path.basename(p.path),
+    width: p.width,
+    height: p.height,
+    status: p.status,
+    faceCount,
+    error: p.error,
+  };
+}
+
+export function getPhotoDetail(db: LibraryDb, id: number): PhotoDetail | null {
+  const p = getPhoto(db, id);
+  if (p === null) return null;
+  const faces = listFaces(db, id);
+  return { ...toSummary(p, faces.length), faces, result: latestResultSummary(db, id) };
+}
+
+export function setPhotoStatus(db: LibraryDb, id: number, status: PhotoStatus, error: string | null = null): void {
+  db.prepare('UPDATE photos SET status = ?, error = ? WHERE id = ?').run(status, error, id);
+}
+
+/** Forgets photos (never touches the files). Their faces, results and job items go with them. */
+export function removePhotos(db: LibraryDb, ids: number[]): void {
+  const del = db.prepare('DELETE FROM photos WHERE id = ?');
+  db.transaction(() => ids.forEach((id) => del.run(id)))();
+}
+
+// ---------- faces ----------
+
+interface RawFace {
+  id: number;
+  photo_id: number;
+  idx: number;
+  box: string;
+  points: string;
+  score: number;
+  include: number;
+  seed: number;
+  skipped: string | null;
+}
+
+function toFace(r: RawFace): FaceRecord {
+  const face: FaceRecord = {
+    id: r.id,
+    photoId: r.photo_id,
+    box: JSON.parse(r.box) as [number, number, number, number],
+    points: JSON.parse(r.points) as [Point, Point, Point, Point, Point],
+    score: r.score,
+    include: r.include !== 0,
+    seed: r.seed,
+  };
+  if (r.skipped === 'too-small') face.skipped = 'too-small';
+  return face;
+}
+
+export function listFaces(db: LibraryDb, photoId: number): FaceRecord[] {
+  return db.prepare<[number], RawFace>('SELECT * FROM faces WHERE photo_id = ? ORDER BY idx').all(photoId).map(toFace);
+}
+
+/**
+ * The seed of face `index` of a photo for a base seed: distinct per face, stable across runs.
+ * (Knuth's multiplicative hash keeps neighbouring faces' noise unrelated.)
+ */
+export function faceSeed(baseSeed: number, index: number): number {
+  return (baseSeed + Math.imul(index, 0x9e3779b1)) >>> 0;
+}
+
+/** Replaces a photo's faces with a new detection; every face starts included with a derived seed. */
+export function replaceFaces(db: LibraryDb, photoId: number, faces: DetectedFace[], baseSeed: number): FaceRecord[] {
+  const insert = db.prepare(
+    'INSERT INTO faces (photo_id, idx, box, points, score, include, seed, skipped) VALUES (?, ?, ?, ?, ?, 1, ?, ?)',
+  );
+  db.transaction(() => {
+    db.prepare('DELETE FROM faces WHERE photo_id = ?').run(photoId);
+    faces.forEach((f, i) => {
+      insert.run(photoId, i, JSON.stringify(f.box), JSON.stringify(f.points), f.score, faceSeed(baseSeed, i), f.skipped ?? null);
+    });
+    db.prepare("UPDATE photos SET status = 'detected', error = NULL WHERE id = ? AND status IN ('new', 'failed')").run(photoId);
+  })();
+  return listFaces(db, photoId);
+}
+
+export function updateFace(db: LibraryDb, faceId: number, change: { include?: boolean; seed?: number }): FaceRecord | null {
+  if (change.include !== undefined) db.prepare('UPDATE faces SET include = ? WHERE id = ?').run(change.include ? 1 : 0, faceId);
+  if (change.seed !== undefined) db.prepare('UPDATE faces SET seed = ? WHERE id = ?').run(change.seed >>> 0, faceId);
+  const r = db.prepare<[number], RawFace>('SELECT * FROM faces WHERE id = ?').get(faceId);
+  return r === undefined ? null : toFace(r);
+}
+
+// ---------- results ----------
+
+export interface ResultRow {
+  id: number;
+  photoId: number;
+  settings: RestoreSettings;
+  /** The restored image. */
+  outputPath: string | null;
+  /** Every file written for the photo (image, pairs, sidecar). */
+  outputs: string[];
+  timingsMs: Record<string, number>;
+  modelHash: string | null;
+  photoHash: string | null;
+  error: string | null;
+  createdAt: string;
+}
+
+interface RawResult {
+  id: number;
+  photo_id: number;
+  settings: string;
+  output_path: string | null;
+  outputs: string;
+  timings: string;
+  model_hash: string | null;
+  photo_hash: string | null;
+  error: string | null;
+  created_at: string;
+}
+
+function toResult(r: RawResult): ResultRow {
+  return {
+    id: r.id,
+    photoId: r.photo_id,
+    settings: restoreSettingsSchema.parse(JSON.parse(r.settings)),
+    outputPath: r.output_path,
+    outputs: JSON.parse(r.outputs) as string[],
+    timingsMs: JSON.parse(r.timings) as Record<string, number>,
+    modelHash: r.model_hash,
+    photoHash: r.photo_hash,
+    error: r.error,
+    createdAt: r.created_at,
+  };
+}
+
+export function addResult(db: LibraryDb, r: Omit<ResultRow, 'id' | 'createdAt'>): number {
+  const info = db
+    .prepare(
+      `INSERT INTO results (photo_id, settings, output_path, outputs, timings, model_hash, photo_hash, error, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .run(
+      r.photoId,
+      settingsKey(r.settings),
+      r.outputPath,
+      JSON.stringify(r.outputs),
+      JSON.stringify(r.timingsMs),
+      r.modelHash,
+      r.photoHash,
+      r.error,
+      nowIso(),
+    );
+  return Number(info.lastInsertRowid);
+}
+
+/** Latest successful result of a photo. */
+export function latestResult(db: LibraryDb, photoId: number): ResultRow | null {
+  const r = db
+    .prepare<[number], RawResult>('SELECT * FROM results WHERE photo_id = ? AND error IS NULL ORDER BY id DESC LIMIT 1')
+    .get(photoId);
+  return r === undefined ? null : toResult(r);
+}
+
+/**
+ * Results of a photo made from exactly this content with the same settings, newest first.
+ * The device does not count: every execution provider computes the same restoration.
+ */
+export function matchingResults(db: LibraryDb, photoId: number, photoHash: string, settings: RestoreSettings): ResultRow[] {
+  const want = settingsKey({ ...settings, device: 'auto' });
+  return db
+    .prepare<[number, string], RawResult>('SELECT * FROM results WHERE photo_id = ? AND photo_hash = ? AND error IS NULL ORDER BY id DESC')
+    .all(photoId, photoHash)
+    .map(toResult)
+    .filter((r) => settingsKey({ ...r.settings, device: 'auto' }) === want);
+}
+
+function latestResultSummary(db: LibraryDb, photoId: number): RestoreResultSummary | null {
+  const r = latestResult(db, photoId);
+  if (r === null || r.outputPath === null) return null;
+  return { settings: r.settings, outputName: path.basename(r.outputPath), finishedAt: r.createdAt, timingsMs: r.timingsMs };
+}
+
+/** Canonical JSON of settings (fixed key order) so equal settings compare equal in SQL. */
+export function settingsKey(s: RestoreSettings): string {
+  const { steps, mode, seed, scale, format, quality, pairs, device } = s;
+  return JSON.stringify({ steps, mode, seed, scale, format, quality, pairs, device });
+}
