@@ -1,0 +1,73 @@
+// How a photo's status reads in the gallery badge and the progress panel. Pure.
+import type { JobProgress, PhotoStage, PhotoStatus, PhotoSummary } from '../../src-shared/ipc.ts';
+
+export type Tone = 'neutral' | 'info' | 'busy' | 'success' | 'danger';
+
+export interface Badge {
+  label: string;
+  tone: Tone;
+}
+
+export function photoBadge(p: Pick<PhotoSummary, 'status' | 'faceCount'>): Badge {
+  switch (p.status) {
+    case 'new':
+      return { label: 'New', tone: 'neutral' };
+    case 'detected':
+      return p.faceCount === 0
+        ? { label: 'No faces', tone: 'neutral' }
+        : { label: p.faceCount === 1 ? '1 face' : `${p.faceCount} faces`, tone: 'info' };
+    case 'queued':
+      return { label: 'Queued', tone: 'busy' };
+    case 'restoring':
+      return { label: 'Restoring', tone: 'busy' };
+    case 'restored':
+      return { label: 'Restored', tone: 'success' };
+    case 'failed':
+      return { label: 'Failed', tone: 'danger' };
+  }
+}
+
+export const STAGES: readonly PhotoStage[] = ['decode', 'detect', 'align', 'restore', 'paste', 'encode'];
+
+const STAGE_LABELS: Record<PhotoStage, string> = {
+  decode: 'Reading',
+  detect: 'Finding faces',
+  align: 'Aligning faces',
+  restore: 'Restoring faces',
+  paste: 'Blending back',
+  encode: 'Saving',
+};
+
+export function stageLabel(stage: PhotoStage): string {
+  return STAGE_LABELS[stage];
+}
+
+/** Overall fraction of a batch, counting the photo in progress by its stage fraction. */
+export function jobFraction(p: Pick<JobProgress, 'done' | 'failed' | 'total' | 'current'>): number {
+  if (p.total <= 0) return 0;
+  const partial = p.current ? Math.min(1, Math.max(0, p.current.fraction)) : 0;
+  return Math.min(1, (p.done + p.failed + partial) / p.total);
+}
+
+export function isJobActive(p: Pick<JobProgress, 'state'> | null): boolean {
+  return p !== null && (p.state === 'queued' || p.state === 'running' || p.state === 'paused');
+}
+
+/** Short sentence for the screen-reader live region; changes only when the photo or state does. */
+export function jobAnnouncement(p: JobProgress): string {
+  const counts = `${p.done} of ${p.total} restored${p.failed > 0 ? `, ${p.failed} failed` : ''}`;
+  switch (p.state) {
+    case 'queued':
+      return `Batch queued: ${p.total} photos.`;
+    case 'running':
+      return p.current ? `Restoring ${p.current.name}. ${counts}.` : `Restoring. ${counts}.`;
+    case 'paused':
+      return `Paused. ${counts}.`;
+    case 'done':
+      return `Batch finished. ${counts}.`;
+    case 'failed':
+      return `Batch stopped with an error. ${counts}.`;
+    case 'cancelled':
+      return `Batch cancelled. ${counts}.`;
+  }
+}

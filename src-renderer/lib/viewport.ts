@@ -1,0 +1,90 @@
+// Zoom and pan of a photo inside a stage, shared by both sides of the viewer so they stay in
+// sync. The photo is first fitted (contain) into the stage; a View then scales it about its
+// top-left corner and translates it, in stage pixels. Pure: unit-tested without a DOM.
+
+export interface Size {
+  width: number;
+  height: number;
+}
+
+export interface Rect extends Size {
+  left: number;
+  top: number;
+}
+
+export interface View {
+  /** 1 = fitted to the stage. */
+  scale: number;
+  /** Translation in stage pixels, applied after scaling. */
+  x: number;
+  y: number;
+}
+
+export const FIT_VIEW: View = Object.freeze({ scale: 1, x: 0, y: 0 });
+export const MIN_SCALE = 1;
+export const MAX_SCALE = 16;
+
+/** The photo's fitted rectangle inside the stage (centred, aspect preserved, never upscaled past the stage). */
+export function fitRect(stage: Size, image: Size): Rect {
+  if (!(stage.width > 0 && stage.height > 0 && image.width > 0 && image.height > 0)) {
+    return { left: 0, top: 0, width: 0, height: 0 };
+  }
+  const k = Math.min(stage.width / image.width, stage.height / image.height);
+  const width = image.width * k;
+  const height = image.height * k;
+  return { left: (stage.width - width) / 2, top: (stage.height - height) / 2, width, height };
+}
+
+/**
+ * Keeps the zoomed photo covering the stage where it can: no empty margin on a side when the
+ * photo is larger than the stage along that axis, and centred (x = y = 0) at scale 1.
+ */
+export function clampView(view: View, stage: Size, fit: Rect): View {
+  const scale = Math.min(MAX_SCALE, Math.max(MIN_SCALE, view.scale));
+  const clampAxis = (t: number, stageLen: number, start: number, len: number): number => {
+    const scaled = len * scale;
+    // The fitted box is scaled about its own top-left corner, then translated by t.
+    const lo = stageLen - (start + scaled); // right/bottom edge meets the stage edge
+    const hi = -start; // left/top edge meets the stage edge
+    if (scaled <= stageLen) {
+      // Smaller than the stage: keep it centred.
+      return (stageLen - scaled) / 2 - start;
+    }
+    return Math.min(hi, Math.max(lo, t));
+  };
+  return {
+    scale,
+    x: clampAxis(view.x, stage.width, fit.left, fit.width),
+    y: clampAxis(view.y, stage.height, fit.top, fit.height),
+  };
+}
+
+/** Zooms by `factor` keeping the stage point (px, py) fixed under the pointer. */
+export function zoomAt(view: View, factor: number, px: number, py: number, stage: Size, fit: Rect): View {
+  const scale = Math.min(MAX_SCALE, Math.max(MIN_SCALE, view.scale * factor));
+  const k = scale / view.scale;
+  // A stage point p maps from photo-local u via p = fit.left + x + u*scale; keep u fixed.
+  const x = px - fit.left - (px - fit.left - view.x) * k;
+  const y = py - fit.top - (py - fit.top - view.y) * k;
+  return clampView({ scale, x, y }, stage, fit);
+}
+
+export function panBy(view: View, dx: number, dy: number, stage: Size, fit: Rect): View {
+  return clampView({ scale: view.scale, x: view.x + dx, y: view.y + dy }, stage, fit);
+}
+
+/** CSS transform for the fitted photo box (transform-origin 0 0). */
+export function viewTransform(view: View): string {
+  return `translate(${view.x}px, ${view.y}px) scale(${view.scale})`;
+}
+
+/** A face box [x, y, w, h] in photo pixels as percentages of the photo, for an overlay. */
+export function boxPercent(box: readonly [number, number, number, number], image: Size): Rect {
+  if (!(image.width > 0 && image.height > 0)) return { left: 0, top: 0, width: 0, height: 0 };
+  return {
+    left: (box[0] / image.width) * 100,
+    top: (box[1] / image.height) * 100,
+    width: (box[2] / image.width) * 100,
+    height: (box[3] / image.height) * 100,
+  };
+}

@@ -1,0 +1,33 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { isJobActive, jobAnnouncement, jobFraction, photoBadge, stageLabel } from '../../src-renderer/lib/status.ts';
+import type { JobProgress } from '../../src-shared/ipc.ts';
+
+test('photoBadge reads each status', () => {
+  assert.deepEqual(photoBadge({ status: 'new', faceCount: 0 }), { label: 'New', tone: 'neutral' });
+  assert.deepEqual(photoBadge({ status: 'detected', faceCount: 3 }), { label: '3 faces', tone: 'info' });
+  assert.deepEqual(photoBadge({ status: 'detected', faceCount: 1 }), { label: '1 face', tone: 'info' });
+  assert.deepEqual(photoBadge({ status: 'detected', faceCount: 0 }), { label: 'No faces', tone: 'neutral' });
+  assert.equal(photoBadge({ status: 'restored', faceCount: 2 }).tone, 'success');
+  assert.equal(photoBadge({ status: 'failed', faceCount: 0 }).label, 'Failed');
+  assert.equal(stageLabel('paste'), 'Blending back');
+});
+
+const progress = (over: Partial<JobProgress>): JobProgress => ({
+  jobId: 1, state: 'running', done: 0, failed: 0, total: 4, current: null, etaMs: null, ...over,
+});
+
+test('jobFraction counts finished, failed and the stage of the current photo', () => {
+  assert.equal(jobFraction(progress({})), 0);
+  assert.equal(jobFraction(progress({ done: 1, failed: 1, current: { photoId: 3, name: 'a.jpg', stage: 'restore', fraction: 0.5 } })), 2.5 / 4);
+  assert.equal(jobFraction(progress({ done: 4 })), 1);
+  assert.equal(jobFraction(progress({ total: 0 })), 0);
+});
+
+test('jobAnnouncement and isJobActive', () => {
+  assert.equal(jobAnnouncement(progress({ done: 1, current: { photoId: 2, name: 'b.jpg', stage: 'detect', fraction: 0 } })), 'Restoring b.jpg. 1 of 4 restored.');
+  assert.equal(jobAnnouncement(progress({ state: 'done', done: 3, failed: 1 })), 'Batch finished. 3 of 4 restored, 1 failed.');
+  assert.equal(isJobActive(progress({ state: 'paused' })), true);
+  assert.equal(isJobActive(progress({ state: 'cancelled' })), false);
+  assert.equal(isJobActive(null), false);
+});

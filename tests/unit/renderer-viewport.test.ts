@@ -1,0 +1,51 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { boxPercent, clampView, FIT_VIEW, fitRect, MAX_SCALE, panBy, zoomAt } from '../../src-renderer/lib/viewport.ts';
+
+const stage = { width: 800, height: 600 };
+// A 2:1 landscape photo fits the width: 800x400, centred vertically.
+const fit = fitRect(stage, { width: 2000, height: 1000 });
+
+test('fitRect contains and centres the photo', () => {
+  assert.deepEqual(fit, { left: 0, top: 100, width: 800, height: 400 });
+  assert.deepEqual(fitRect(stage, { width: 300, height: 600 }), { left: 250, top: 0, width: 300, height: 600 });
+  assert.deepEqual(fitRect({ width: 0, height: 10 }, { width: 5, height: 5 }), { left: 0, top: 0, width: 0, height: 0 });
+});
+
+test('zoomAt keeps the photo point under the pointer fixed', () => {
+  const px = 200;
+  const py = 250;
+  // Photo-local coordinate under the pointer before zooming (scale 1, no translation).
+  const u = (px - fit.left - FIT_VIEW.x) / FIT_VIEW.scale;
+  const v = (py - fit.top - FIT_VIEW.y) / FIT_VIEW.scale;
+  const z = zoomAt(FIT_VIEW, 2, px, py, stage, fit);
+  assert.equal(z.scale, 2);
+  assert.ok(Math.abs(fit.left + z.x + u * z.scale - px) < 1e-9);
+  assert.ok(Math.abs(fit.top + z.y + v * z.scale - py) < 1e-9);
+});
+
+test('zoom is limited and zooming out returns to the fitted view', () => {
+  let v = zoomAt(FIT_VIEW, 1000, 400, 300, stage, fit);
+  assert.equal(v.scale, MAX_SCALE);
+  v = zoomAt(v, 1 / 10000, 10, 10, stage, fit);
+  assert.deepEqual(v, { scale: 1, x: 0, y: 0 });
+});
+
+test('panning stops at the photo edges and keeps a small axis centred', () => {
+  const z = zoomAt(FIT_VIEW, 2, 400, 300, stage, fit); // 1600x800 photo over an 800x600 stage
+  const far = panBy(z, 10_000, 10_000, stage, fit);
+  // Left edge meets the stage's left edge; top edge meets the top.
+  assert.equal(fit.left + far.x, 0);
+  assert.equal(fit.top + far.y, 0);
+  const other = panBy(z, -10_000, -10_000, stage, fit);
+  assert.equal(fit.left + other.x + fit.width * 2, stage.width);
+  assert.equal(fit.top + other.y + fit.height * 2, stage.height);
+  // At 1.2x the photo is 480 high (< 600): vertical pan is ignored, it stays centred.
+  const small = clampView({ scale: 1.2, x: 0, y: 999 }, stage, fit);
+  assert.equal(fit.top + small.y + (fit.height * 1.2) / 2, stage.height / 2);
+});
+
+test('boxPercent converts a face box to overlay percentages', () => {
+  assert.deepEqual(boxPercent([100, 50, 200, 100], { width: 1000, height: 500 }), { left: 10, top: 10, width: 20, height: 20 });
+  assert.deepEqual(boxPercent([1, 2, 3, 4], { width: 0, height: 0 }), { left: 0, top: 0, width: 0, height: 0 });
+});

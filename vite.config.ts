@@ -1,0 +1,56 @@
+// Vite build of the Svelte renderer (src-renderer -> dist-renderer).
+// `vite build` = the app build (strict CSP, Electron loads it from a custom protocol or file).
+// `vite build --mode test` = the browser e2e build: the CSP also allows the WebSocket test
+// transport and the HTTP media URLs of scripts/dev-server.ts on 127.0.0.1, and the output goes to
+// .cache/renderer-test so it never mixes with the app build.
+import { defineConfig, type Plugin } from 'vite';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.dirname(fileURLToPath(import.meta.url));
+
+/** Custom protocol the main process serves thumbnails and photos from (see src-shared/ipc.ts). */
+const MEDIA_SCHEME = 'heirloom-media:';
+
+export function contentSecurityPolicy(mode: string): string {
+  const test = mode === 'test';
+  const directives: Record<string, string[]> = {
+    'default-src': ["'none'"],
+    'script-src': ["'self'"],
+    'style-src': ["'self'"],
+    'img-src': ["'self'", 'data:', 'blob:', MEDIA_SCHEME, ...(test ? ['http://127.0.0.1:*'] : [])],
+    'font-src': ["'self'"],
+    'connect-src': test ? ['ws://127.0.0.1:*'] : ["'none'"],
+    'object-src': ["'none'"],
+    'base-uri': ["'none'"],
+    'form-action': ["'none'"],
+  };
+  return Object.entries(directives)
+    .map(([k, v]) => `${k} ${v.join(' ')}`)
+    .join('; ');
+}
+
+function cspPlugin(mode: string): Plugin {
+  return {
+    name: 'heirloom-csp',
+    transformIndexHtml(html) {
+      return html.replace('%HEIRLOOM_CSP%', contentSecurityPolicy(mode));
+    },
+  };
+}
+
+export default defineConfig(({ mode, command }) => ({
+  root: path.join(root, 'src-renderer'),
+  base: './',
+  // The dev server (HMR) needs inline styles and its own socket: CSP only applies to builds.
+  plugins: [svelte(), ...(command === 'build' ? [cspPlugin(mode)] : [])],
+  build: {
+    outDir: mode === 'test' ? path.join(root, '.cache', 'renderer-test') : path.join(root, 'dist-renderer'),
+    emptyOutDir: true,
+    target: 'chrome120',
+    sourcemap: mode === 'test',
+    // Keep every asset a file: data: URLs for fonts/scripts would need a looser CSP.
+    assetsInlineLimit: 0,
+  },
+}));
