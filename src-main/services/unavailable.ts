@@ -1,0 +1,38 @@
+/**
+ * Ports for modules a build does not have (yet): every call fails with a clear message instead
+ * of pretending. The dev server uses them until the real modules are wired.
+ */
+import type { JobProgress, ModelStatus } from '../../src-shared/ipc.ts';
+import { ServiceError } from './errors.ts';
+import type { ExportPort, InferencePort, JobsPort, ModelsPort } from './ports.ts';
+
+function missing(what: string): never {
+  throw new ServiceError('failed', `${what} is not available in this build`);
+}
+
+export const unavailableJobs: JobsPort = {
+  start: () => missing('the batch queue'),
+  pause: () => missing('the batch queue'),
+  resume: () => missing('the batch queue'),
+  cancel: () => missing('the batch queue'),
+  current: (): JobProgress | null => null,
+  onProgress: () => () => {},
+};
+
+const noModel: ModelStatus = { installed: false, source: null, sizeBytes: null, devices: ['cpu'], activeDevice: null, secondsPerFaceEstimate: null };
+
+export const unavailableModels: ModelsPort = {
+  status: async () => noModel,
+  install: async () => missing('the model download'),
+  cancelInstall: () => {},
+  importFile: async () => missing('the model import'),
+  checkpointPath: async () => null,
+};
+
+export const unavailableExport: ExportPort = { run: async () => missing('export') };
+
+export const unavailableInference: InferencePort = {
+  detect: async () => missing('face detection'),
+  alignFace: async () => missing('face alignment'),
+  previewFace: async () => missing('face restoration'),
+};
