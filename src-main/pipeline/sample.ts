@@ -1,0 +1,117 @@
+/**
+ * Resampling helpers shared by align (photo -> face) and paste (face -> photo): bicubic sampling
+ * with edge replication, and an antialiasing prefilter (sharp's lanczos3 reduce) for when the
+ * destination is smaller than the source, so a warp never aliases.
+ */
+import sharp from 'sharp';
+import { type Affine, affineScale, composeAffine, invertAffine, mappedBounds } from './geometry.ts';
+
+/** Interleaved 3-channel pixels; value * norm is in [0, 1]. */
+export interface Source {
+  width: number;
+  height: number;
+  data: Uint8Array | Uint16Array;
+  norm: number;
+}
+
+export function sourceOf(r: { width: number; height: number; depth: 8 | 16; data: Uint8Array | Uint16Array }): Source {
+  return { width: r.width, height: r.height, data: r.data, norm: r.depth === 16 ? 1 / 65535 : 1 / 255 };
+}
+
+/** Keys cubic (a = -0.5, Catmull-Rom) weights for fractional offset t in [0, 1). */
+function cubicWeights(t: number, w: Float64Array): void {
+  const t2 = t * t;
+  const t3 = t2 * t;
+  w[0] = -0.5 * t3 + t2 - 0.5 * t;
+  w[1] = 1.5 * t3 - 2.5 * t2 + 1;
+  w[2] = -1.5 * t3 + 2 * t2 + 0.5 * t;
+  w[3] = 0.5 * t3 - 0.5 * t2;
+}
+
+/** Reusable sampler: bicubic at continuous (x, y), edge-replicated outside the source. */
+export class BicubicSampler {
+  private readonly wx = new Float64Array(4);
+  private readonly wy = new Float64Array(4);
+  private readonly xi = new Int32Array(4);
+  private readonly yi = new Int32Array(4);
+  readonly out = new Float64Array(3);
+
+  constructor(readonly src: Source) {}
+
+  /** Writes RGB in [0,1]-scale (may overshoot slightly, like any cubic) to `this.out`. */
+  sample(x: number, y: number): Float64Array {
+    const { width, height, data, norm } = this.src;
+    const fx = x - 0.5;
+    const fy = y - 0.5;
+    const ix = Math.floor(fx);
+    const iy = Math.floor(fy);
+    cubicWeights(fx - ix, this.wx);
+    cubicWeights(fy - iy, this.wy);
+    for (let k = 0; k < 4; k++) {
+      const cx = ix - 1 + k;
+      const cy = iy - 1 + k;
+      this.xi[k] = (cx < 0 ? 0 : cx >= width ? width - 1 : cx) * 3;
+      this.yi[k] = (cy < 0 ? 0 : cy >= height ? height - 1 : cy) * width * 3;
+    }
+    let r = 0, g = 0, b = 0;
+    for (let j = 0; j < 4; j++) {
+      const row = this.yi[j];
+      const wyj = this.wy[j];
+      for (let i = 0; i < 4; i++) {
+        const w = this.wx[i] * wyj;
+        const o = row + this.xi[i];
+        r += w * data[o];
+        g += w * data[o + 1];
+        b += w * data[o + 2];
+      }
+    }
+    this.out[0] = r * norm;
+    this.out[1] = g * norm;
+    this.out[2] = b * norm;
+    return this.out;
+  }
+}
+
+/** Below this source-per-destination pixel ratio plain bicubic is sharp and alias-free enough. */
+const PREFILTER_RATIO = 1.25;
+
+/**
+ * Prepare `src` for a warp whose destination rectangle [0,dstW)x[0,dstH) relates to the source by
+ * `srcToDst`. When the destination is smaller (ratio > 1.25), the part of the source that the warp
+ * reads is cut out and reduced with lanczos3 to about the destination's scale; the returned
+ * transform accounts for the crop and reduction exactly (sharp's reduce maps continuous
+ * coordinates by pure scaling, checked by tests).
+ */
+export async function prepareSource(
+  src: Source,
+  srcToDst: Affine,
+  dstW: number,
+  dstH: number,
+): Promise<{ source: Source; srcToDst: Affine }> {
+  const ratio = 1 / affineScale(srcToDst);
+  if (ratio <= PREFILTER_RATIO) return { source: src, srcToDst };
+  const b = mappedBounds(invertAffine(srcToDst), dstW, dstH);
+  const margin = 4 * ratio;
+  const x0 = Math.max(0, Math.floor(b.x0 - margin));
+  const y0 = Math.max(0, Math.floor(b.y0 - margin));
+  const x1 = Math.min(src.width, Math.ceil(b.x1 + margin));
+  const y1 = Math.min(src.height, Math.ceil(b.y1 + margin));
+  if (x1 - x0 < 2 || y1 - y0 < 2) return { source: src, srcToDst };
+  const rw = x1 - x0;
+  const rh = y1 - y0;
+  const nw = Math.max(2, Math.round(rw / ratio));
+  const nh = Math.max(2, Math.round(rh / ratio));
+  const sixteen = src.data instanceof Uint16Array;
+  const { data } = await sharp(src.data, { raw: { width: src.width, height: src.height, channels: 3 } })
+    .extract({ left: x0, top: y0, width: rw, height: rh })
+    .resize(nw, nh, { fit: 'fill', kernel: 'lanczos3' })
+    .toColourspace(sixteen ? 'rgb16' : 'srgb')
+    .raw({ depth: sixteen ? 'ushort' : 'uchar' })
+    .toBuffer({ resolveWithObject: true });
+  const pixels = sixteen ? new Uint16Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.length)) : new Uint8Array(data);
+  const toRegion: Affine = [nw / rw, 0, (-x0 * nw) / rw, 0, nh / rh, (-y0 * nh) / rh];
+  return {
+    source: { width: nw, height: nh, data: pixels, norm: src.norm },
+    srcToDst: composeAffine(srcToDst, invertAffine(toRegion)),
+  };
+}
