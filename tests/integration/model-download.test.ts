@@ -1,0 +1,307 @@
+import { test, before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { installModel, importModel, listModels, resolveModel, installedPath } from '../../src-main/models/manager.ts';
+import { findModelSpec } from '../../src-main/models/manifest.ts';
+import { sha256File } from '../../src-main/models/hash.ts';
+import { writeSafetensors } from '../../src-main/models/safetensors-writer.ts';
+import type { DownloadProgress } from '../../src-main/models/download.ts';
+import { UserError } from '../../src-main/util/errors.ts';
+import { projectFixtures } from '../helpers/shared.ts';
+
+/**
+ * The model manager against a local server that behaves like huggingface.co: the resolve URL
+ * answers 302 to a "CDN" path with X-Linked-Etag (sha256), X-Linked-Size and X-Repo-Commit; the
+ * CDN honours Range. Knobs make it drop connections, ignore Range, lie about size or corrupt bytes.
+ */
+
+const REPO = 'ohayonguy/PMRF_blind_face_image_restoration';
+const RESOLVE = `/${REPO}/resolve/main/model.safetensors`;
+const COMMIT = 'a'.repeat(40);
+const spec = findModelSpec('pmrf-blind-face-512')!;
+
+let body: Buffer;
+let sha: string;
+let root: string;
+let server: http.Server;
+let base: string;
+
+interface Served {
+  method: string;
+  url: string;
+  range: string | undefined;
+  status: number;
+  bytesSent: number;
+}
+let log: Served[] = [];
+let knobs: {
+  dropAfter?: number; // bytes of the body to send before destroying the socket
+  stallAfter?: number; // bytes to send, then hang without ending
+  ignoreRange?: boolean;
+  announcedSize?: number;
+  corruptAt?: number;
+  notFound?: boolean;
+  direct?: boolean; // serve the bytes from the resolve URL itself (200 + ETag), like some mirrors
+} = {};
+
+function serveBytes(req: http.IncomingMessage, res: http.ServerResponse, entry: Served, extra: Record<string, string> = {}): void {
+  let data = body;
+  if (knobs.corruptAt !== undefined) {
+    data = Buffer.from(body);
+    data[knobs.corruptAt] ^= 0xff;
+  }
+  let start = 0;
+  const m = req.headers.range?.match(/^bytes=(\d+)-$/);
+  if (m && !knobs.ignoreRange) start = Number(m[1]);
+  const chunk = data.subarray(start);
+  const headers: Record<string, string> = { 'content-length': String(chunk.length), 'accept-ranges': 'bytes', ...extra };
+  if (start > 0) headers['content-range'] = `bytes ${start}-${data.length - 1}/${data.length}`;
+  entry.status = start > 0 ? 206 : 200;
+  res.writeHead(entry.status, headers);
+  if (req.method === 'HEAD') return void res.end();
+  const limit = knobs.dropAfter ?? knobs.stallAfter;
+  if (limit !== undefined) {
+    const part = chunk.subarray(0, limit);
+    entry.bytesSent = part.length;
+    res.write(part, () => {
+      if (knobs.dropAfter !== undefined) setTimeout(() => res.socket?.destroy(), 20);
+    });
+    return; // stall: never end
+  }
+  entry.bytesSent = chunk.length;
+  res.end(chunk);
+}
+
+before(async () => {
+  body = await readFile(path.join(projectFixtures, 'pmrf', 'tiny', 'checkpoint.safetensors'));
+  sha = createHash('sha256').update(body).digest('hex');
+  root = await mkdtemp(path.join(tmpdir(), 'heirloom-dl-'));
+  server = http.createServer((req, res) => {
+    const entry: Served = { method: req.method ?? '', url: req.url ?? '', range: req.headers.range, status: 0, bytesSent: 0 };
+    log.push(entry);
+    const url = req.url ?? '';
+    const resolvePath = url === RESOLVE || url === `/mirror${RESOLVE}`;
+    if (knobs.notFound && resolvePath) {
+      entry.status = 404;
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('Entry not found');
+      return;
+    }
+    if (resolvePath && knobs.direct) {
+      serveBytes(req, res, entry, { etag: `"${sha}"`, 'x-repo-commit': COMMIT });
+      return;
+    }
+    if (resolvePath) {
+      entry.status = 302;
+      res
+        .writeHead(302, {
+          location: `/cdn/blob/${sha}?signature=${Date.now()}`,
+          'x-linked-etag': `"${sha}"`,
+          'x-linked-size': String(knobs.announcedSize ?? body.length),
+          'x-repo-commit': COMMIT,
+          etag: '"0123456789abcdef0123456789abcdef01234567"', // the LFS pointer's git sha1
+          'content-length': '0',
+        })
+        .end();
+      return;
+    }
+    if (url.startsWith('/cdn/blob/')) return serveBytes(req, res, entry);
+    entry.status = 404;
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+after(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await rm(root, { recursive: true, force: true });
+});
+
+let caseNo = 0;
+let env: Record<string, string>;
+beforeEach(async () => {
+  log = [];
+  knobs = {};
+  const dir = path.join(root, `case-${++caseNo}`);
+  await mkdir(dir, { recursive: true });
+  env = { HEIRLOOM_HOME: path.join(dir, 'heirloom'), HF_HOME: path.join(dir, 'hf'), HF_ENDPOINT: base };
+});
+
+const gets = () => log.filter((e) => e.method === 'GET');
+
+test('downloads via the CDN redirect, verifies and installs, with progress', async () => {
+  const events: DownloadProgress[] = [];
+  const r = await installModel({ env, onProgress: (p) => events.push(p) });
+  assert.equal(r.path, installedPath(spec, env));
+  assert.equal(r.source, 'heirloom');
+  assert.equal(r.changed, true);
+  assert.equal(r.sha256, sha);
+  assert.equal(r.size, body.length);
+  assert.equal(r.bytesTransferred, body.length);
+  assert.ok((await readFile(r.path)).equals(body));
+  assert.ok(!existsSync(`${r.path}.part`) && !existsSync(`${r.path}.part.json`));
+  // HEAD on the Hub URL, then GET on the CDN location it redirected to.
+  assert.equal(log[0].method, 'HEAD');
+  assert.equal(log[0].url, RESOLVE);
+  assert.equal(gets().length, 1);
+  assert.match(gets()[0].url, /^\/cdn\/blob\//);
+  assert.ok(events.length >= 2);
+  for (let i = 1; i < events.length; i++) assert.ok(events[i].bytes >= events[i - 1].bytes);
+  assert.deepEqual([events.at(-1)!.bytes, events.at(-1)!.total], [body.length, body.length]);
+  // The hash is memoised: resolveModel + sha256File agree without rehashing surprises.
+  assert.equal(await resolveModel(undefined, { env }), r.path);
+  assert.equal(await sha256File(r.path, { memoFile: path.join(env.HEIRLOOM_HOME, 'models', 'hashes.json') }), sha);
+  // A second install reuses the file: no request at all.
+  log = [];
+  const again = await installModel({ env });
+  assert.equal(again.changed, false);
+  assert.equal(log.length, 0);
+});
+
+test('an interrupted download resumes with Range and transfers only the remainder', async () => {
+  knobs.dropAfter = 1_500_000;
+  await assert.rejects(installModel({ env }), (err: unknown) => err instanceof UserError && /interrupted/.test(err.message) && /again to resume/.test(err.message));
+  const part = `${installedPath(spec, env)}.part`;
+  const have = (await stat(part)).size;
+  assert.ok(have > 0 && have <= 1_500_000, `part holds ${have} bytes`);
+  assert.ok(!existsSync(installedPath(spec, env)), 'nothing installed yet');
+
+  knobs = {};
+  log = [];
+  const r = await installModel({ env });
+  assert.equal(gets().length, 1);
+  assert.equal(gets()[0].range, `bytes=${have}-`);
+  assert.equal(gets()[0].status, 206);
+  assert.equal(gets()[0].bytesSent, body.length - have);
+  assert.equal(r.bytesTransferred, body.length - have);
+  assert.ok((await readFile(r.path)).equals(body));
+  assert.equal(r.sha256, sha);
+});
+
+test('a server that ignores Range restarts from zero and still yields the right file', async () => {
+  knobs.dropAfter = 1_000_000;
+  await assert.rejects(installModel({ env }), /interrupted/);
+  knobs = { ignoreRange: true };
+  log = [];
+  const r = await installModel({ env });
+  assert.match(gets()[0].range ?? '', /^bytes=\d+-$/);
+  assert.equal(gets()[0].status, 200);
+  assert.equal(r.bytesTransferred, body.length);
+  assert.ok((await readFile(r.path)).equals(body));
+});
+
+test('cancel with an AbortSignal keeps the part for a later resume', async () => {
+  knobs.stallAfter = 800_000;
+  const ac = new AbortController();
+  const p = installModel({ env, signal: ac.signal, onProgress: (e) => e.bytes > 0 && ac.abort() });
+  await assert.rejects(p, (err: unknown) => (err as Error).name === 'AbortError');
+  const part = `${installedPath(spec, env)}.part`;
+  assert.ok(existsSync(part));
+  knobs = {};
+  const r = await installModel({ env });
+  assert.ok((await readFile(r.path)).equals(body));
+});
+
+test('a size different from the announced one is rejected and nothing is left installed', async () => {
+  knobs.announcedSize = body.length - 1000;
+  await assert.rejects(installModel({ env }), /corrupt \(size \d+ bytes, expected \d+/);
+  assert.ok(!existsSync(installedPath(spec, env)));
+  assert.ok(!existsSync(`${installedPath(spec, env)}.part`));
+});
+
+test('corrupted bytes fail the sha256 check; the file is deleted', async () => {
+  knobs.corruptAt = 3_000_000;
+  await assert.rejects(installModel({ env }), (err: unknown) => err instanceof UserError && err.message.includes(`expected ${sha}`) && /deleted/.test(err.message));
+  assert.ok(!existsSync(installedPath(spec, env)));
+  assert.ok(!existsSync(`${installedPath(spec, env)}.part`));
+});
+
+test('404 gives a clear error', async () => {
+  knobs.notFound = true;
+  await assert.rejects(installModel({ env }), (err: unknown) => err instanceof UserError && /not found at http:\/\/127\.0\.0\.1:\d+\/ohayonguy\/.*HTTP 404/.test(err.message));
+});
+
+test('HF_HUB_OFFLINE without a local copy: clear error, no network', async () => {
+  env.HF_HUB_OFFLINE = '1';
+  await assert.rejects(installModel({ env }), (err: unknown) => err instanceof UserError && /HF_HUB_OFFLINE/.test(err.message) && /heirloom models import/.test(err.message));
+  await assert.rejects(resolveModel(undefined, { env }), /heirloom models install/);
+  assert.equal(log.length, 0);
+});
+
+/** Lays out the file like huggingface_hub does: blob + snapshot symlink + refs/main. */
+async function fillHfCache(hubDir: string): Promise<string> {
+  const repoDir = path.join(hubDir, 'models--ohayonguy--PMRF_blind_face_image_restoration');
+  await mkdir(path.join(repoDir, 'blobs'), { recursive: true });
+  await mkdir(path.join(repoDir, 'snapshots', COMMIT), { recursive: true });
+  await mkdir(path.join(repoDir, 'refs'), { recursive: true });
+  await writeFile(path.join(repoDir, 'blobs', sha), body);
+  const snap = path.join(repoDir, 'snapshots', COMMIT, 'model.safetensors');
+  await symlink(path.join('..', '..', 'blobs', sha), snap);
+  await writeFile(path.join(repoDir, 'refs', 'main'), COMMIT);
+  return snap;
+}
+
+test('HF_HUB_OFFLINE with a cached file uses it', async () => {
+  env.HF_HUB_OFFLINE = 'true';
+  const snap = await fillHfCache(path.join(env.HF_HOME, 'hub'));
+  const r = await installModel({ env });
+  assert.deepEqual([r.path, r.source, r.changed], [snap, 'hf-cache', false]);
+  assert.equal(await resolveModel(undefined, { env }), snap);
+  assert.equal(log.length, 0);
+});
+
+test('an existing Hugging Face cache (HF_HOME, or HF_HUB_CACHE) is reused, not downloaded', async () => {
+  const snap = await fillHfCache(path.join(env.HF_HOME, 'hub'));
+  assert.equal(await resolveModel(undefined, { env }), snap);
+  const r = await installModel({ env });
+  assert.equal(r.source, 'hf-cache');
+  assert.equal(log.length, 0);
+  const [status] = listModels({ env });
+  assert.deepEqual([status.location?.source, status.size], ['hf-cache', body.length]);
+
+  const custom = path.join(root, `hubcache-${caseNo}`);
+  const snap2 = await fillHfCache(custom);
+  assert.equal(await resolveModel(undefined, { env: { ...env, HF_HUB_CACHE: custom } }), snap2);
+  // --force downloads into Heirloom's folder anyway.
+  const forced = await installModel({ env, force: true });
+  assert.equal(forced.source, 'heirloom');
+  assert.equal(gets().length, 1);
+});
+
+test('HF_ENDPOINT points downloads at a mirror (direct 200 with a sha256 ETag)', async () => {
+  env.HF_ENDPOINT = `${base}/mirror/`;
+  knobs.direct = true;
+  const r = await installModel({ env });
+  assert.deepEqual(log.map((e) => `${e.method} ${e.url}`), [`HEAD /mirror${RESOLVE}`, `GET /mirror${RESOLVE}`]);
+  assert.equal(r.sha256, sha);
+  assert.ok((await readFile(r.path)).equals(body));
+});
+
+test('import copies a valid checkpoint in and records its hash; rejects other files', async () => {
+  const src = path.join(projectFixtures, 'pmrf', 'tiny', 'checkpoint.safetensors');
+  const before = await stat(src);
+  const r = await importModel(src, { env });
+  assert.equal(r.path, installedPath(spec, env));
+  assert.equal(r.sha256, sha);
+  assert.ok((await readFile(r.path)).equals(body));
+  const afterStat = await stat(src);
+  assert.equal(afterStat.mtimeMs, before.mtimeMs, 'source untouched');
+  const memo = JSON.parse(await readFile(path.join(env.HEIRLOOM_HOME, 'models', 'hashes.json'), 'utf8')) as Record<string, { sha256: string }>;
+  assert.equal(Object.values(memo)[0].sha256, sha);
+  assert.equal(await resolveModel(undefined, { env }), r.path);
+
+  const other = path.join(root, `other-${caseNo}.safetensors`);
+  await writeSafetensors(other, [{ name: 'encoder.weight', dtype: 'F32', shape: [2], data: new Float32Array([1, 2]) }]);
+  await assert.rejects(importModel(other, { env }), /not a PMRF.*no tensors named model\.\* or mmse_model\.\*/);
+  const junk = path.join(root, `junk-${caseNo}.bin`);
+  await writeFile(junk, 'this is not a checkpoint at all');
+  await assert.rejects(importModel(junk, { env }), (err: unknown) => err instanceof UserError && err.message.includes(junk));
+  await assert.rejects(importModel(path.join(root, 'missing.safetensors'), { env }), /file not found/);
+});
