@@ -1,0 +1,82 @@
+/** LibraryPort over the SQLite library (src-main/library) plus the settings file. */
+import type { DetectionResult } from '../../src-shared/faces.ts';
+import type { AppSettings, FaceRecord, ImportResult, PhotoDetail, PhotoSummary } from '../../src-shared/ipc.ts';
+import type { LibraryDb } from '../library/db.ts';
+import { importPaths } from '../library/import.ts';
+import {
+  getPhoto,
+  getPhotoDetail,
+  latestResult,
+  listPhotos,
+  removePhotos,
+  replaceFaces,
+  setPhotoStatus,
+  updateFace,
+} from '../library/photos.ts';
+import { ServiceError } from './errors.ts';
+import type { LibraryPort } from './ports.ts';
+import type { SettingsStore } from './settings-store.ts';
+
+export class SqliteLibrary implements LibraryPort {
+  readonly #db: LibraryDb;
+  readonly #settings: SettingsStore;
+
+  constructor(db: LibraryDb, settings: SettingsStore) {
+    this.#db = db;
+    this.#settings = settings;
+  }
+
+  async importPaths(paths: string[], options: { exclude: string[] }): Promise<ImportResult> {
+    return (await importPaths(this.#db, paths, options)).result;
+  }
+
+  listPhotos(): PhotoSummary[] {
+    return listPhotos(this.#db);
+  }
+
+  getPhoto(photoId: number): PhotoDetail | null {
+    return getPhotoDetail(this.#db, photoId);
+  }
+
+  photoPath(photoId: number): string | null {
+    return getPhoto(this.#db, photoId)?.path ?? null;
+  }
+
+  restoredPath(photoId: number): string | null {
+    return latestResult(this.#db, photoId)?.outputPath ?? null;
+  }
+
+  removePhotos(photoIds: number[]): void {
+    removePhotos(this.#db, photoIds);
+  }
+
+  setDetection(photoId: number, result: DetectionResult): void {
+    // A face too small to restore is listed but starts excluded.
+    const faces = result.faces.map((f) => ({ ...f, include: f.skipped === undefined }));
+    replaceFaces(this.#db, photoId, faces, this.#settings.get().restore.seed);
+  }
+
+  setFailed(photoId: number, error: string): void {
+    setPhotoStatus(this.#db, photoId, 'failed', error);
+  }
+
+  getFace(faceId: number): FaceRecord | null {
+    const row = this.#db.prepare<[number], { photo_id: number }>('SELECT photo_id FROM faces WHERE id = ?').get(faceId);
+    if (row === undefined) return null;
+    return getPhotoDetail(this.#db, row.photo_id)?.faces.find((f) => f.id === faceId) ?? null;
+  }
+
+  updateFace(faceId: number, change: { include?: boolean; seed?: number }): FaceRecord {
+    const face = updateFace(this.#db, faceId, change);
+    if (face === null) throw new ServiceError('not-found', `no face ${faceId}`);
+    return face;
+  }
+
+  getSettings(): AppSettings {
+    return this.#settings.get();
+  }
+
+  setSettings(settings: AppSettings): void {
+    this.#settings.set(settings);
+  }
+}

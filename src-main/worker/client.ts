@@ -1,0 +1,209 @@
+/**
+ * Main-process side of the inference process: typed calls with ids, progress, soft cancel,
+ * and the hard cancel (kill; the next call starts a fresh process). Independent of how the
+ * process is made: `SpawnWorker` is a Node `fork` (CLI, tests, dev server) or an Electron
+ * `utilityProcess` (the app).
+ */
+import {
+  parseFromWorker,
+  type ToWorker,
+  type WorkerErrorInfo,
+  type WorkerMethod,
+  type WorkerParams,
+  type WorkerProgress,
+  type WorkerResult,
+} from './protocol.ts';
+
+/** A started inference process, whatever its kind. */
+export interface WorkerProcess {
+  readonly pid: number | undefined;
+  send(message: ToWorker): void;
+  onMessage(listener: (message: unknown) => void): void;
+  /** Called once when the process is gone (exit code, or null when killed by a signal). */
+  onExit(listener: (code: number | null) => void): void;
+  kill(): void;
+}
+
+export type SpawnWorker = () => WorkerProcess;
+
+/** A call that did not finish because it was cancelled (soft or hard). */
+export class WorkerCancelledError extends Error {
+  constructor(message = 'cancelled') {
+    super(message);
+    this.name = 'WorkerCancelledError';
+  }
+}
+
+/** The call failed inside the worker, or the worker died under it. */
+export class WorkerCallError extends Error {
+  readonly kind: WorkerErrorInfo['kind'] | 'crashed';
+  constructor(message: string, kind: WorkerErrorInfo['kind'] | 'crashed') {
+    super(message);
+    this.name = 'WorkerCallError';
+    this.kind = kind;
+  }
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  onProgress?: (p: WorkerProgress) => void;
+}
+
+interface Pending {
+  resolve(v: unknown): void;
+  reject(e: Error): void;
+  onProgress?: (p: WorkerProgress) => void;
+  cleanup(): void;
+}
+
+interface Live {
+  proc: WorkerProcess;
+  ready: Promise<void>;
+  pending: Map<number, Pending>;
+  /** Why we are killing it (the error pending calls get), set before kill(). */
+  killReason: string | null;
+}
+
+export interface InferenceWorkerOptions {
+  /** After a soft cancel, how long to wait before killing the process (ONNX runs cannot stop midway). */
+  graceMs?: number;
+  /** How long a new process may take to say it is ready. */
+  startTimeoutMs?: number;
+}
+
+export class InferenceWorker {
+  readonly #spawn: SpawnWorker;
+  readonly #graceMs: number;
+  readonly #startTimeoutMs: number;
+  #live: Live | null = null;
+  #nextId = 1;
+  #starts = 0;
+  #disposed = false;
+
+  constructor(spawn: SpawnWorker, options: InferenceWorkerOptions = {}) {
+    this.#spawn = spawn;
+    this.#graceMs = options.graceMs ?? 1500;
+    this.#startTimeoutMs = options.startTimeoutMs ?? 60_000;
+  }
+
+  /** How many processes were started so far (a restart after a kill counts). */
+  get starts(): number {
+    return this.#starts;
+  }
+
+  get pid(): number | undefined {
+    return this.#live?.proc.pid;
+  }
+
+  call<M extends WorkerMethod>(method: M, params: WorkerParams<M>, options: CallOptions = {}): Promise<WorkerResult<M>> {
+    if (this.#disposed) return Promise.reject(new WorkerCallError('the inference process was shut down', 'crashed'));
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(new WorkerCancelledError());
+    const live = this.#ensure();
+    const id = this.#nextId++;
+    return new Promise<WorkerResult<M>>((resolve, reject) => {
+      let graceTimer: NodeJS.Timeout | undefined;
+      const onAbort = (): void => {
+        if (!live.pending.has(id)) return;
+        live.proc.send({ type: 'cancel', id });
+        // A long native run will not see the soft cancel: kill the process after the grace.
+        graceTimer = setTimeout(() => {
+          if (live.pending.has(id)) this.#kill(live, 'cancelled');
+        }, this.#graceMs);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      live.pending.set(id, {
+        resolve: (v) => resolve(v as WorkerResult<M>),
+        reject,
+        onProgress: options.onProgress,
+        cleanup: () => {
+          signal?.removeEventListener('abort', onAbort);
+          if (graceTimer) clearTimeout(graceTimer);
+        },
+      });
+      live.ready.then(
+        () => {
+          if (live.pending.has(id)) live.proc.send({ type: 'call', id, method, params });
+        },
+        () => {},
+      );
+    });
+  }
+
+  /** Hard cancel: kills the process now; every pending call rejects with WorkerCancelledError. */
+  kill(reason = 'cancelled'): void {
+    if (this.#live) this.#kill(this.#live, reason);
+  }
+
+  /** Stops the process for good (app quit, test end). */
+  dispose(): void {
+    this.#disposed = true;
+    this.kill('the inference process was shut down');
+  }
+
+  #ensure(): Live {
+    if (this.#live) return this.#live;
+    const proc = this.#spawn();
+    this.#starts++;
+    const pending = new Map<number, Pending>();
+    let readyResolve!: () => void;
+    let readyReject!: (e: Error) => void;
+    const ready = new Promise<void>((res, rej) => {
+      readyResolve = res;
+      readyReject = rej;
+    });
+    ready.catch(() => {});
+    const live: Live = { proc, ready, pending, killReason: null };
+    this.#live = live;
+    const startTimer = setTimeout(() => {
+      readyReject(new Error('timed out'));
+      this.#kill(live, 'the inference process did not start in time');
+    }, this.#startTimeoutMs);
+
+    proc.onMessage((raw) => {
+      const m = parseFromWorker(raw);
+      if (m === null) return;
+      if (m.type === 'ready') {
+        clearTimeout(startTimer);
+        readyResolve();
+        return;
+      }
+      const p = pending.get(m.id);
+      if (p === undefined) return;
+      if (m.type === 'progress') {
+        p.onProgress?.(m.progress);
+        return;
+      }
+      pending.delete(m.id);
+      p.cleanup();
+      if (m.type === 'result') p.resolve(m.result);
+      else if (m.error.kind === 'cancelled') p.reject(new WorkerCancelledError(m.error.message));
+      else p.reject(new WorkerCallError(m.error.message, m.error.kind));
+    });
+
+    proc.onExit((code) => {
+      clearTimeout(startTimer);
+      if (this.#live === live) this.#live = null;
+      const killed = live.killReason;
+      readyReject(new Error('exited'));
+      for (const p of pending.values()) {
+        p.cleanup();
+        p.reject(
+          killed !== null
+            ? new WorkerCancelledError(killed)
+            : new WorkerCallError(`the inference process stopped unexpectedly (exit code ${code ?? 'signal'})`, 'crashed'),
+        );
+      }
+      pending.clear();
+    });
+    return live;
+  }
+
+  #kill(live: Live, reason: string): void {
+    if (live.killReason !== null) return;
+    live.killReason = reason;
+    // Forget it now so the next call starts a fresh process without waiting for the exit event.
+    if (this.#live === live) this.#live = null;
+    live.proc.kill();
+  }
+}

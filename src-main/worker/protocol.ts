@@ -1,0 +1,89 @@
+/**
+ * Messages between the main process and the inference process (a Node child in the CLI and
+ * tests, an Electron utilityProcess in the app). Every call has an id; the worker answers with
+ * exactly one `result` or `error` for it, and may send `progress` before that. `cancel` asks
+ * the worker to stop a call at its next check (between faces or photos); killing the process
+ * is the hard cancel.
+ */
+import type { DetectedFace, DetectionResult } from '../../src-shared/faces.ts';
+import type { PhotoStage } from '../../src-shared/ipc.ts';
+import type { RestoreSettings } from '../../src-shared/settings.ts';
+
+/** Methods the worker serves: params and result of each. */
+export interface WorkerMethods {
+  ping: { params: Record<string, never>; result: { pid: number; methods: WorkerMethod[] } };
+  detect: { params: { path: string }; result: DetectionResult };
+  /** Writes the 512x512 aligned face as PNG. */
+  alignFace: { params: { path: string; face: DetectedFace; outPath: string }; result: { outPath: string } };
+  /** Restores one face with PMRF both ways (posterior mean and flow); writes three PNGs. */
+  previewFace: {
+    params: {
+      path: string;
+      face: DetectedFace;
+      checkpoint: string;
+      settings: RestoreSettings;
+      seed: number;
+      out: { aligned: string; mean: string; flow: string };
+    };
+    result: { timingsMs: Record<string, number> };
+  };
+}
+
+export type WorkerMethod = keyof WorkerMethods;
+export type WorkerParams<M extends WorkerMethod> = WorkerMethods[M]['params'];
+export type WorkerResult<M extends WorkerMethod> = WorkerMethods[M]['result'];
+
+export const WORKER_METHODS: readonly WorkerMethod[] = ['ping', 'detect', 'alignFace', 'previewFace'];
+
+export function isWorkerMethod(m: unknown): m is WorkerMethod {
+  return typeof m === 'string' && (WORKER_METHODS as readonly string[]).includes(m);
+}
+
+/** main -> worker */
+export type ToWorker =
+  | { type: 'call'; id: number; method: WorkerMethod; params: unknown }
+  | { type: 'cancel'; id: number };
+
+export interface WorkerProgress {
+  stage: PhotoStage;
+  /** 0..1 within the stage. */
+  fraction: number;
+}
+
+export interface WorkerErrorInfo {
+  message: string;
+  /** 'cancelled' when the call stopped on request; 'user' for bad input (clear message). */
+  kind: 'cancelled' | 'user' | 'internal';
+}
+
+/** worker -> main */
+export type FromWorker =
+  | { type: 'ready'; pid: number }
+  | { type: 'progress'; id: number; progress: WorkerProgress }
+  | { type: 'result'; id: number; result: unknown }
+  | { type: 'error'; id: number; error: WorkerErrorInfo };
+
+/** Shape check of a message from the main process (the worker trusts its parent, but not blindly). */
+export function parseToWorker(m: unknown): ToWorker | null {
+  if (typeof m !== 'object' || m === null) return null;
+  const r = m as Record<string, unknown>;
+  if (typeof r.id !== 'number' || !Number.isSafeInteger(r.id)) return null;
+  if (r.type === 'cancel') return { type: 'cancel', id: r.id };
+  if (r.type === 'call' && isWorkerMethod(r.method)) return { type: 'call', id: r.id, method: r.method, params: r.params ?? {} };
+  return null;
+}
+
+export function parseFromWorker(m: unknown): FromWorker | null {
+  if (typeof m !== 'object' || m === null) return null;
+  const r = m as Record<string, unknown>;
+  switch (r.type) {
+    case 'ready':
+      return typeof r.pid === 'number' ? { type: 'ready', pid: r.pid } : null;
+    case 'progress':
+    case 'result':
+    case 'error':
+      return typeof r.id === 'number' ? (m as FromWorker) : null;
+    default:
+      return null;
+  }
+}

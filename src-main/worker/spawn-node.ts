@@ -1,0 +1,37 @@
+/** The inference process as a plain Node child (CLI, tests, dev server). */
+import { fork } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { SpawnWorker, WorkerProcess } from './client.ts';
+
+/** The worker's TypeScript entry; run through tsx (`--import tsx`). */
+export const WORKER_ENTRY_TS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'entry.ts');
+
+export interface ForkOptions {
+  entry?: string;
+  /** Default: `--import tsx` for a .ts entry. */
+  execArgv?: string[];
+  env?: NodeJS.ProcessEnv;
+}
+
+export function forkWorker(options: ForkOptions = {}): SpawnWorker {
+  const entry = options.entry ?? WORKER_ENTRY_TS;
+  const execArgv = options.execArgv ?? (entry.endsWith('.ts') ? ['--import', 'tsx'] : []);
+  return (): WorkerProcess => {
+    const child = fork(entry, [], {
+      execArgv,
+      env: options.env ?? process.env,
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    return {
+      pid: child.pid,
+      send: (m) => {
+        if (child.connected) child.send(m);
+      },
+      onMessage: (l) => child.on('message', l),
+      onExit: (l) => child.once('exit', (code) => l(code)),
+      kill: () => child.kill('SIGKILL'),
+    };
+  };
+}
