@@ -132,7 +132,12 @@ export async function installModel(opts: InstallOptions = {}): Promise<InstallRe
     if (existing) return { ...existing, size: statSync(existing.path).size, changed: false, bytesTransferred: 0 };
   }
   if (hfOffline(env)) {
-    throw new UserError(`HF_HUB_OFFLINE is set, so nothing can be downloaded, and ${howToInstall(spec, env).replace(/^no /, 'there is no ')}`);
+    if (opts.force) throw new UserError(`HF_HUB_OFFLINE is set, so ${spec.id} cannot be downloaded again (--force); unset it to download`);
+    throw new UserError(
+      `HF_HUB_OFFLINE is set, so the ${spec.name} checkpoint cannot be downloaded, and there is no local copy ` +
+        `(looked in ${installedPath(spec, env)} and the Hugging Face cache ${hfHubCacheDir(env)}). ` +
+        `Unset HF_HUB_OFFLINE and run "heirloom models install", or run "heirloom models import <file>".`,
+    );
   }
   const url = hfFileUrl(spec.repo, spec.revision, spec.file, env);
   const meta = await fetchHfFileMetadata(url, opts.signal);

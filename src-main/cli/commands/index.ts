@@ -1,7 +1,12 @@
 import type { Command } from 'commander';
+import { register as registerModels } from './models.ts';
+import { register as registerPmrfCheck } from './pmrf-check.ts';
 
 /**
  * Every subcommand lives in its own file under cli/commands and exports `register(program)`.
  * Add new ones here.
  */
-export function registerCommands(_program: Command): void {}
+export function registerCommands(program: Command): void {
+  registerModels(program);
+  registerPmrfCheck(program);
+}
