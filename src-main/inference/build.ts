@@ -1,0 +1,191 @@
+/**
+ * Builds PMRF's two ONNX networks (`swinir.onnx`, `hdit.onnx`, each with an external weights
+ * file) from a checkpoint, into a cache folder keyed by the checkpoint's content hash and the
+ * build options. A build is written to a temporary folder and renamed into place, so a crash
+ * never leaves a half-built entry; an entry with missing or wrong-sized files is rebuilt.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ArchConfig } from './arch.ts';
+import { buildHdit, hditTensors } from './hdit.ts';
+import { ExternalWeightsFile, GraphBuilder } from './onnx/graph.ts';
+import { buildSwinir, swinirTensors } from './swinir.ts';
+import { CheckpointWeights } from './weights.ts';
+import { sha256File } from '../models/hash.ts';
+import { openVectorsCheckpoint } from '../models/formula.ts';
+import { openSafetensors } from '../models/safetensors.ts';
+import type { TensorSource } from '../models/tensor-source.ts';
+import { UserError } from '../util/errors.ts';
+
+/** Bump when the builders' output changes: old cache entries are then ignored. */
+export const BUILDER_VERSION = 1;
+
+export type Precision = 'fp32' | 'fp16';
+export const PRECISIONS: readonly Precision[] = ['fp32', 'fp16'];
+
+export const NETWORKS = ['swinir', 'hdit'] as const;
+export type NetworkName = (typeof NETWORKS)[number];
+
+/** A checkpoint identified by content, opened only when a build is needed. */
+export interface CheckpointRef {
+  /** Content identity (sha256 of the checkpoint file or files). */
+  id: string;
+  /** For messages: the path the user gave. */
+  label: string;
+  open(): Promise<TensorSource>;
+}
+
+/** A safetensors checkpoint file (hash memoised by the model manager's hash memo). */
+export async function checkpointFile(file: string): Promise<CheckpointRef> {
+  if (!existsSync(file) || !statSync(file).isFile()) throw new UserError(`checkpoint ${file} is not a file`);
+  const id = await sha256File(file);
+  return { id, label: file, open: () => openSafetensors(file) };
+}
+
+/** A PMRF vectors folder (checkpoint.safetensors, or keys.json + kept.safetensors + formula). */
+export async function checkpointVectors(dir: string): Promise<CheckpointRef> {
+  const whole = path.join(dir, 'checkpoint.safetensors');
+  const parts = existsSync(whole) ? [whole] : [path.join(dir, 'keys.json'), path.join(dir, 'kept.safetensors')];
+  const hash = createHash('sha256').update('vectors\n');
+  for (const p of parts) {
+    if (!existsSync(p)) throw new UserError(`${dir}: no checkpoint.safetensors nor keys.json + kept.safetensors (not a PMRF vectors folder?)`);
+    hash.update(`${path.basename(p)}=${await sha256File(p)}\n`);
+  }
+  return { id: hash.digest('hex'), label: dir, open: () => openVectorsCheckpoint(dir) };
+}
+
+/** A checkpoint path: a vectors folder or a safetensors file. */
+export function checkpointRef(p: string): Promise<CheckpointRef> {
+  return existsSync(p) && statSync(p).isDirectory() ? checkpointVectors(p) : checkpointFile(p);
+}
+
+export interface BuildOptions {
+  arch: ArchConfig;
+  imageSize: number;
+  precision: Precision;
+  /** Root of the build cache (entries go to `<cacheDir>/pmrf-onnx/<key>`). */
+  cacheDir: string;
+  onStatus?: (message: string) => void;
+}
+
+export interface BuiltModels {
+  dir: string;
+  /** Path of each network's .onnx file. */
+  files: Record<NetworkName, string>;
+  /** True when an existing cache entry was used. */
+  reused: boolean;
+}
+
+interface Manifest {
+  version: number;
+  key: string;
+  /** Byte size of every file of the entry. */
+  files: Record<string, number>;
+  checkpoint: string;
+  options: { imageSize: number; precision: Precision };
+  buildSeconds: number;
+}
+
+/** The cache key: checkpoint content + everything that changes the built graphs. */
+export function cacheKey(ref: CheckpointRef, opts: Pick<BuildOptions, 'arch' | 'imageSize' | 'precision'>): string {
+  const options = JSON.stringify({ v: BUILDER_VERSION, arch: opts.arch, size: opts.imageSize, precision: opts.precision });
+  return createHash('sha256').update(`${ref.id}\n${options}`).digest('hex').slice(0, 32);
+}
+
+function entryFiles(dir: string): Record<NetworkName, string> {
+  return { swinir: path.join(dir, 'swinir.onnx'), hdit: path.join(dir, 'hdit.onnx') };
+}
+
+/** Checks an entry's manifest against its files; a stale or damaged entry is not valid. */
+export async function entryIsValid(dir: string, key: string): Promise<boolean> {
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')) as Manifest;
+  } catch {
+    return false;
+  }
+  if (manifest.version !== BUILDER_VERSION || manifest.key !== key || typeof manifest.files !== 'object' || manifest.files === null) return false;
+  const names = Object.keys(manifest.files);
+  if (!NETWORKS.every((n) => names.includes(`${n}.onnx`))) return false;
+  return names.every((name) => {
+    try {
+      return statSync(path.join(dir, name)).size === manifest.files[name];
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Removes a cache entry (e.g. after onnxruntime failed to load it). */
+export async function removeEntry(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+}
+
+/** Writes one network: graph + external weights, in `dir`. Returns the files' sizes. */
+async function buildNetwork(dir: string, name: NetworkName, floatType: 'float32' | 'float16', define: (g: GraphBuilder) => Promise<void>): Promise<Record<string, number>> {
+  const weightsName = `${name}.weights`;
+  const weights = new ExternalWeightsFile(path.join(dir, weightsName), weightsName);
+  let bytes: Uint8Array;
+  try {
+    const g = new GraphBuilder({ name, floatType, weights });
+    await define(g);
+    bytes = g.encode({ producer: `heirloom pmrf builder v${BUILDER_VERSION}` });
+  } finally {
+    weights.close();
+  }
+  await writeFile(path.join(dir, `${name}.onnx`), bytes);
+  return { [`${name}.onnx`]: bytes.byteLength, [weightsName]: weights.size };
+}
+
+/**
+ * Returns the cached networks for (checkpoint, options), building them when absent or damaged.
+ * Every tensor of both networks is validated before anything is built (one error lists all).
+ */
+export async function buildModels(ref: CheckpointRef, opts: BuildOptions): Promise<BuiltModels> {
+  const key = cacheKey(ref, opts);
+  const root = path.join(opts.cacheDir, 'pmrf-onnx');
+  const dir = path.join(root, key);
+  if (await entryIsValid(dir, key)) return { dir, files: entryFiles(dir), reused: true };
+
+  const status = opts.onStatus ?? (() => {});
+  const source = await ref.open();
+  try {
+    const specs = [...swinirTensors(opts.arch.swinir), ...hditTensors(opts.arch.hdit)];
+    const weights = CheckpointWeights.check(source, specs, ref.label);
+    await mkdir(root, { recursive: true });
+    const tmp = path.join(root, `.tmp-${key}-${process.pid}-${randomBytes(4).toString('hex')}`);
+    await mkdir(tmp);
+    try {
+      const started = Date.now();
+      const floatType = opts.precision === 'fp16' ? 'float16' : 'float32';
+      status(`building SwinIR (${opts.precision}, ${opts.imageSize}px)`);
+      const swinir = await buildNetwork(tmp, 'swinir', floatType, (g) => buildSwinir(g, weights, opts.arch.swinir, opts.imageSize));
+      status(`building HDiT (${opts.precision}, ${opts.imageSize}px)`);
+      const hdit = await buildNetwork(tmp, 'hdit', floatType, (g) => buildHdit(g, weights, opts.arch.hdit, opts.imageSize));
+      const manifest: Manifest = {
+        version: BUILDER_VERSION,
+        key,
+        files: { ...swinir, ...hdit },
+        checkpoint: ref.id,
+        options: { imageSize: opts.imageSize, precision: opts.precision },
+        buildSeconds: (Date.now() - started) / 1000,
+      };
+      await writeFile(path.join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 1));
+      await removeEntry(dir); // a damaged entry in the way (a valid one was returned above)
+      try {
+        await rename(tmp, dir);
+      } catch (err) {
+        // Another process finished the same build first: use its entry when it is sound.
+        if (!(await entryIsValid(dir, key))) throw err;
+      }
+      status(`built in ${manifest.buildSeconds.toFixed(1)} s`);
+      return { dir, files: entryFiles(dir), reused: false };
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  } finally {
+    await source.close();
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * The PMRF engine (shared/pmrf/SPEC.md): posterior mean m = clip(SwinIR(y), 0, 1), then the
+ * rectified flow from x_0 = m + 0.1 z with K Euler steps x <- x + (1/K) HDiT(x, i/K), output
+ * clip(x, 0, 1). The two networks are built once per (checkpoint, options) and cached on disk.
+ */
+import type { Device } from '../../src-shared/settings.ts';
+import type { ArchConfig } from './arch.ts';
+import { buildModels, checkpointRef, removeEntry, type BuiltModels, type CheckpointRef, type Precision } from './build.ts';
+import { gaussianNoise } from './noise.ts';
+import { f32Tensor, ModelLoadError, OrtSession, type ExecutionProvider } from './session.ts';
+import { cacheDir as defaultCacheDir } from '../util/app-paths.ts';
+import { UserError } from '../util/errors.ts';
+
+/** Standard deviation of the noise added to the posterior mean (PMRF's sigma_s). */
+export const MMSE_NOISE_STD = 0.1;
+
+export interface EngineOptions {
+  /** A safetensors checkpoint, a PMRF vectors folder, or an already identified checkpoint. */
+  checkpoint: string | CheckpointRef;
+  arch: ArchConfig;
+  /** Side of the square faces the networks are built for (a multiple of 64). */
+  imageSize: number;
+  precision?: Precision;
+  device?: Device;
+  /** Root of the build cache (default: the app's cache folder). */
+  cacheDir?: string;
+  /** CPU threads per operator (default: every core). */
+  threads?: number;
+  onStatus?: (message: string) => void;
+}
+
+export interface FlowOptions {
+  /** Euler steps K >= 1 ('flow' mode). */
+  steps: number;
+  mode: 'flow' | 'mean';
+  /** Seed of face 0's noise; face i uses seed + i unless `seeds` is given. */
+  seed?: number;
+  /** One seed per face (overrides `seed`). */
+  seeds?: readonly number[];
+  /** Injected noise z [n,3,S,S] (overrides seeds; used by the parity check). */
+  noise?: Float32Array;
+  signal?: AbortSignal;
+  /** Called after each Euler step with the state x_step (do not keep a reference: copy). */
+  onStep?: (step: number, total: number, x: Float32Array) => void;
+}
+
+export interface EngineResult {
+  /** [n,3,S,S] in [0,1]: the flow output ('flow') or the posterior mean ('mean'). */
+  restored: Float32Array;
+  /** [n,3,S,S] in [0,1]: the posterior mean. */
+  mean: Float32Array;
+}
+
+function clip01(x: Float32Array): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = x[i] < 0 ? 0 : x[i] > 1 ? 1 : x[i];
+  return out;
+}
+
+export class PmrfEngine {
+  private constructor(
+    private readonly swinir: OrtSession,
+    private readonly hdit: OrtSession,
+    readonly imageSize: number,
+    readonly precision: Precision,
+    readonly checkpointId: string,
+    readonly built: BuiltModels,
+  ) {}
+
+  static async create(opts: EngineOptions): Promise<PmrfEngine> {
+    const ref = typeof opts.checkpoint === 'string' ? await checkpointRef(opts.checkpoint) : opts.checkpoint;
+    const precision = opts.precision ?? 'fp32';
+    const buildOpts = { arch: opts.arch, imageSize: opts.imageSize, precision, cacheDir: opts.cacheDir ?? defaultCacheDir(), onStatus: opts.onStatus };
+    const sessionOpts = { device: opts.device ?? 'auto', threads: opts.threads };
+    let built = await buildModels(ref, buildOpts);
+    for (let attempt = 0; ; attempt++) {
+      let swinir: OrtSession | undefined;
+      try {
+        swinir = await OrtSession.create(built.files.swinir, sessionOpts);
+        const hdit = await OrtSession.create(built.files.hdit, sessionOpts);
+        return new PmrfEngine(swinir, hdit, opts.imageSize, precision, ref.id, built);
+      } catch (err) {
+        await swinir?.dispose();
+        // A cached build that onnxruntime cannot load is damaged: rebuild it once.
+        if (!(err instanceof ModelLoadError) || !built.reused || attempt > 0) throw err;
+        opts.onStatus?.(`cached build ${built.dir} failed to load (${err.message}); rebuilding`);
+        await removeEntry(built.dir);
+        built = await buildModels(ref, buildOpts);
+      }
+    }
+  }
+
+  /** The provider the networks run on. */
+  get provider(): ExecutionProvider {
+    return this.hdit.provider;
+  }
+
+  /** Why a GPU provider is not used, when one was wanted. */
+  get fallbackReason(): string | undefined {
+    return this.hdit.fallbackReason;
+  }
+
+  private faceCount(data: Float32Array, n: number, what: string): number[] {
+    const S = this.imageSize;
+    if (!Number.isInteger(n) || n < 1) throw new UserError(`${what}: batch size ${n} must be a positive integer`);
+    if (data.length !== n * 3 * S * S) throw new UserError(`${what}: ${data.length} values, expected ${n}x3x${S}x${S}`);
+    return [n, 3, S, S];
+  }
+
+  /** SwinIR(y) before clipping, [n,3,S,S]. */
+  async runSwinir(y: Float32Array, n: number): Promise<Float32Array> {
+    const dims = this.faceCount(y, n, 'SwinIR input');
+    return this.swinir.runFloat({ y: f32Tensor(y, dims) }, 'mmse');
+  }
+
+  /** The vector field HDiT(x, t), [n,3,S,S]; `t` is one time for all faces or one per face. */
+  async runHdit(x: Float32Array, t: number | Float32Array, n: number): Promise<Float32Array> {
+    const dims = this.faceCount(x, n, 'HDiT input');
+    const times = typeof t === 'number' ? new Float32Array(n).fill(t) : t;
+    if (times.length !== n) throw new UserError(`HDiT times: ${times.length} values for ${n} faces`);
+    return this.hdit.runFloat({ x: f32Tensor(x, dims), t: f32Tensor(times, [n]) }, 'v');
+  }
+
+  /** The flow's starting noise z for n faces (injected, or from per-face seeds). */
+  private noiseFor(n: number, opts: Omit<FlowOptions, 'mode'>): Float32Array {
+    const per = 3 * this.imageSize * this.imageSize;
+    if (opts.noise !== undefined) {
+      if (opts.noise.length !== n * per) throw new UserError(`noise: ${opts.noise.length} values, expected ${n * per}`);
+      return opts.noise;
+    }
+    if (opts.seeds !== undefined && opts.seeds.length !== n) throw new UserError(`seeds: ${opts.seeds.length} seeds for ${n} faces`);
+    if (opts.seeds === undefined && opts.seed === undefined) throw new UserError('flow mode needs a seed, seeds or noise');
+    const z = new Float32Array(n * per);
+    for (let i = 0; i < n; i++) z.set(gaussianNoise(opts.seeds?.[i] ?? (opts.seed as number) + i, per), i * per);
+    return z;
+  }
+
+  /** Restores n aligned faces [n,3,S,S] in [0,1]; the whole batch goes through each call. */
+  async restoreFaces(faces: Float32Array, n: number, opts: FlowOptions): Promise<EngineResult> {
+    this.faceCount(faces, n, 'faces');
+    opts.signal?.throwIfAborted();
+    const mean = clip01(await this.runSwinir(faces, n));
+    if (opts.mode === 'mean') return { restored: mean, mean };
+    return { restored: await this.flowFrom(mean, n, opts), mean };
+  }
+
+  /** The rectified flow from the posterior mean m [n,3,S,S]: clip(x_K, 0, 1). */
+  async flowFrom(mean: Float32Array, n: number, opts: Omit<FlowOptions, 'mode'>): Promise<Float32Array> {
+    this.faceCount(mean, n, 'posterior mean');
+    const K = opts.steps;
+    if (!Number.isInteger(K) || K < 1) throw new UserError(`flow steps ${K} must be an integer >= 1`);
+    const z = this.noiseFor(n, opts);
+    const x = new Float32Array(mean.length);
+    for (let j = 0; j < x.length; j++) x[j] = mean[j] + MMSE_NOISE_STD * z[j];
+    const dt = 1 / K;
+    for (let i = 0; i < K; i++) {
+      opts.signal?.throwIfAborted();
+      const v = await this.runHdit(x, i / K, n);
+      for (let j = 0; j < x.length; j++) x[j] += dt * v[j];
+      opts.onStep?.(i + 1, K, x);
+    }
+    return clip01(x);
+  }
+
+  async dispose(): Promise<void> {
+    await this.swinir.dispose();
+    await this.hdit.dispose();
+  }
+}
