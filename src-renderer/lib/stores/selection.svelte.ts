@@ -1,0 +1,32 @@
+// Which photo has keyboard focus, which are selected, and which one the viewer shows.
+import { select, type SelectAction, type Selection } from '../gallery-nav.ts';
+
+class SelectionStore {
+  focusedId = $state<number | null>(null);
+  state = $state.raw<Selection>({ ids: new Set(), anchor: null });
+  /** The photo open in the viewer; null shows the gallery. */
+  openId = $state<number | null>(null);
+
+  get ids(): ReadonlySet<number> {
+    return this.state.ids;
+  }
+
+  apply(action: SelectAction): void {
+    this.state = select(this.state, action);
+  }
+
+  isSelected(id: number): boolean {
+    return this.state.ids.has(id);
+  }
+
+  open(id: number): void {
+    this.focusedId = id;
+    this.openId = id;
+  }
+
+  close(): void {
+    this.openId = null;
+  }
+}
+
+export const selection = new SelectionStore();
