@@ -62,11 +62,12 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX results_photo ON results (photo_id);
   `,
-  // v2: batch outputs. A job writes into one folder; an item reserves its output names before
+  // v2: batch outputs. A job writes into one folder (and records why it failed, if it did); an item reserves its output names before
   // writing (so a rerun after a crash reuses them instead of adding " (2)" duplicates); a result
   // remembers the content hash it was made from and all the files it wrote.
   `
   ALTER TABLE jobs ADD COLUMN output_folder TEXT;
+  ALTER TABLE jobs ADD COLUMN error TEXT;
   ALTER TABLE job_items ADD COLUMN outputs TEXT;
   ALTER TABLE job_items ADD COLUMN finished_at TEXT;
   ALTER TABLE results ADD COLUMN photo_hash TEXT;

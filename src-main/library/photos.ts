@@ -134,15 +134,25 @@ export function faceSeed(baseSeed: number, index: number): number {
   return (baseSeed + Math.imul(index, 0x9e3779b1)) >>> 0;
 }
 
-/** Replaces a photo's faces with a new detection; every face starts included with a derived seed. */
-export function replaceFaces(db: LibraryDb, photoId: number, faces: DetectedFace[], baseSeed: number): FaceRecord[] {
+/**
+ * Replaces a photo's faces with a new detection. A face without its own seed gets one derived
+ * from `baseSeed`; faces start included unless said otherwise.
+ */
+export function replaceFaces(
+  db: LibraryDb,
+  photoId: number,
+  faces: (DetectedFace & { seed?: number; include?: boolean })[],
+  baseSeed: number,
+): FaceRecord[] {
   const insert = db.prepare(
-    'INSERT INTO faces (photo_id, idx, box, points, score, include, seed, skipped) VALUES (?, ?, ?, ?, ?, 1, ?, ?)',
+    'INSERT INTO faces (photo_id, idx, box, points, score, include, seed, skipped) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
   );
   db.transaction(() => {
     db.prepare('DELETE FROM faces WHERE photo_id = ?').run(photoId);
     faces.forEach((f, i) => {
-      insert.run(photoId, i, JSON.stringify(f.box), JSON.stringify(f.points), f.score, faceSeed(baseSeed, i), f.skipped ?? null);
+      const seed = f.seed ?? faceSeed(baseSeed, i);
+      const include = f.include === false ? 0 : 1;
+      insert.run(photoId, i, JSON.stringify(f.box), JSON.stringify(f.points), f.score, include, seed >>> 0, f.skipped ?? null);
     });
     db.prepare("UPDATE photos SET status = 'detected', error = NULL WHERE id = ? AND status IN ('new', 'failed')").run(photoId);
   })();

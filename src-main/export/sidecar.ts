@@ -1,0 +1,34 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { DetectedFace } from '../../src-shared/faces.ts';
+import type { RestoreSettings } from '../../src-shared/settings.ts';
+
+/**
+ * Everything needed to reproduce one output exactly: the input's content hash, the settings,
+ * the model (description and checkpoint sha256) and each face with the seed it was restored with.
+ */
+export interface Sidecar {
+  format: 'heirloom-sidecar';
+  version: 1;
+  input: { name: string; sha256: string; size: number };
+  output: { image: string; pairs: string[] };
+  settings: RestoreSettings;
+  model: { description: string; sha256: string | null };
+  faces: (DetectedFace & { index: number; include: boolean; seed: number })[];
+  timingsMs: Record<string, number>;
+  createdAt: string;
+}
+
+export function buildSidecar(s: Omit<Sidecar, 'format' | 'version' | 'createdAt'>): Sidecar {
+  return {
+    format: 'heirloom-sidecar',
+    version: 1,
+    ...s,
+    output: { image: path.basename(s.output.image), pairs: s.output.pairs.map((p) => path.basename(p)) },
+    createdAt: new Date().toISOString(),
+  };
+}
+
+export function writeSidecar(file: string, sidecar: Sidecar): void {
+  writeFileSync(file, `${JSON.stringify(sidecar, null, 2)}\n`);
+}

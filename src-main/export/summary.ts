@@ -1,0 +1,65 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { RestoreSettings } from '../../src-shared/settings.ts';
+import { commitFiles, tempPathFor } from './atomic.ts';
+
+export const SUMMARY_JSON = 'heirloom-summary.json';
+export const SUMMARY_CSV = 'heirloom-summary.csv';
+
+export type SummaryOutcome = 'restored' | 'skipped' | 'failed' | 'not-run';
+
+export interface SummaryEntry {
+  input: string;
+  outcome: SummaryOutcome;
+  /** Output files (names inside the output folder). */
+  outputs: string[];
+  faces: number | null;
+  error: string | null;
+  totalMs: number | null;
+}
+
+export interface BatchSummary {
+  format: 'heirloom-summary';
+  version: 1;
+  jobId: number;
+  state: string;
+  settings: RestoreSettings;
+  model: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  counts: Record<SummaryOutcome, number>;
+  photos: SummaryEntry[];
+}
+
+export function buildSummary(s: Omit<BatchSummary, 'format' | 'version' | 'counts'>): BatchSummary {
+  const counts: Record<SummaryOutcome, number> = { restored: 0, skipped: 0, failed: 0, 'not-run': 0 };
+  for (const p of s.photos) counts[p.outcome]++;
+  return { format: 'heirloom-summary', version: 1, ...s, counts };
+}
+
+/** Writes `heirloom-summary.json` and `.csv` into the output folder (replacing earlier ones). */
+export function writeSummary(folder: string, summary: BatchSummary): string[] {
+  const json = path.join(folder, SUMMARY_JSON);
+  const csv = path.join(folder, SUMMARY_CSV);
+  const moves = [
+    { final: json, temp: tempPathFor(json), text: `${JSON.stringify(summary, null, 2)}\n` },
+    { final: csv, temp: tempPathFor(csv), text: toCsv(summary) },
+  ];
+  for (const m of moves) writeFileSync(m.temp, m.text);
+  commitFiles(moves);
+  return [json, csv];
+}
+
+export function toCsv(summary: BatchSummary): string {
+  const rows = [['input', 'outcome', 'faces', 'total_ms', 'outputs', 'error']];
+  for (const p of summary.photos) {
+    rows.push([p.input, p.outcome, p.faces?.toString() ?? '', p.totalMs?.toFixed(0) ?? '', p.outputs.join(';'), p.error ?? '']);
+  }
+  return rows.map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
+}
+
+/** RFC 4180 quoting; a leading = + - @ is prefixed so spreadsheets do not run it as a formula. */
+function csvCell(v: string): string {
+  const safe = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
