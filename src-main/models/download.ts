@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat, statfs, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../util/errors.ts';
 import { httpStatusError } from './hf-hub.ts';
@@ -101,12 +101,65 @@ function mb(n: number): string {
   return `${(n / 1e6).toFixed(1)} MB`;
 }
 
+/**
+ * One download per destination at a time (the app and the CLI may both try): a lock file
+ * created exclusively, holding the owner's pid; a lock whose process is gone is stale.
+ */
+async function acquireLock(lockFile: string): Promise<void> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      await writeFile(lockFile, String(process.pid), { flag: 'wx' });
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const pid = Number(await readFile(lockFile, 'utf8').catch(() => ''));
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+      throw new UserError(`another Heirloom process (pid ${pid}) is already downloading this model; wait for it or stop it`);
+    }
+    await rm(lockFile, { force: true }); // stale
+  }
+  throw new UserError(`cannot lock ${lockFile}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function checkDiskSpace(dir: string, needed: number): Promise<void> {
+  let free: number;
+  try {
+    const fs = await statfs(dir);
+    free = fs.bavail * fs.bsize;
+  } catch {
+    return; // unknown: let the write fail if it must
+  }
+  if (free < needed) {
+    throw new UserError(`not enough disk space in ${dir}: the download needs ${mb(needed)} more, ${mb(free)} is free`);
+  }
+}
+
 export async function downloadFile(opts: DownloadOptions): Promise<DownloadResult> {
+  await mkdir(path.dirname(opts.dest), { recursive: true });
+  const lock = `${opts.dest}.lock`;
+  await acquireLock(lock);
+  try {
+    return await downloadLocked(opts);
+  } finally {
+    await rm(lock, { force: true });
+  }
+}
+
+async function downloadLocked(opts: DownloadOptions): Promise<DownloadResult> {
   const { url, dest, signal } = opts;
   const part = `${dest}.part`;
   const shown = (opts.partKey ?? url).split('?')[0]; // for messages: no signed CDN query strings
   const info: PartInfo = { url: opts.partKey ?? url, size: opts.expectedSize ?? null, sha256: opts.expectedSha256 ?? null };
-  await mkdir(path.dirname(dest), { recursive: true });
 
   let have = await usablePart(part, info);
   if (have === 0) await rm(part, { force: true });
@@ -162,6 +215,7 @@ export async function downloadFile(opts: DownloadOptions): Promise<DownloadResul
         throw httpStatusError(res.status, shown);
       }
       if (!res.body) throw new UserError(`download of ${shown}: empty response`);
+      if (total !== undefined) await checkDiskSpace(path.dirname(dest), total - have);
 
       await hashPrefix(part, have, hash, signal);
       fh = await open(part, have > 0 ? 'a' : 'w');

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, readFile, realpath, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { modelsDir } from '../util/app-paths.ts';
@@ -76,6 +76,7 @@ export async function rememberSha256(filePath: string, sha256: string, opts: { m
   const memoFile = opts.memoFile ?? hashMemoPath();
   const st = await stat(real);
   const memo = await readMemo(memoFile); // re-read: another process may have added entries
+  for (const key of Object.keys(memo)) if (!existsSync(key)) delete memo[key]; // forget deleted files
   memo[real] = { size: st.size, mtimeMs: st.mtimeMs, sha256 };
   try {
     await writeMemo(memoFile, memo);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -304,4 +305,17 @@ test('import copies a valid checkpoint in and records its hash; rejects other fi
   await writeFile(junk, 'this is not a checkpoint at all');
   await assert.rejects(importModel(junk, { env }), (err: unknown) => err instanceof UserError && err.message.includes(junk));
   await assert.rejects(importModel(path.join(root, 'missing.safetensors'), { env }), /file not found/);
+});
+
+test('a download lock held by a live process refuses a second download; a stale one is ignored', async () => {
+  const dest = installedPath(spec, env);
+  await mkdir(path.dirname(dest), { recursive: true });
+  await writeFile(`${dest}.lock`, String(process.ppid)); // our parent is alive
+  await assert.rejects(installModel({ env }), /already downloading/);
+  assert.equal(gets().length, 0);
+  const dead = spawnSync(process.execPath, ['-e', '0']).pid; // exited by now
+  await writeFile(`${dest}.lock`, String(dead));
+  const r = await installModel({ env });
+  assert.ok((await readFile(r.path)).equals(body));
+  assert.ok(!existsSync(`${dest}.lock`), 'lock released');
 });
