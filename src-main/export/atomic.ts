@@ -10,6 +10,8 @@ import path from 'node:path';
  */
 const TEMP_PREFIX = '.heirloom-tmp-';
 const TEMP_RE = /^\.heirloom-tmp-(\d+)-[0-9a-f]{8}\./;
+/** The pipeline encoder's own temporary names (`.<name>.<pid>.<hex>.tmp`, pipeline/encode.ts). */
+const ENCODER_TEMP_RE = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/;
 
 /** A temporary sibling of `finalPath` (hidden, same extension so encoders see the format). */
 export function tempPathFor(finalPath: string): string {
@@ -51,7 +53,7 @@ export function removeStaleTemps(folder: string): string[] {
     return removed;
   }
   for (const name of names) {
-    const m = TEMP_RE.exec(name);
+    const m = TEMP_RE.exec(name) ?? ENCODER_TEMP_RE.exec(name);
     if (m === null) continue;
     const pid = Number(m[1]);
     if (pid === process.pid || isAlive(pid)) continue;

@@ -1,5 +1,5 @@
-import os from 'node:os';
 import path from 'node:path';
+import { appDataDir } from '../util/app-paths.ts';
 
 /**
  * Where library databases live.
@@ -11,19 +11,10 @@ import path from 'node:path';
 export const LIBRARY_FILE = 'library.db';
 export const BATCH_STATE_DIR = '.heirloom';
 
-export function appLibraryFile(appDataDir: string = defaultAppDataDir()): string {
-  return path.join(appDataDir, LIBRARY_FILE);
+export function appLibraryFile(dataDir: string = appDataDir()): string {
+  return path.join(dataDir, LIBRARY_FILE);
 }
 
 export function batchLibraryFile(outputFolder: string): string {
   return path.join(path.resolve(outputFolder), BATCH_STATE_DIR, LIBRARY_FILE);
-}
-
-/** Fallback until src-main/util/app-paths.ts provides the shared resolver. */
-function defaultAppDataDir(): string {
-  const home = process.env.HEIRLOOM_HOME;
-  if (home !== undefined && home !== '') return path.resolve(home);
-  if (process.platform === 'win32') return path.join(process.env.APPDATA ?? path.join(os.homedir(), 'AppData', 'Roaming'), 'Heirloom');
-  if (process.platform === 'darwin') return path.join(os.homedir(), 'Library', 'Application Support', 'Heirloom');
-  return path.join(process.env.XDG_DATA_HOME ?? path.join(os.homedir(), '.local', 'share'), 'heirloom');
 }

@@ -127,11 +127,11 @@ export function listFaces(db: LibraryDb, photoId: number): FaceRecord[] {
 }
 
 /**
- * The seed of face `index` of a photo for a base seed: distinct per face, stable across runs.
- * (Knuth's multiplicative hash keeps neighbouring faces' noise unrelated.)
+ * The seed of face `index` of a photo for a base seed: distinct per face, stable across runs, and
+ * the same rule the PMRF restorer applies when given no per-face seeds (seed + index).
  */
 export function faceSeed(baseSeed: number, index: number): number {
-  return (baseSeed + Math.imul(index, 0x9e3779b1)) >>> 0;
+  return (baseSeed + index) >>> 0;
 }
 
 /**
