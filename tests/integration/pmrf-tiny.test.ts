@@ -1,0 +1,165 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArch } from '../../src-main/inference/arch.ts';
+import { checkpointRef } from '../../src-main/inference/build.ts';
+import { PmrfEngine } from '../../src-main/inference/engine.ts';
+import { runParityCheck } from '../../src-main/inference/parity.ts';
+import { openSafetensors } from '../../src-main/models/safetensors.ts';
+import { writeSafetensors, type TensorToWrite } from '../../src-main/models/safetensors-writer.ts';
+import { UserError } from '../../src-main/util/errors.ts';
+import { projectFixtures } from '../helpers/shared.ts';
+
+const tiny = path.join(projectFixtures, 'pmrf', 'tiny');
+const arch = parseArch(JSON.parse(readFileSync(path.join(tiny, 'meta.json'), 'utf8')), 'tiny meta.json');
+const S = arch.image_size;
+
+// Hash memo and build cache go to a temp folder, never to the user's.
+const home = mkdtempSync(path.join(os.tmpdir(), 'heirloom-pmrf-'));
+process.env.HEIRLOOM_HOME = home;
+process.on('exit', () => rmSync(home, { recursive: true, force: true }));
+
+function readBin(name: string): Float32Array {
+  const b = readFileSync(path.join(tiny, name));
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+}
+
+function freshCache(): string {
+  return mkdtempSync(path.join(home, 'cache-'));
+}
+
+function engine(cacheDir: string, imageSize = S, checkpoint = tiny): Promise<PmrfEngine> {
+  return PmrfEngine.create({ checkpoint, arch, imageSize, precision: 'fp32', device: 'cpu', cacheDir, threads: 1 });
+}
+
+test('tiny vectors: fp32 engine reproduces every stage within the README tolerances', async () => {
+  const report = await runParityCheck(tiny, { precision: 'fp32', device: 'cpu', cacheDir: freshCache() });
+  for (const l of report.lines) console.log(`fp32 ${l.name}: ${l.maxAbsErr.toExponential(3)} (tol ${l.tolerance})`);
+  assert.deepEqual(
+    report.lines.map((l) => l.name),
+    ['noise (formula)', 'mmse_raw', 'x_0', 'v_probe_t0.3', 'x_1', 'x_2', 'x_3', 'x_4', 'restored'],
+  );
+  assert.ok(report.pass, report.lines.filter((l) => !l.pass).map((l) => l.name).join(', '));
+  assert.equal(report.provider, 'cpu');
+});
+
+test('tiny vectors: fp16 engine stays below 2e-2 on restored', async () => {
+  const report = await runParityCheck(tiny, { precision: 'fp16', device: 'cpu', cacheDir: freshCache() });
+  for (const l of report.lines) console.log(`fp16 ${l.name}: ${l.maxAbsErr.toExponential(3)}`);
+  const restored = report.lines.find((l) => l.name === 'restored');
+  assert.ok(restored !== undefined && restored.maxAbsErr < 2e-2, `restored error ${restored?.maxAbsErr}`);
+  assert.ok(report.pass);
+});
+
+test('a checkpoint with missing and misshaped tensors fails with one error listing every problem', async () => {
+  const dir = mkdtempSync(path.join(home, 'bad-'));
+  const src = await openSafetensors(path.join(tiny, 'checkpoint.safetensors'));
+  const drop = new Set(['mmse_model.conv_last.bias', 'model.out_norm.scale']);
+  const reshapeName = 'mmse_model.layers.0.residual_group.blocks.0.attn.qkv.weight';
+  const tensors: TensorToWrite[] = [];
+  for (const info of src.list()) {
+    if (drop.has(info.name)) continue;
+    const data = await src.read(info.name);
+    const shape = info.name === reshapeName ? [info.shape[1], info.shape[0]] : info.shape;
+    tensors.push({ name: info.name, dtype: info.dtype, shape, data });
+  }
+  await src.close();
+  assert.ok(tensors.length === src.list().length - 2, 'both dropped tensors exist in the tiny checkpoint');
+  const file = path.join(dir, 'bad.safetensors');
+  await writeSafetensors(file, tensors);
+  await assert.rejects(engine(freshCache(), S, file), (err: unknown) => {
+    assert.ok(err instanceof UserError);
+    assert.match(err.message, /\(3 problems\)/);
+    for (const name of [...drop, reshapeName]) assert.ok(err.message.includes(name), `${name} in: ${err.message}`);
+    return true;
+  });
+});
+
+test('the build cache is reused, and a damaged entry is rebuilt', async () => {
+  const cacheDir = freshCache();
+  const y = readBin('y.bin');
+  const first = await engine(cacheDir);
+  assert.equal(first.built.reused, false);
+  const want = await first.runSwinir(y, 1);
+  await first.dispose();
+
+  const second = await engine(cacheDir);
+  assert.equal(second.built.reused, true);
+  assert.equal(second.built.dir, first.built.dir);
+  await second.dispose();
+
+  // a truncated weights file (size mismatch) is detected before loading
+  truncateSync(path.join(first.built.dir, 'swinir.weights'), 100);
+  const third = await engine(cacheDir);
+  assert.equal(third.built.reused, false);
+  assert.deepEqual(await third.runSwinir(y, 1), want);
+  await third.dispose();
+
+  // garbage of the right size passes the size check but fails to load: rebuilt too
+  const onnx = path.join(first.built.dir, 'hdit.onnx');
+  writeFileSync(onnx, Buffer.alloc(statSync(onnx).size, 0xab));
+  const statuses: string[] = [];
+  const fourth = await PmrfEngine.create({ checkpoint: tiny, arch, imageSize: S, device: 'cpu', cacheDir, threads: 1, onStatus: (m) => statuses.push(m) });
+  assert.equal(fourth.built.reused, false);
+  assert.ok(statuses.some((m) => m.includes('failed to load')), statuses.join('\n'));
+  const v = await fourth.runHdit(readBin('x_0.bin'), 0.3, 1);
+  assert.ok(v.every(Number.isFinite));
+  await fourth.dispose();
+});
+
+test('same seed gives the same faces, another seed different ones; batch faces use their own seeds', async () => {
+  const e = await engine(freshCache());
+  try {
+    const y = readBin('y.bin');
+    const a = await e.restoreFaces(y, 1, { mode: 'flow', steps: 2, seed: 7 });
+    const b = await e.restoreFaces(y, 1, { mode: 'flow', steps: 2, seed: 7 });
+    const c = await e.restoreFaces(y, 1, { mode: 'flow', steps: 2, seed: 8 });
+    assert.deepEqual(a.restored, b.restored);
+    assert.notDeepEqual(a.restored, c.restored);
+    assert.deepEqual(a.mean, c.mean);
+    // a batch of two faces with seeds 7 and 8 gives each face its single-face result
+    const batch = new Float32Array(2 * y.length);
+    batch.set(y);
+    batch.set(y, y.length);
+    const ab = await e.restoreFaces(batch, 2, { mode: 'flow', steps: 2, seeds: [7, 8] });
+    const maxDiff = (p: Float32Array, q: Float32Array) => p.reduce((m, v, i) => Math.max(m, Math.abs(v - q[i])), 0);
+    assert.ok(maxDiff(ab.restored.subarray(0, y.length), a.restored) < 1e-5);
+    assert.ok(maxDiff(ab.restored.subarray(y.length), c.restored) < 1e-5);
+    // 'mean' mode returns the clipped posterior mean
+    const m = await e.restoreFaces(y, 1, { mode: 'mean', steps: 2 });
+    assert.deepEqual(m.restored, a.mean);
+    const ref = readBin('mmse_raw.bin').map((v) => Math.min(1, Math.max(0, v)));
+    assert.ok(maxDiff(m.mean, ref) < 1e-4);
+    // an aborted signal stops before the next network call
+    const ac = new AbortController();
+    ac.abort();
+    await assert.rejects(e.restoreFaces(y, 1, { mode: 'flow', steps: 2, seed: 1, signal: ac.signal }), { name: 'AbortError' });
+  } finally {
+    await e.dispose();
+  }
+});
+
+test('tiny built at 256 px (computed attention masks) gives finite faces in [0,1]', async () => {
+  const e = await engine(freshCache(), 256);
+  try {
+    const y = new Float32Array(3 * 256 * 256).map((_, i) => 0.5 + 0.4 * Math.sin(i * 0.013));
+    const { restored, mean } = await e.restoreFaces(y, 1, { mode: 'flow', steps: 2, seed: 3 });
+    for (const arr of [restored, mean]) assert.ok(arr.every((v) => Number.isFinite(v) && v >= 0 && v <= 1));
+    assert.ok(restored.some((v, i) => v !== mean[i]), 'the flow changes the posterior mean');
+  } finally {
+    await e.dispose();
+  }
+  await assert.rejects(engine(freshCache(), 100), /multiple of 64/);
+});
+
+test('checkpointRef identifies content: a copy has the same id', async () => {
+  const dir = mkdtempSync(path.join(home, 'copy-'));
+  const copy = path.join(dir, 'c.safetensors');
+  copyFileSync(path.join(tiny, 'checkpoint.safetensors'), copy);
+  const a = await checkpointRef(copy);
+  const b = await checkpointRef(path.join(tiny, 'checkpoint.safetensors'));
+  assert.equal(a.id, b.id);
+  assert.notEqual((await checkpointRef(tiny)).id, a.id, 'a vectors folder is keyed separately');
+});
