@@ -8,6 +8,7 @@
 import type { GraphBuilder, Value } from './onnx/graph.ts';
 import { reshape, toF32, toNetFloat, transpose } from './onnx/ops.ts';
 
+
 /** A token grid (rows x cols), tokens flattened row-major. */
 export interface Grid {
   h: number;
@@ -25,10 +26,10 @@ export function cellCentres(n: number): Float64Array {
 
 /**
  * RoPE tables for one grid and one layer's `pos_emb.freqs` [heads, dHead/8], laid out
- * [L, heads, dHead] so they broadcast against q/k [N, L, heads, dHead]:
- * `rope(x) = x * cos + x[swap] * sin`, where `swap` exchanges channel blocks [0,d) and [d,2d)
- * (d = dHead/4) and keeps the rest; cos is 1 and sin 0 on the unrotated channels, and the sin
- * of the first block carries the minus sign of `x1 cos - x2 sin`.
+ * [heads, L, 4, dHead/4] so they broadcast against q/k viewed as [N, heads, L, 4, dHead/4]:
+ * `rope(x) = x * cos + x[swap] * sin`, where `swap` exchanges the channel blocks [0,d) and
+ * [d,2d) (d = dHead/4, blocks 0 and 1 of the view) and keeps blocks 2 and 3; cos is 1 and sin 0
+ * on the unrotated channels, and the sin of block 0 carries the minus sign of `x1 cos - x2 sin`.
  */
 export function ropeTables(freqs: Float32Array, heads: number, dHead: number, grid: Grid): { cos: Float32Array; sin: Float32Array } {
   const nf = dHead / 8;
@@ -37,12 +38,12 @@ export function ropeTables(freqs: Float32Array, heads: number, dHead: number, gr
   const ch = cellCentres(grid.h);
   const cw = cellCentres(grid.w);
   const L = grid.h * grid.w;
-  const cos = new Float32Array(L * heads * dHead);
-  const sin = new Float32Array(L * heads * dHead);
-  for (let i = 0; i < grid.h; i++) {
-    for (let j = 0; j < grid.w; j++) {
-      for (let hd = 0; hd < heads; hd++) {
-        const base = ((i * grid.w + j) * heads + hd) * dHead;
+  const cos = new Float32Array(heads * L * dHead);
+  const sin = new Float32Array(heads * L * dHead);
+  for (let hd = 0; hd < heads; hd++) {
+    for (let i = 0; i < grid.h; i++) {
+      for (let j = 0; j < grid.w; j++) {
+        const base = (hd * L + i * grid.w + j) * dHead;
         for (let c = 0; c < d; c++) {
           // theta = [ph * freqs, pw * freqs] (h part first)
           const theta = c < nf ? ch[i] * freqs[hd * nf + c] : cw[j] * freqs[hd * nf + c - nf];
@@ -58,30 +59,29 @@ export function ropeTables(freqs: Float32Array, heads: number, dHead: number, gr
   return { cos, sin };
 }
 
-/** Channel order of `x[swap]` in the RoPE formula (see ropeTables). */
-export function ropeSwapIndices(dHead: number): number[] {
-  const d = dHead / 4;
-  return Array.from({ length: dHead }, (_, c) => (c < d ? c + d : c < 2 * d ? c - d : c));
-}
-
 /** Constant RoPE inputs of one layer, in the graph. */
 export interface RopeConsts {
+  /** [heads, L, 4, dHead/4] */
   cos: Value;
   sin: Value;
+  /** int64 [4]: block order of `x[swap]` */
   swap: Value;
 }
 
 /**
- * Cosine-similarity scaling then axial RoPE, on q or k laid out [N, L, heads, dHead]:
+ * Cosine-similarity scaling then axial RoPE, on q or k laid out [N, heads, L, dHead]:
  * `x * sqrt(scale_h) / sqrt(sum(x^2) + 1e-6)` (the norm in float32), then rotated. The per-head
  * factor is applied after the rotation, which preserves the norm, so the order does not matter.
+ * The block swap is a Gather of 4 contiguous blocks per token (an element-wise Gather is slow).
  */
-export function cosineSimRope(g: GraphBuilder, x: Value, sqrtScale: Value, rope: RopeConsts): Value {
+export function cosineSimRope(g: GraphBuilder, x: Value, sqrtScale: Value, rope: RopeConsts, heads: number, L: number, dHead: number): Value {
   const sumSq = g.op('ReduceSumSquare', [toF32(g, x), g.ints([-1])], { keepdims: 1 });
   const inv = g.op('Reciprocal', [g.op('Sqrt', [g.op('Add', [sumSq, g.scalar(1e-6, 'float32')])])]);
   const factor = toNetFloat(g, g.op('Mul', [inv, sqrtScale]));
-  const rotated = g.op('Add', [g.op('Mul', [x, rope.cos]), g.op('Mul', [g.op('Gather', [x, rope.swap], { axis: -1 }), rope.sin])]);
-  return g.op('Mul', [rotated, factor]);
+  const blocks = reshape(g, x, [0, heads, L, 4, dHead / 4]);
+  const swapped = g.op('Gather', [blocks, rope.swap], { axis: 3 });
+  const rotated = g.op('Add', [g.op('Mul', [blocks, rope.cos]), g.op('Mul', [swapped, rope.sin])]);
+  return g.op('Mul', [reshape(g, rotated, [0, heads, L, dHead]), factor]);
 }
 
 /** Softmax over the last axis, in float32 for float16 builds. */
@@ -89,13 +89,13 @@ function softmaxLast(g: GraphBuilder, x: Value): Value {
   return toNetFloat(g, g.op('Softmax', [toF32(g, x)], { axis: -1 }));
 }
 
-/** Every token attends to every token. q, k, v: [N, L, heads, e] -> [N, L, heads*e]. */
+/**
+ * Every token attends to every token. q, k, v: [N, heads, L, e] -> [N, L, heads*e]. The
+ * Transpose of k's last two axes is folded into the MatMul by onnxruntime (FusedMatMul).
+ */
 export function globalAttention(g: GraphBuilder, q: Value, k: Value, v: Value, L: number, heads: number, dHead: number): Value {
-  const qh = transpose(g, q, [0, 2, 1, 3]); // [N, heads, L, e]
-  const kt = transpose(g, k, [0, 2, 3, 1]); // [N, heads, e, L]
-  const vh = transpose(g, v, [0, 2, 1, 3]);
-  const a = softmaxLast(g, g.op('MatMul', [qh, kt]));
-  const o = g.op('MatMul', [a, vh]); // [N, heads, L, e]
+  const a = softmaxLast(g, g.op('MatMul', [q, transpose(g, k, [0, 1, 3, 2])]));
+  const o = g.op('MatMul', [a, v]); // [N, heads, L, e]
   return reshape(g, transpose(g, o, [0, 2, 1, 3]), [0, L, heads * dHead]);
 }
 
@@ -174,26 +174,26 @@ export interface NeighborhoodConsts {
 export function neighborhoodConsts(g: GraphBuilder, plan: NeighborhoodPlan): NeighborhoodConsts {
   const tiles = plan.tilesH * plan.tilesW;
   const gather = g.tensor('na_gather', 'int64', BigInt64Array.from(plan.gather, (x) => BigInt(x)), [plan.gather.length]);
-  const mask = g.weight('na_mask', plan.mask, [tiles, 1, plan.th * plan.tw, plan.rh * plan.rw]);
+  const mask = g.weight('na_mask', plan.mask, [tiles, plan.th * plan.tw, plan.rh * plan.rw]);
   return { plan, gather, mask };
 }
 
 /**
- * Neighborhood attention. q, k, v: [N, L, heads, e] on the plan's grid -> [N, L, heads*e].
- * Queries are regrouped into tiles by one Transpose; keys and values of each tile's region are
- * gathered with one Gather; dense masked attention per tile is a batched MatMul.
+ * Neighborhood attention. q, k, v: [N, heads, L, e] on the plan's grid -> [N, L, heads*e].
+ * Queries are regrouped into tiles by one Transpose; the keys and values of each tile's region
+ * are gathered with one Gather each (contiguous rows of e values); dense masked attention per
+ * tile is a batched MatMul over [N, heads, tiles].
  */
 export function neighborhoodAttention(g: GraphBuilder, q: Value, k: Value, v: Value, c: NeighborhoodConsts, heads: number, dHead: number): Value {
   const { th, tw, tilesH, tilesW, rh, rw, grid } = c.plan;
   const tiles = tilesH * tilesW;
-  // [N, tilesH, th, tilesW, tw, heads, e] -> [N, tilesH, tilesW, heads, th, tw, e]
-  const q7 = reshape(g, q, [0, tilesH, th, tilesW, tw, heads, dHead]);
-  const qt = reshape(g, transpose(g, q7, [0, 1, 3, 5, 2, 4, 6]), [0, tiles, heads, th * tw, dHead]);
-  const region = (x: Value) => reshape(g, g.op('Gather', [x, c.gather], { axis: 1 }), [0, tiles, rh * rw, heads, dHead]);
-  const kt = transpose(g, region(k), [0, 1, 3, 4, 2]); // [N, tiles, heads, e, R]
-  const vt = transpose(g, region(v), [0, 1, 3, 2, 4]); // [N, tiles, heads, R, e]
-  const logits = g.op('Add', [g.op('MatMul', [qt, kt]), c.mask]); // [N, tiles, heads, T, R]
-  const o = g.op('MatMul', [softmaxLast(g, logits), vt]); // [N, tiles, heads, T, e]
-  const o7 = reshape(g, o, [0, tilesH, tilesW, heads, th, tw, dHead]);
-  return reshape(g, transpose(g, o7, [0, 1, 4, 2, 5, 3, 6]), [0, grid.h * grid.w, heads * dHead]);
+  // [N, heads, tilesH, th, tilesW, tw, e] -> [N, heads, tilesH, tilesW, th, tw, e]
+  const q7 = reshape(g, q, [0, heads, tilesH, th, tilesW, tw, dHead]);
+  const qt = reshape(g, transpose(g, q7, [0, 1, 2, 4, 3, 5, 6]), [0, heads, tiles, th * tw, dHead]);
+  const region = (x: Value) => reshape(g, g.op('Gather', [x, c.gather], { axis: 2 }), [0, heads, tiles, rh * rw, dHead]);
+  const kt = transpose(g, region(k), [0, 1, 2, 4, 3]); // [N, heads, tiles, e, R], fused into the MatMul
+  const logits = g.op('Add', [g.op('MatMul', [qt, kt]), c.mask]); // [N, heads, tiles, T, R]
+  const o = g.op('MatMul', [softmaxLast(g, logits), region(v)]); // [N, heads, tiles, T, e]
+  const o7 = reshape(g, o, [0, heads, tilesH, tilesW, th, tw, dHead]);
+  return reshape(g, transpose(g, o7, [0, 2, 4, 3, 5, 1, 6]), [0, grid.h * grid.w, heads * dHead]);
 }

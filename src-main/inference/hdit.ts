@@ -14,7 +14,6 @@ import {
   neighborhoodAttention,
   neighborhoodConsts,
   neighborhoodPlan,
-  ropeSwapIndices,
   ropeTables,
   type Grid,
   type NeighborhoodConsts,
@@ -191,8 +190,8 @@ class HditBuilder {
     const dHead = this.cfg.d_head;
     const grid = this.grids[level];
     const { cos, sin } = ropeTables(freqs, heads, dHead, grid);
-    const dims = [grid.h * grid.w, heads, dHead];
-    this.swap ??= g.ints(ropeSwapIndices(dHead));
+    const dims = [heads, grid.h * grid.w, 4, dHead / 4];
+    this.swap ??= g.ints([1, 0, 2, 3]);
     const consts = { cos: g.weight('rope_cos', cos, dims), sin: g.weight('rope_sin', sin, dims), swap: this.swap };
     this.ropeCache.set(key, consts);
     return consts;
@@ -218,11 +217,13 @@ class HditBuilder {
     const a = `${prefix}.self_attn`;
     const h = await this.adaNorm(x, cond, `${a}.norm.linear.weight`, C);
     const scale = await this.w.float(`${P}${a}.scale`);
-    const sqrtScale = g.weightF32(`${a}.sqrt_scale`, Float32Array.from(scale, (s) => Math.sqrt(s)), [heads, 1]);
+    const sqrtScale = g.weightF32(`${a}.sqrt_scale`, Float32Array.from(scale, (s) => Math.sqrt(s)), [heads, 1, 1]);
     const rope = await this.rope(prefix, level, heads);
-    const proj = async (part: number) => reshape(g, await this.matmul(h, `${a}.qkv_proj.weight`, C, C, part * C), [0, L, heads, dHead]);
-    const q = cosineSimRope(g, await proj(0), sqrtScale, rope);
-    const k = cosineSimRope(g, await proj(1), sqrtScale, rope);
+    // [N, L, C] -> [N, heads, L, e]
+    const proj = async (part: number) =>
+      transpose(g, reshape(g, await this.matmul(h, `${a}.qkv_proj.weight`, C, C, part * C), [0, L, heads, dHead]), [0, 2, 1, 3]);
+    const q = cosineSimRope(g, await proj(0), sqrtScale, rope, heads, L, dHead);
+    const k = cosineSimRope(g, await proj(1), sqrtScale, rope, heads, L, dHead);
     const v = await proj(2);
     const attended =
       this.cfg.attn[level] === 'global'
