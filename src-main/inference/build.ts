@@ -173,11 +173,13 @@ export async function buildModels(ref: CheckpointRef, opts: BuildOptions): Promi
         buildSeconds: (Date.now() - started) / 1000,
       };
       await writeFile(path.join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 1));
-      await removeEntry(dir); // a damaged entry in the way (a valid one was returned above)
+      // Another process may have finished the same build meanwhile: keep its entry.
+      if (await entryIsValid(dir, key)) return { dir, files: entryFiles(dir), reused: true };
+      await removeEntry(dir); // a damaged entry in the way
       try {
         await rename(tmp, dir);
       } catch (err) {
-        // Another process finished the same build first: use its entry when it is sound.
+        // Lost a race with another process's rename: use its entry when it is sound.
         if (!(await entryIsValid(dir, key))) throw err;
       }
       status(`built in ${manifest.buildSeconds.toFixed(1)} s`);
