@@ -1,3 +1,4 @@
+import { EVENT_NAMES } from '../../src-shared/channels.ts';
 import type { EventName, IpcEvents } from '../../src-shared/ipc.ts';
 
 type Listener<E extends EventName> = (payload: IpcEvents[E]) => void;
@@ -20,8 +21,7 @@ export class EventHub {
 
   /** Every event, for transports that forward all of them. */
   onAny(listener: <E extends EventName>(event: E, payload: IpcEvents[E]) => void): () => void {
-    const names: EventName[] = ['jobs:progress', 'library:changed', 'models:progress'];
-    const offs = names.map((n) => this.on(n, (p) => listener(n, p)));
+    const offs = EVENT_NAMES.map((n) => this.on(n, (p) => listener(n, p)));
     return () => offs.forEach((off) => off());
   }
 

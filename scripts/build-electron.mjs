@@ -1,0 +1,49 @@
+// Bundles the Electron main process, the preload and the inference worker into dist-electron/
+// as CommonJS (`npm run build:electron`). esbuild comes with tsx.
+// - main.cjs and worker.cjs keep every npm package external (electron-builder ships
+//   node_modules; native modules such as sharp, onnxruntime-node and better-sqlite3 cannot be
+//   bundled), and get `import.meta.url` from __filename.
+// - preload.cjs bundles everything except electron: a sandboxed preload cannot require files.
+import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const outdir = path.join(root, 'dist-electron');
+rmSync(outdir, { recursive: true, force: true });
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  sourcemap: true,
+  logLevel: 'info',
+  absWorkingDir: root,
+};
+
+const importMetaShim = {
+  banner: { js: "const __heirloom_import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
+  define: { 'import.meta.url': '__heirloom_import_meta_url' },
+};
+
+await build({
+  ...common,
+  ...importMetaShim,
+  entryPoints: { main: 'src-main/app/main.ts', worker: 'src-main/worker/entry.ts' },
+  outdir,
+  outExtension: { '.js': '.cjs' },
+  packages: 'external',
+});
+
+await build({
+  ...common,
+  entryPoints: { preload: 'src-main/preload/preload.ts' },
+  outdir,
+  outExtension: { '.js': '.cjs' },
+  external: ['electron'],
+  platform: 'browser',
+  // The sandboxed preload has `require` for electron only.
+  mainFields: ['module', 'main'],
+});

@@ -1,0 +1,20 @@
+/** The inference process as an Electron utilityProcess (the app). */
+import { utilityProcess } from 'electron';
+import type { SpawnWorker, WorkerProcess } from '../worker/client.ts';
+
+export function utilityWorker(entry: string): SpawnWorker {
+  return (): WorkerProcess => {
+    const child = utilityProcess.fork(entry, [], { serviceName: 'Heirloom inference', stdio: 'inherit' });
+    return {
+      get pid() {
+        return child.pid;
+      },
+      send: (m) => child.postMessage(m),
+      onMessage: (l) => child.on('message', l),
+      onExit: (l) => child.once('exit', (code) => l(code)),
+      kill: () => {
+        child.kill();
+      },
+    };
+  };
+}

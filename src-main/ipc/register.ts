@@ -1,0 +1,51 @@
+/**
+ * ipcMain handlers: one per contract channel, each checking that the call comes from our own
+ * page's top frame before the services validate its arguments. Events go to every window.
+ */
+import { ipcMain, type IpcMainEvent, type IpcMainInvokeEvent, type WebContents, type WebFrameMain } from 'electron';
+import { CHANNELS } from '../../src-shared/channels.ts';
+import { ServiceError, toIpcError } from '../services/errors.ts';
+import type { HeirloomServices } from '../services/heirloom-services.ts';
+import { DROPPED_PATHS_CHANNEL, type IpcReply } from './internal.ts';
+
+/** The sender is the top frame of a page loaded from one of our URLs (not an iframe, not remote content). */
+export function isTrustedFrame(frame: WebFrameMain | null | undefined, isAppUrl: (url: string) => boolean): boolean {
+  return frame != null && frame.parent === null && isAppUrl(frame.url);
+}
+
+export function registerIpc(
+  services: HeirloomServices,
+  isAppUrl: (url: string) => boolean,
+  targets: () => WebContents[],
+): () => void {
+  for (const channel of CHANNELS) {
+    ipcMain.handle(channel, async (event: IpcMainInvokeEvent, args: unknown): Promise<IpcReply> => {
+      try {
+        if (!isTrustedFrame(event.senderFrame, isAppUrl)) throw new ServiceError('not-allowed', 'call from an untrusted page refused');
+        return { ok: true, result: await services.handle(channel, args) };
+      } catch (err) {
+        return { ok: false, error: toIpcError(err) };
+      }
+    });
+  }
+
+  ipcMain.on(DROPPED_PATHS_CHANNEL, (event: IpcMainEvent, paths: unknown) => {
+    const ok =
+      isTrustedFrame(event.senderFrame, isAppUrl) &&
+      Array.isArray(paths) &&
+      paths.length <= 10000 &&
+      paths.every((p) => typeof p === 'string' && p.length > 0 && p.length < 4096);
+    if (ok) services.allowDropped(paths as string[]);
+    event.returnValue = ok;
+  });
+
+  const offEvents = services.onAny((name, payload) => {
+    for (const wc of targets()) if (!wc.isDestroyed()) wc.send(name, payload);
+  });
+
+  return () => {
+    offEvents();
+    for (const channel of CHANNELS) ipcMain.removeHandler(channel);
+    ipcMain.removeAllListeners(DROPPED_PATHS_CHANNEL);
+  };
+}
