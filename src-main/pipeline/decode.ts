@@ -6,7 +6,7 @@
 import path from 'node:path';
 import sharp, { type Metadata } from 'sharp';
 import { UserError } from '../util/errors.ts';
-import { type Raster, rgbToYcc, typedPixels } from './raster.ts';
+import { type Raster, typedPixels } from './raster.ts';
 
 /** 200 megapixels: a 16k x 12k scan still fits; beyond that the user must raise the limit. */
 export const DEFAULT_MAX_PIXELS = 200_000_000;
@@ -136,31 +136,38 @@ export function detectTone(img: Raster): ToneInfo {
   const total = img.width * img.height;
   const step = Math.max(1, Math.floor(Math.sqrt(total / 65536)));
   const scale = img.depth === 16 ? 255 / 65535 : 1;
-  const cbs: number[] = [];
-  const crs: number[] = [];
+  const cap = (Math.floor((img.height - 1) / step) + 1) * (Math.floor((img.width - 1) / step) + 1);
+  const cbs = new Float32Array(cap);
+  const crs = new Float32Array(cap);
+  const mags = new Float32Array(cap);
+  let n = 0;
   let sumCb = 0;
   let sumCr = 0;
+  const d = img.data;
   for (let y = 0; y < img.height; y += step) {
     for (let x = 0; x < img.width; x += step) {
       const i = (y * img.width + x) * 3;
-      const [, cb, cr] = rgbToYcc(img.data[i] * scale, img.data[i + 1] * scale, img.data[i + 2] * scale);
-      cbs.push(cb);
-      crs.push(cr);
+      const r = d[i] * scale, g = d[i + 1] * scale, b = d[i + 2] * scale;
+      const luma = 0.299 * r + 0.587 * g + 0.114 * b;
+      const cb = (b - luma) * 0.564;
+      const cr = (r - luma) * 0.713;
+      cbs[n] = cb;
+      crs[n] = cr;
+      mags[n] = Math.hypot(cb, cr);
       sumCb += cb;
       sumCr += cr;
+      n++;
     }
   }
-  const n = cbs.length;
-  const mags = cbs.map((cb, i) => Math.hypot(cb, crs[i]));
-  mags.sort((a, b) => a - b);
+  mags.sort();
   const chromaP99 = mags[Math.floor(0.99 * (n - 1))] ?? 0;
   const hue = Math.atan2(sumCr, sumCb);
   const ux = Math.cos(hue);
   const uy = Math.sin(hue);
   let perp = 0;
   for (let i = 0; i < n; i++) {
-    const d = -cbs[i] * uy + crs[i] * ux;
-    perp += d * d;
+    const dist = -cbs[i] * uy + crs[i] * ux;
+    perp += dist * dist;
   }
   const offHueRms = Math.sqrt(perp / Math.max(1, n));
   let kind: ToneKind = 'colour';

@@ -1,0 +1,33 @@
+/**
+ * Stand-in FaceRestorers for pipeline tests and benchmarks: they check geometry and blending without
+ * a model. They are never used to fake a model's output.
+ */
+import type { FaceRestorer, RestoreOptions, RestoredFaces } from '../../src-main/pipeline/face-restorer.ts';
+
+/** Returns the aligned faces unchanged: pasting them back must reproduce the photo. */
+export function identityRestorer(faceSize = 512): FaceRestorer & { calls: number[] } {
+  const calls: number[] = [];
+  return {
+    faceSize,
+    description: 'identity (test)',
+    calls,
+    async restore(faces: Float32Array, n: number, _options: RestoreOptions): Promise<RestoredFaces> {
+      calls.push(n);
+      return { restored: faces.slice(), mean: faces.slice() };
+    },
+    async dispose() {},
+  };
+}
+
+/** Adds `amount` to every channel (clamped): a visible change whose border must not show a seam. */
+export function brightenRestorer(amount = 0.25, faceSize = 512): FaceRestorer {
+  return {
+    faceSize,
+    description: `brighten +${amount} (test)`,
+    async restore(faces: Float32Array): Promise<RestoredFaces> {
+      const out = faces.map((v) => Math.min(1, v + amount));
+      return { restored: out, mean: out.slice() };
+    },
+    async dispose() {},
+  };
+}
