@@ -81,8 +81,12 @@ export class PmrfEngine {
         return new PmrfEngine(swinir, hdit, opts.imageSize, precision, ref.id, built);
       } catch (err) {
         await swinir?.dispose();
-        // A cached build that onnxruntime cannot load is damaged: rebuild it once.
-        if (!(err instanceof ModelLoadError) || !built.reused || attempt > 0) throw err;
+        if (!(err instanceof ModelLoadError)) throw err;
+        // A build onnxruntime cannot load is useless: drop it; a cached one is rebuilt once.
+        if (!built.reused || attempt > 0) {
+          await removeEntry(built.dir);
+          throw err;
+        }
         opts.onStatus?.(`cached build ${built.dir} failed to load (${err.message}); rebuilding`);
         await removeEntry(built.dir);
         built = await buildModels(ref, buildOpts);

@@ -85,7 +85,9 @@ export function providerPlan(
 function sessionOptions(ep: ExecutionProvider, threads: number): ort.InferenceSession.SessionOptions {
   const base: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all', intraOpNumThreads: threads, interOpNumThreads: 1 };
   // GPU providers leave the nodes they cannot run to the CPU provider.
-  return { ...base, executionProviders: ep === 'cpu' ? ['cpu'] : [ep, 'cpu'] };
+  const options: ort.InferenceSession.SessionOptions = { ...base, executionProviders: ep === 'cpu' ? ['cpu'] : [ep, 'cpu'] };
+  // DirectML supports neither memory patterns nor parallel execution.
+  return ep === 'dml' ? { ...options, enableMemPattern: false, executionMode: 'sequential' } : options;
 }
 
 export class OrtSession {

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { runParityCheck } from '../../src-main/inference/parity.ts';
 import { openSafetensors } from '../../src-main/models/safetensors.ts';
 import { writeSafetensors, type TensorToWrite } from '../../src-main/models/safetensors-writer.ts';
 import { UserError } from '../../src-main/util/errors.ts';
-import { projectFixtures } from '../helpers/shared.ts';
+import { projectFixtures, repoRoot } from '../helpers/shared.ts';
 
 const tiny = path.join(projectFixtures, 'pmrf', 'tiny');
 const arch = parseArch(JSON.parse(readFileSync(path.join(tiny, 'meta.json'), 'utf8')), 'tiny meta.json');
@@ -162,4 +163,20 @@ test('checkpointRef identifies content: a copy has the same id', async () => {
   const b = await checkpointRef(path.join(tiny, 'checkpoint.safetensors'));
   assert.equal(a.id, b.id);
   assert.notEqual((await checkpointRef(tiny)).id, a.id, 'a vectors folder is keyed separately');
+});
+
+test('heirloom pmrf-check prints one line per stage and exits 0 on the tiny vectors', () => {
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'heirloom.mjs'), 'pmrf-check', ...args], { encoding: 'utf8', env: { ...process.env, HEIRLOOM_HOME: home } });
+  const ok = cli(tiny, '--cache-dir', freshCache());
+  assert.equal(ok.status, 0, ok.stderr);
+  for (const stage of ['mmse_raw', 'x_0', 'v_probe_t0.3', 'x_4', 'restored']) assert.match(ok.stdout, new RegExp(`${stage.replace('.', '\\.')} +max\\|err\\| .* PASS`));
+  assert.match(ok.stdout, /provider cpu/);
+  assert.match(ok.stdout, /\nPASS\n/);
+  const bad = cli(tiny, '--precision', 'int8');
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--precision must be one of fp32, fp16/);
+  const notVectors = cli(path.join(tiny, 'nowhere'));
+  assert.equal(notVectors.status, 2);
+  assert.match(notVectors.stderr, /nowhere/);
 });
