@@ -20,7 +20,7 @@ import type { TensorSource } from '../models/tensor-source.ts';
 import { UserError } from '../util/errors.ts';
 
 /** Bump when the builders' output changes: old cache entries are then ignored. */
-export const BUILDER_VERSION = 1;
+export const BUILDER_VERSION = 2;
 
 export type Precision = 'fp32' | 'fp16';
 export const PRECISIONS: readonly Precision[] = ['fp32', 'fp16'];

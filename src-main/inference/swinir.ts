@@ -8,7 +8,7 @@
  */
 import type { SwinirConfig } from './arch.ts';
 import type { GraphBuilder, Value } from './onnx/graph.ts';
-import { add, conv2d, gelu, layerNorm, leakyRelu, linear, mul, reshape, softmax, toF32, toNetFloat, transpose } from './onnx/ops.ts';
+import { add, conv2d, gelu, layerNorm, leakyRelu, linear, mul, reshape, toF32, toNetFloat, transpose } from './onnx/ops.ts';
 import type { CheckpointWeights, TensorSpec } from './weights.ts';
 import { UserError } from '../util/errors.ts';
 
@@ -187,7 +187,7 @@ async function swinBlock(g: GraphBuilder, w: CheckpointWeights, cfg: SwinirConfi
     const mask = stored ? await w.float(maskName) : shiftedWindowMask(H, W, ws, shift);
     logits = add(g, logits, g.weightF32(maskName, mask, [nW, 1, T, T]));
   }
-  const attn = softmax(g, toNetFloat(g, logits));
+  const attn = toNetFloat(g, g.op('Softmax', [logits], { axis: -1 })); // float32 logits -> weights
   // [N, nW, heads, T, hd] -> [N, nW, T, heads, hd] -> [N, nW, T, C]
   let o = reshape(g, transpose(g, g.op('MatMul', [attn, v]), [0, 1, 3, 2, 4]), [-1, nW, T, C]);
   o = linear(g, o, `${b}.attn.proj`, await w.float(`${b}.attn.proj.weight`), C, C, await w.float(`${b}.attn.proj.bias`));
