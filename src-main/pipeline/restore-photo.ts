@@ -4,13 +4,14 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { DetectedFace } from '../../src-shared/faces.ts';
-import type { RestoreSettings } from '../../src-shared/settings.ts';
+import type { PairMode, RestoreSettings } from '../../src-shared/settings.ts';
 import { alignFaces } from './align.ts';
 import { type DecodedPhoto, type ToneKind, decodePhoto } from './decode.ts';
 import { type DetectOptions, detectFaces } from './detect.ts';
 import { encodePhoto } from './encode.ts';
 import type { FaceRestorer } from './face-restorer.ts';
 import { composeAffine, invertAffine } from './geometry.ts';
+import { writePairs } from './pairs.ts';
 import { type FaceToPaste, pasteFaces } from './paste.ts';
 import { type Raster, cloneRaster } from './raster.ts';
 import { restoreFaces } from './restore-faces.ts';
@@ -22,8 +23,10 @@ export type Stage = (typeof STAGES)[number];
 export interface RestorePhotoOptions {
   signal?: AbortSignal;
   onStage?: (stage: Stage) => void;
-  /** Keep the unrestored photo at the output scale in the result (for before/after pairs). */
-  keepBefore?: boolean;
+  /** Keep the photo before and after restoration, at the output scale, in the result. */
+  keepRasters?: boolean;
+  /** Also write before/after pair files next to the output. */
+  pairs?: PairMode;
   /** Use these faces instead of running the detector (e.g. the user edited them). */
   faces?: DetectedFace[];
   detect?: DetectOptions;
@@ -45,8 +48,11 @@ export interface RestorePhotoResult {
   /** Milliseconds per stage. */
   timings: Record<Stage, number>;
   restorer: string;
-  /** The photo before restoration at the output scale (only with keepBefore). */
+  /** Pair files written (see pairs.ts). */
+  pairs: string[];
+  /** The photo before / after restoration at the output scale (only with keepRasters). */
   before?: Raster;
+  after?: Raster;
   /** Decoded metadata, for writing pairs with the same EXIF/ICC. */
   source: Pick<DecodedPhoto, 'exif' | 'icc' | 'density' | 'singleChannel'>;
 }
@@ -82,7 +88,8 @@ export async function restorePhoto(
   const k = settings.scale;
   const background = await stage('scale', () => scaleRaster(photo.image, k));
   const alpha = photo.alpha ? await scaleAlpha(photo.alpha, photo.image.width, photo.image.height, k) : undefined;
-  const before = options.keepBefore ? cloneRaster(background) : undefined;
+  const pairs = options.pairs ?? 'none';
+  const before = options.keepRasters || pairs !== 'none' ? cloneRaster(background) : undefined;
   await stage('paste', () => {
     const plane = 3 * size * size;
     const outToPhoto = invertAffine(photoToOutput(k));
@@ -94,15 +101,11 @@ export async function restorePhoto(
     }));
     return pasteFaces(background, faces, photo.tone.kind);
   });
-  await stage('encode', () =>
-    encodePhoto(
-      background,
-      outputPath,
-      photo,
-      { format: settings.format, quality: settings.quality, scale: k, protect: [inputPath] },
-      alpha,
-    ),
-  );
+  const encodeOptions = { format: settings.format, quality: settings.quality, scale: k, protect: [inputPath] };
+  const pairPaths = await stage('encode', async () => {
+    await encodePhoto(background, outputPath, photo, encodeOptions, alpha);
+    return before && pairs !== 'none' ? writePairs(pairs, before, background, outputPath, photo, encodeOptions) : [];
+  });
   return {
     inputPath,
     outputPath,
@@ -114,7 +117,9 @@ export async function restorePhoto(
     faces: detected.map((f) => ({ ...f, restored: !f.skipped })),
     timings,
     restorer: restorer.description,
-    before,
+    pairs: pairPaths,
+    before: options.keepRasters ? before : undefined,
+    after: options.keepRasters ? background : undefined,
     source: { exif: photo.exif, icc: photo.icc, density: photo.density, singleChannel: photo.singleChannel },
   };
 }

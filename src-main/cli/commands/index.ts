@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { register as registerModels } from './models.ts';
 import { register as registerPmrfCheck } from './pmrf-check.ts';
+import { register as registerDetect } from './detect.ts';
 
 /**
  * Every subcommand lives in its own file under cli/commands and exports `register(program)`.
@@ -9,4 +10,5 @@ import { register as registerPmrfCheck } from './pmrf-check.ts';
 export function registerCommands(program: Command): void {
   registerModels(program);
   registerPmrfCheck(program);
+  registerDetect(program);
 }
