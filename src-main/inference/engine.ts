@@ -104,7 +104,7 @@ export class PmrfEngine {
     return this.hdit.fallbackReason;
   }
 
-  private faceCount(data: Float32Array, n: number, what: string): number[] {
+  private dims(data: Float32Array, n: number, what: string): number[] {
     const S = this.imageSize;
     if (!Number.isInteger(n) || n < 1) throw new UserError(`${what}: batch size ${n} must be a positive integer`);
     if (data.length !== n * 3 * S * S) throw new UserError(`${what}: ${data.length} values, expected ${n}x3x${S}x${S}`);
@@ -113,13 +113,13 @@ export class PmrfEngine {
 
   /** SwinIR(y) before clipping, [n,3,S,S]. */
   async runSwinir(y: Float32Array, n: number): Promise<Float32Array> {
-    const dims = this.faceCount(y, n, 'SwinIR input');
+    const dims = this.dims(y, n, 'SwinIR input');
     return this.swinir.runFloat({ y: f32Tensor(y, dims) }, 'mmse');
   }
 
   /** The vector field HDiT(x, t), [n,3,S,S]; `t` is one time for all faces or one per face. */
   async runHdit(x: Float32Array, t: number | Float32Array, n: number): Promise<Float32Array> {
-    const dims = this.faceCount(x, n, 'HDiT input');
+    const dims = this.dims(x, n, 'HDiT input');
     const times = typeof t === 'number' ? new Float32Array(n).fill(t) : t;
     if (times.length !== n) throw new UserError(`HDiT times: ${times.length} values for ${n} faces`);
     return this.hdit.runFloat({ x: f32Tensor(x, dims), t: f32Tensor(times, [n]) }, 'v');
@@ -141,7 +141,7 @@ export class PmrfEngine {
 
   /** Restores n aligned faces [n,3,S,S] in [0,1]; the whole batch goes through each call. */
   async restoreFaces(faces: Float32Array, n: number, opts: FlowOptions): Promise<EngineResult> {
-    this.faceCount(faces, n, 'faces');
+    this.dims(faces, n, 'faces');
     opts.signal?.throwIfAborted();
     const mean = clip01(await this.runSwinir(faces, n));
     if (opts.mode === 'mean') return { restored: mean, mean };
@@ -150,7 +150,7 @@ export class PmrfEngine {
 
   /** The rectified flow from the posterior mean m [n,3,S,S]: clip(x_K, 0, 1). */
   async flowFrom(mean: Float32Array, n: number, opts: Omit<FlowOptions, 'mode'>): Promise<Float32Array> {
-    this.faceCount(mean, n, 'posterior mean');
+    this.dims(mean, n, 'posterior mean');
     const K = opts.steps;
     if (!Number.isInteger(K) || K < 1) throw new UserError(`flow steps ${K} must be an integer >= 1`);
     const z = this.noiseFor(n, opts);
