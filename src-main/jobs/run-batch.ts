@@ -1,0 +1,147 @@
+/**
+ * A whole CLI batch: the library database in `<output>/.heirloom/`, import of the inputs, then
+ * the queue. Rerunning the same command resumes: an interrupted job with the same settings is
+ * continued, and photos already restored with these settings are skipped.
+ */
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import type { JobProgress } from '../../src-shared/ipc.ts';
+import type { RestoreSettings } from '../../src-shared/settings.ts';
+import { UserError } from '../util/errors.ts';
+import { openLibrary, type LibraryDb } from '../library/db.ts';
+import { importPaths } from '../library/import.ts';
+import { BATCH_STATE_DIR, batchLibraryFile } from '../library/location.ts';
+import { BatchQueue, checkOutputFolder, type ItemEvent } from './batch-queue.ts';
+import { addPhotos, countItems, createJob, findResumableJob, getJob, recoverInterrupted, setJobState, type JobCounts, type JobRow } from './job-store.ts';
+import type { PhotoProcessor } from './photo-processor.ts';
+
+export interface RunBatchOptions {
+  inputs: string[];
+  outputFolder: string;
+  settings: RestoreSettings;
+  processor: PhotoProcessor<unknown, unknown>;
+  prefetch?: number;
+  signal?: AbortSignal;
+  onImport?: (r: { found: number; added: number; unchanged: number; failed: { name: string; error: string }[]; resumedJob: number | null }) => void;
+  onItem?: (e: ItemEvent) => void;
+  onProgress?: (p: JobProgress) => void;
+}
+
+export interface BatchReport {
+  job: JobRow;
+  counts: JobCounts;
+  /** The folder's database (for `heirloom batch status`). */
+  database: string;
+}
+
+/** Creates the output folder if needed; a path that exists but is unusable is a clear error. */
+export function prepareOutputFolder(folder: string): string {
+  const abs = path.resolve(folder);
+  try {
+    mkdirSync(abs, { recursive: true });
+  } catch (err) {
+    throw new UserError(`cannot create the output folder ${abs}: ${(err as Error).message}`);
+  }
+  try {
+    checkOutputFolder(abs);
+  } catch (err) {
+    throw new UserError((err as Error).message);
+  }
+  return abs;
+}
+
+export async function runBatch(o: RunBatchOptions): Promise<BatchReport> {
+  const out = prepareOutputFolder(o.outputFolder);
+  for (const input of o.inputs) {
+    const abs = path.resolve(input);
+    if (abs === out) throw new UserError('the output folder must not be the input folder: originals are never written to');
+  }
+  const dbFile = batchLibraryFile(out);
+  let db: LibraryDb;
+  try {
+    db = openLibrary(dbFile);
+  } catch (err) {
+    throw new UserError((err as Error).message);
+  }
+  const unlock = lockFolder(path.join(out, BATCH_STATE_DIR));
+  try {
+    recoverInterrupted(db);
+    const imported = await importPaths(db, o.inputs, { exclude: [out] });
+    const ids = imported.result.photoIds;
+    let job = findResumableJob(db, o.settings, out);
+    const resumedJob = job?.id ?? null;
+    if (job === null) job = getJob(db, createJob(db, o.settings, out, ids))!;
+    else addPhotos(db, job.id, ids);
+    o.onImport?.({
+      found: ids.length,
+      added: imported.result.added,
+      unchanged: imported.result.unchanged,
+      failed: imported.result.failed,
+      resumedJob,
+    });
+    if (ids.length === 0 && countItems(db, job.id).total === 0) {
+      setJobState(db, job.id, 'done');
+      throw new UserError(`no photos found in ${o.inputs.join(', ')}`);
+    }
+    const queue = new BatchQueue({ db, processor: o.processor, prefetch: o.prefetch, faces: 'detect' });
+    if (o.onItem) queue.onItem(o.onItem);
+    if (o.onProgress) queue.onProgress(o.onProgress);
+    const jobId = job.id;
+    const onAbort = () => queue.pause(jobId);
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      queue.enqueue(jobId);
+      await queue.idle();
+    } finally {
+      o.signal?.removeEventListener('abort', onAbort);
+    }
+    const final = getJob(db, jobId)!;
+    if (final.state === 'failed') throw new UserError(final.error ?? 'the batch failed');
+    return { job: final, counts: countItems(db, jobId), database: dbFile };
+  } finally {
+    unlock();
+    db.close();
+  }
+}
+
+/**
+ * One batch per output folder at a time: a second `heirloom restore` into the same folder would
+ * otherwise take over the first one's "interrupted" job. A lock left by a killed process (its pid
+ * no longer runs) is taken over.
+ */
+function lockFolder(stateDir: string): () => void {
+  const file = path.join(stateDir, 'lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(file, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(file, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new UserError(`cannot lock ${stateDir}: ${(err as Error).message}`);
+      const pid = Number(readFileSafe(file));
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+        throw new UserError(`another heirloom (pid ${pid}) is already restoring into ${path.dirname(stateDir)}`);
+      }
+      rmSync(file, { force: true });
+    }
+  }
+  throw new UserError(`cannot lock ${stateDir}`);
+}
+
+function readFileSafe(file: string): string {
+  try {
+    return statSync(file).size < 64 ? readFileSync(file, 'utf8').trim() : '';
+  } catch {
+    return '';
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
