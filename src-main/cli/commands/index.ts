@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { register as registerModels } from './models.ts';
 import { register as registerPmrfCheck } from './pmrf-check.ts';
 import { register as registerDetect } from './detect.ts';
+import { register as registerBatch } from './batch.ts';
 
 /**
  * Every subcommand lives in its own file under cli/commands and exports `register(program)`.
@@ -11,4 +12,5 @@ export function registerCommands(program: Command): void {
   registerModels(program);
   registerPmrfCheck(program);
   registerDetect(program);
+  registerBatch(program);
 }
