@@ -249,7 +249,7 @@ export class BatchQueue {
         }
         await this.#processItem(job, next, abort.signal);
         active.current = null;
-        active.throttle.push(this.progress(jobId));
+        active.throttle.push(() => this.progress(jobId));
       }
     } catch (err) {
       const message = err instanceof JobFatalError ? err.message : `batch stopped: ${errorMessage(err)}`;
@@ -308,7 +308,8 @@ export class BatchQueue {
       onStage: (stage, fraction = 0) => {
         pf.stage = stage;
         pf.fraction = fraction;
-        if (this.#active !== null && this.#active.current === pf) this.#active.throttle.push(this.progress(this.#active.jobId));
+        const active = this.#active;
+        if (active !== null && active.current === pf) active.throttle.push(() => this.progress(active.jobId));
       },
     };
   }

@@ -38,7 +38,7 @@ export class EtaEstimator {
  */
 export class ProgressThrottle {
   private last = 0;
-  private pending: JobProgress | null = null;
+  private pending: (() => JobProgress) | null = null;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -47,7 +47,8 @@ export class ProgressThrottle {
     private readonly now: () => number = Date.now,
   ) {}
 
-  push(p: JobProgress): void {
+  /** Takes a function so a throttled-away update costs nothing (progress reads the database). */
+  push(p: () => JobProgress): void {
     this.pending = p;
     const wait = this.last + this.intervalMs - this.now();
     if (wait <= 0) this.send();
@@ -58,7 +59,7 @@ export class ProgressThrottle {
   }
 
   flush(p?: JobProgress): void {
-    if (p !== undefined) this.pending = p;
+    if (p !== undefined) this.pending = () => p;
     this.send();
   }
 
@@ -69,6 +70,6 @@ export class ProgressThrottle {
     this.pending = null;
     if (p === null) return;
     this.last = this.now();
-    this.emit(p);
+    this.emit(p());
   }
 }
