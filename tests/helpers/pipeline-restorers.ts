@@ -31,3 +31,24 @@ export function brightenRestorer(amount = 0.25, faceSize = 512): FaceRestorer {
     async dispose() {},
   };
 }
+
+/** Pushes faces towards red: a restorer that "invents colour", which gray and sepia prints must not show. */
+export function tintRestorer(faceSize = 512): FaceRestorer {
+  return {
+    faceSize,
+    description: 'red tint (test)',
+    async restore(faces: Float32Array, n: number): Promise<RestoredFaces> {
+      const out = faces.slice();
+      const plane = faceSize * faceSize;
+      for (let i = 0; i < n; i++) {
+        const base = i * 3 * plane;
+        for (let p = 0; p < plane; p++) {
+          out[base + p] = Math.min(1, out[base + p] + 0.3);
+          out[base + 2 * plane + p] = Math.max(0, out[base + 2 * plane + p] - 0.2);
+        }
+      }
+      return { restored: out, mean: out.slice() };
+    },
+    async dispose() {},
+  };
+}
