@@ -221,8 +221,9 @@ export interface HeirloomApi {
 
 /** Validates a call's arguments; throws a readable message for the renderer. */
 export function parseRequest<C extends Channel>(channel: C, args: unknown): RequestArgs<C> {
+  // Own keys only: `__proto__` or `toString` must not reach a schema lookup.
+  if (!isChannel(channel)) throw new Error(`unknown channel ${String(channel)}`);
   const schema = requestSchemas[channel];
-  if (schema === undefined) throw new Error(`unknown channel ${String(channel)}`);
   const r = schema.safeParse(args ?? {});
   if (!r.success) {
     const issues = r.error.issues.map((i) => `${i.path.join('.') || '(args)'}: ${i.message}`).join('; ');

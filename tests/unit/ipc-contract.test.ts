@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { CHANNELS, EVENT_NAMES, isContractChannel, isEventName } from '../../src-shared/channels.ts';
+import { isChannel, parseRequest, requestSchemas, type Channel } from '../../src-shared/ipc.ts';
+import { mediaPath, mediaProtocolUrl, parseMediaPath } from '../../src-shared/media-ref.ts';
+import { wsMediaBase } from '../../src-shared/ws-protocol.ts';
+import { DEFAULT_SETTINGS } from '../../src-shared/settings.ts';
+
+test('parseRequest accepts well-formed arguments and returns them', () => {
+  assert.deepEqual(parseRequest('library:get', { photoId: 3 }), { photoId: 3 });
+  assert.deepEqual(parseRequest('library:importDialog', { kind: 'folder' }), { kind: 'folder' });
+  assert.deepEqual(parseRequest('faces:update', { faceId: 1, include: false }), { faceId: 1, include: false });
+  assert.deepEqual(parseRequest('export:run', { photoIds: [1, 2], pairs: 'side-by-side' }), { photoIds: [1, 2], pairs: 'side-by-side' });
+  const settings = { restore: { ...DEFAULT_SETTINGS }, outputFolder: null };
+  assert.deepEqual(parseRequest('settings:set', settings), settings);
+  // Channels without arguments accept nothing (undefined from a bare invoke) or {}.
+  assert.deepEqual(parseRequest('library:list', undefined), {});
+  assert.deepEqual(parseRequest('jobs:current', {}), {});
+});
+
+test('parseRequest rejects bad arguments with a message naming the channel and field', () => {
+  const cases: [Channel, unknown, RegExp][] = [
+    ['library:get', { photoId: 'x' }, /library:get: photoId: .*expected number/],
+    ['library:get', { photoId: 0 }, /photoId/],
+    ['library:get', { photoId: 1.5 }, /photoId/],
+    ['library:get', {}, /photoId/],
+    ['library:importDialog', { kind: 'everything' }, /kind/],
+    ['library:importDropped', { paths: [] }, /paths/],
+    ['library:importDropped', { paths: [''] }, /paths\.0/],
+    ['jobs:start', { photoIds: [1], extra: true }, /extra|unrecognized/i],
+    ['faces:update', { faceId: 1, seed: -1 }, /seed/],
+    ['faces:update', { faceId: 1, seed: 2 ** 32 }, /seed/],
+    ['settings:set', { restore: { ...DEFAULT_SETTINGS, scale: 3 }, outputFolder: null }, /restore\.scale/],
+    ['settings:set', { restore: { ...DEFAULT_SETTINGS, steps: 0 }, outputFolder: null }, /restore\.steps/],
+    ['library:list', { sneaky: 1 }, /sneaky|unrecognized/i],
+    ['export:run', { photoIds: [1], pairs: 'zip' }, /pairs/],
+  ];
+  for (const [channel, args, pattern] of cases) {
+    assert.throws(
+      () => parseRequest(channel, args),
+      (err: Error) => {
+        assert.match(err.message, new RegExp(`^invalid arguments for ${channel}: `));
+        assert.match(err.message, pattern);
+        return true;
+      },
+      `${channel} ${JSON.stringify(args)}`,
+    );
+  }
+});
+
+test('unknown channels are refused', () => {
+  assert.throws(() => parseRequest('fs:readFile' as Channel, {}), /unknown channel fs:readFile/);
+  assert.throws(() => parseRequest('__proto__' as Channel, {}), /unknown channel/);
+  assert.equal(isChannel('toString'), false);
+  assert.equal(isChannel('library:list'), true);
+  assert.equal(isContractChannel('constructor'), false);
+  assert.equal(isContractChannel('jobs:progress'), false, 'an event is not a request channel');
+  assert.equal(isEventName('jobs:progress'), true);
+  assert.equal(isEventName('library:list'), false);
+});
+
+test('the runtime channel list used by the preload is exactly the contract', () => {
+  assert.deepEqual([...CHANNELS].sort(), Object.keys(requestSchemas).sort());
+  assert.equal(new Set(EVENT_NAMES).size, EVENT_NAMES.length);
+});
+
+test('media refs round-trip through URL paths and reject anything else', () => {
+  const refs = [
+    { kind: 'thumb', photoId: 12 },
+    { kind: 'original', photoId: 1 },
+    { kind: 'restored', photoId: 99999 },
+    { kind: 'face', faceId: 7, variant: 'flow' },
+    { kind: 'face', faceId: 8, variant: 'aligned' },
+  ] as const;
+  for (const ref of refs) {
+    assert.deepEqual(parseMediaPath(mediaPath(ref)), ref);
+    assert.deepEqual(parseMediaPath('/' + mediaPath(ref, 3)), ref);
+  }
+  assert.equal(mediaProtocolUrl({ kind: 'thumb', photoId: 12 }, 3), 'heirloom-media://media/thumb/12?v=3');
+  for (const bad of ['', 'thumb', 'thumb/0', 'thumb/-1', 'thumb/1.5', 'thumb/12/x', 'face/3', 'face/3/raw', '../etc/passwd', 'thumb/%2e%2e', 'original/1e3']) {
+    assert.equal(parseMediaPath(bad), null, bad);
+  }
+  assert.equal(wsMediaBase('ws://127.0.0.1:5180/ws?x=1'), 'http://127.0.0.1:5180/media/');
+});
