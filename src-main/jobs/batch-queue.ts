@@ -124,6 +124,16 @@ export class BatchQueue {
     return this.#emitNow(jobId);
   }
 
+  /**
+   * Pauses and abandons the photo in progress at its next check (it stays queued, nothing is
+   * half-written): what Ctrl-C does in the CLI. Resuming redoes that photo only.
+   */
+  stop(jobId: number): JobProgress {
+    const p = this.pause(jobId);
+    if (this.#active?.jobId === jobId) this.#active.abort.abort(new Error('stopped'));
+    return p;
+  }
+
   resume(jobId: number): JobProgress {
     const job = this.#job(jobId);
     if (job.state === 'paused') {

@@ -87,7 +87,7 @@ export async function runBatch(o: RunBatchOptions): Promise<BatchReport> {
     if (o.onItem) queue.onItem(o.onItem);
     if (o.onProgress) queue.onProgress(o.onProgress);
     const jobId = job.id;
-    const onAbort = () => queue.pause(jobId);
+    const onAbort = () => queue.stop(jobId);
     o.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       queue.enqueue(jobId);

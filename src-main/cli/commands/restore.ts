@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import {
   DEFAULT_SETTINGS,
   DEFAULT_STEPS_GPU,
@@ -15,15 +14,15 @@ import {
   SCALES,
   type BackgroundScale,
 } from '../../../src-shared/settings.ts';
-import { createPmrfRestorer } from '../../inference/pmrf-restorer.ts';
-import type { FaceRestorer } from '../../pipeline/face-restorer.ts';
-import { expandInputs, outputPathsFor } from '../../pipeline/inputs.ts';
-import { type RestorePhotoResult, type Settings, type Stage, restorePhoto } from '../../pipeline/restore-photo.ts';
+import { expandInputs } from '../../pipeline/inputs.ts';
+import type { Settings } from '../../pipeline/restore-photo.ts';
 import { UserError } from '../../util/errors.ts';
+import { restoreBatch } from './restore-batch.ts';
 
 /**
  * `heirloom restore <files or folders...> -o <dir>`: every photo through the pipeline with the PMRF
- * restorer. A failing photo is reported and the rest continue; Ctrl-C stops between stages.
+ * restorer, through the persistent batch queue. A failing photo is reported and the rest continue;
+ * Ctrl-C stops, and rerunning the same command resumes.
  */
 
 interface RestoreCliOptions {
@@ -83,54 +82,6 @@ export function parseRestoreOptions(o: RestoreCliOptions): ParsedRestoreOptions 
   };
 }
 
-function clock(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
-}
-
-/** A one-line bar on a terminal; nothing when stderr is not a terminal (logs stay clean). */
-function progressBar(total: number, stream: NodeJS.WriteStream) {
-  const start = performance.now();
-  let done = 0;
-  const draw = (name: string, stage: string) => {
-    if (!stream.isTTY) return;
-    const width = 24;
-    const filled = Math.round((width * done) / Math.max(1, total));
-    const elapsed = performance.now() - start;
-    const eta = done > 0 ? `  ETA ${clock((elapsed / done) * (total - done))}` : '';
-    stream.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}  ${name}  ${stage}${eta}\x1b[K`);
-  };
-  return {
-    stage: (name: string, stage: string) => draw(name, stage),
-    photoDone: () => {
-      done++;
-    },
-    line: (text: string) => {
-      if (stream.isTTY) stream.write('\r\x1b[K');
-      stream.write(text + '\n');
-    },
-    finish: () => {
-      if (stream.isTTY) stream.write('\r\x1b[K');
-    },
-  };
-}
-
-function summary(r: RestorePhotoResult) {
-  const ms = Object.fromEntries(Object.entries(r.timings).map(([k, v]) => [k, Math.round(v)]));
-  return {
-    input: r.inputPath,
-    output: r.outputPath,
-    pairs: r.pairs,
-    width: r.outputWidth,
-    height: r.outputHeight,
-    tone: r.tone,
-    faces: r.faces.length,
-    restoredFaces: r.faces.filter((f) => f.restored).length,
-    skippedFaces: r.faces.filter((f) => f.skipped).length,
-    timingsMs: ms,
-  };
-}
-
 export function register(program: Command): void {
   program
     .command('restore')
@@ -152,67 +103,11 @@ export function register(program: Command): void {
     .option('--json', 'print a JSON summary on stdout')
     .action(async (inputs: string[], opts: RestoreCliOptions) => {
       const { settings, faceSize } = parseRestoreOptions(opts);
-      const files = await expandInputs(inputs, { recursive: opts.recursive });
-      if (files.length === 0) throw new UserError('no image files found in the given inputs');
       const outDir = path.resolve(opts.output);
-      const outputs = outputPathsFor(files, outDir, settings.format);
-
-      const bar = progressBar(files.length, process.stderr);
-      const controller = new AbortController();
-      const onSigint = () => {
-        if (controller.signal.aborted) process.exit(130);
-        bar.line('stopping after the current stage (Ctrl-C again to quit now)');
-        controller.abort();
-      };
-      process.on('SIGINT', onSigint);
-
-      let restorer: FaceRestorer | undefined;
-      const results: RestorePhotoResult[] = [];
-      const failed: { input: string; error: string }[] = [];
-      let cancelled = false;
-      const t0 = performance.now();
-      try {
-        bar.stage('', 'loading model');
-        restorer = await createPmrfRestorer({ model: opts.model, arch: opts.arch, device: settings.device, imageSize: faceSize, onStatus: (m) => bar.line(m) });
-        for (let i = 0; i < files.length; i++) {
-          const name = path.basename(files[i]);
-          try {
-            const r = await restorePhoto(files[i], outputs[i], restorer, settings, {
-              signal: controller.signal,
-              pairs: settings.pairs,
-              onStage: (s: Stage) => bar.stage(name, s),
-            });
-            results.push(r);
-            if (!opts.json) {
-              const skipped = r.faces.filter((f) => f.skipped).length;
-              bar.line(`${name} -> ${r.outputPath}  (${r.faces.length - skipped} face(s) restored${skipped ? `, ${skipped} too small` : ''})`);
-            }
-          } catch (err) {
-            if (controller.signal.aborted) {
-              cancelled = true;
-              break;
-            }
-            const message = err instanceof Error ? err.message : String(err);
-            failed.push({ input: files[i], error: message });
-            bar.line(`${name}: FAILED ${message}`);
-          }
-          bar.photoDone();
-        }
-      } finally {
-        process.off('SIGINT', onSigint);
-        bar.finish();
-        await restorer?.dispose();
-      }
-      const totalMs = Math.round(performance.now() - t0);
-      if (opts.json) {
-        const report = { restorer: restorer?.description, settings, photos: results.map(summary), failed, cancelled, totalMs };
-        process.stdout.write(JSON.stringify(report) + '\n');
-      } else {
-        process.stderr.write(
-          `${results.length} restored, ${failed.length} failed${cancelled ? ', cancelled' : ''} in ${clock(totalMs)}; output in ${outDir}\n`,
-        );
-      }
-      if (cancelled) process.exitCode = 130;
-      else if (failed.length > 0) process.exitCode = 1;
+      // Never take our own outputs as inputs when the output folder is inside an input folder.
+      const files = (await expandInputs(inputs, { recursive: opts.recursive })).filter((f) => !path.resolve(f).startsWith(outDir + path.sep));
+      if (files.length === 0) throw new UserError('no image files found in the given inputs');
+      // Through the persistent batch queue: rerunning the same command resumes (jobs/run-batch.ts).
+      await restoreBatch({ inputs: files, output: outDir, settings, faceSize, model: opts.model, arch: opts.arch, json: opts.json });
     });
 }

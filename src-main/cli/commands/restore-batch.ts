@@ -1,0 +1,110 @@
+/**
+ * `heirloom restore` through the persistent batch queue: the state lives in
+ * `<output>/.heirloom/library.db`, so rerunning the same command after a crash, a kill or Ctrl-C
+ * resumes (photos already restored with the same settings are skipped and reported as such).
+ */
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { JobProgress } from '../../../src-shared/ipc.ts';
+import type { RestoreSettings } from '../../../src-shared/settings.ts';
+import { createPmrfRestorer } from '../../inference/pmrf-restorer.ts';
+import { resolveModel } from '../../models/manager.ts';
+import { sha256File } from '../../models/hash.ts';
+import type { FaceRestorer } from '../../pipeline/face-restorer.ts';
+import { PipelineProcessor } from '../../jobs/photo-stages.ts';
+import { runBatch, type BatchReport } from '../../jobs/run-batch.ts';
+import type { ItemEvent } from '../../jobs/batch-queue.ts';
+import { SUMMARY_JSON } from '../../export/summary.ts';
+
+export interface RestoreBatchOptions {
+  inputs: string[];
+  output: string;
+  settings: RestoreSettings;
+  faceSize: number;
+  model?: string;
+  arch?: string;
+  json?: boolean;
+  /** Photos prepared ahead while the model works (default 1). */
+  prefetch?: number;
+}
+
+function clock(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+/** Runs the batch; prints one line per photo on stderr (and a progress line on a terminal). */
+export async function restoreBatch(o: RestoreBatchOptions): Promise<void> {
+  const err = process.stderr;
+  const line = (text: string) => {
+    if (err.isTTY) err.write('\r\x1b[K');
+    err.write(`${text}\n`);
+  };
+  const draw = (p: JobProgress) => {
+    if (!err.isTTY || p.current === null) return;
+    const width = 24;
+    const filled = Math.round((width * (p.done + p.failed)) / Math.max(1, p.total));
+    const eta = p.etaMs === null ? '' : `  ETA ${clock(p.etaMs)}`;
+    err.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.done + p.failed}/${p.total}  ${p.current.name}  ${p.current.stage}${eta}\x1b[K`);
+  };
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(130);
+    line('stopping: the photo in progress is abandoned, rerun the same command to resume (Ctrl-C again to quit now)');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+
+  const events: ItemEvent[] = [];
+  let restorer: FaceRestorer | undefined;
+  let report: BatchReport;
+  const t0 = performance.now();
+  try {
+    const model = o.model ?? (await resolveModel());
+    const modelSha256 = statSync(model).isFile() ? await sha256File(model) : null;
+    restorer = await createPmrfRestorer({ model, arch: o.arch, device: o.settings.device, imageSize: o.faceSize, onStatus: (m) => line(m) });
+    const processor = new PipelineProcessor({ restorer, modelSha256 });
+    report = await runBatch({
+      inputs: o.inputs,
+      outputFolder: o.output,
+      settings: o.settings,
+      processor,
+      prefetch: o.prefetch,
+      signal: controller.signal,
+      onImport: (r) => {
+        const resumed = r.resumedJob === null ? '' : `; resuming batch ${r.resumedJob}`;
+        line(`${r.found} photo(s): ${r.added} new or changed, ${r.unchanged} known${resumed}`);
+        for (const f of r.failed) line(`${f.name}: cannot be read: ${f.error}`);
+      },
+      onItem: (e) => {
+        events.push(e);
+        if (o.json) return;
+        const rel = (p: string) => path.relative(path.resolve(o.output), p);
+        if (e.outcome === 'restored') line(`${e.name} -> ${rel(e.outputs[0])}  (${(e.ms / 1000).toFixed(1)} s)`);
+        else if (e.outcome === 'skipped') line(`${e.name}: already restored (${rel(e.outputs[0])}), skipped`);
+        else line(`${e.name}: FAILED ${e.error}`);
+      },
+      onProgress: draw,
+    });
+  } finally {
+    process.off('SIGINT', onSigint);
+    if (err.isTTY) err.write('\r\x1b[K');
+    await restorer?.dispose();
+  }
+  const c = report.counts;
+  const stopped = report.job.state === 'paused';
+  const totalMs = Math.round(performance.now() - t0);
+  if (o.json) {
+    const photos = events.map((e) => ({ input: e.name, outcome: e.outcome, outputs: e.outputs, error: e.error, ms: Math.round(e.ms) }));
+    process.stdout.write(`${JSON.stringify({ restorer: restorer?.description, settings: o.settings, job: report.job.id, state: report.job.state, counts: c, photos, totalMs })}\n`);
+  } else {
+    const waiting = c.queued + c.running;
+    err.write(
+      `${c.done} restored, ${c.skipped} already done, ${c.failed} failed${waiting > 0 ? `, ${waiting} not yet done` : ''} in ${clock(totalMs)}; ` +
+        `output in ${path.resolve(o.output)} (summary: ${SUMMARY_JSON})\n`,
+    );
+  }
+  if (stopped) process.exitCode = 130;
+  else if (c.failed > 0) process.exitCode = 1;
+}
