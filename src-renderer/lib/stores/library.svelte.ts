@@ -11,6 +11,13 @@ function importMessage(r: ImportResult): string {
   return parts.join(', ') + '.';
 }
 
+let lastVersion = 0;
+/** A cache-busting number that never repeats, even after a restart. */
+export function nextVersion(): number {
+  lastVersion = Math.max(lastVersion + 1, Date.now());
+  return lastVersion;
+}
+
 class LibraryStore {
   photos = $state.raw<PhotoSummary[]>([]);
   loaded = $state(false);
@@ -110,8 +117,9 @@ class LibraryStore {
     this.#changeTimer = null;
     const ids = [...this.#pendingChanged];
     this.#pendingChanged.clear();
+    // Versions are unique across sessions: media with a version is cached as immutable.
     const versions = new Map(this.versions);
-    for (const id of ids) versions.set(id, (versions.get(id) ?? 0) + 1);
+    for (const id of ids) versions.set(id, nextVersion());
     this.versions = versions;
     await this.load();
     const stale = ids.filter((id) => this.details.has(id));
