@@ -110,6 +110,7 @@ class HditBuilder {
   private readonly ropeCache = new Map<string, RopeConsts>();
   private readonly naCache = new Map<number, NeighborhoodConsts>();
   private swap: Value | undefined;
+  private readonly ones = new Map<number, Value>();
 
   constructor(
     private readonly g: GraphBuilder,
@@ -174,11 +175,19 @@ class HditBuilder {
     return this.g.weightF32(name, await this.w.float(P + name), [n]);
   }
 
-  /** AdaRMSNorm: RMSNorm(x; 1 + linear(cond)), the scale broadcast over the tokens. */
+  /**
+   * AdaRMSNorm: RMSNorm(x; 1 + linear(cond)), the scale broadcast over the tokens. Normalised
+   * with a stored ones vector (fused by onnxruntime), then multiplied by the per-face scale.
+   */
   private async adaNorm(x: Value, cond: Value, name: string, C: number): Promise<Value> {
     const g = this.g;
     const s = g.op('Add', [await this.matmulF32(cond, name, C, this.cfg.mapping_width), g.scalar(1, 'float32')]);
-    return rmsNorm(g, x, reshape(g, s, [-1, 1, C]), NORM_EPS);
+    let ones = this.ones.get(C);
+    if (!ones) {
+      ones = g.weightF32('ones', new Float32Array(C).fill(1), [C]);
+      this.ones.set(C, ones);
+    }
+    return g.op('Mul', [rmsNorm(g, x, ones, NORM_EPS), toNetFloat(g, reshape(g, s, [-1, 1, C]))]);
   }
 
   private async rope(prefix: string, level: number, heads: number): Promise<RopeConsts> {
