@@ -402,6 +402,8 @@ export class BatchQueue {
     t0: number,
   ): Promise<string[]> {
     const { settings, outputFolder } = job;
+    // The encoder would silently recreate a removed folder (without our database in it).
+    checkOutputFolder(outputFolder);
     let names: OutputNames;
     try {
       names = item.outputs ?? chooseOutputNames(outputFolder, photo.path, settings.format, settings.pairs, reservedOutputs(this.#db, outputFolder));

@@ -12,7 +12,8 @@ import { openLibrary, type LibraryDb } from '../library/db.ts';
 import { importPaths } from '../library/import.ts';
 import { BATCH_STATE_DIR, batchLibraryFile } from '../library/location.ts';
 import { BatchQueue, checkOutputFolder, type ItemEvent } from './batch-queue.ts';
-import { addPhotos, countItems, createJob, findResumableJob, getJob, recoverInterrupted, setJobState, type JobCounts, type JobRow } from './job-store.ts';
+import { addPhotos, countItems, createJob, findResumableJob, getJob, listItems, recoverInterrupted, setJobState, type JobCounts, type JobRow } from './job-store.ts';
+import { getPhoto, latestResult } from '../library/photos.ts';
 import type { PhotoProcessor } from './photo-processor.ts';
 
 export interface RunBatchOptions {
@@ -83,6 +84,7 @@ export async function runBatch(o: RunBatchOptions): Promise<BatchReport> {
       setJobState(db, job.id, 'done');
       throw new UserError(`no photos found in ${o.inputs.join(', ')}`);
     }
+    if (resumedJob !== null) reportFinished(db, resumedJob, o.onItem);
     const queue = new BatchQueue({ db, processor: o.processor, prefetch: o.prefetch, faces: 'detect' });
     if (o.onItem) queue.onItem(o.onItem);
     if (o.onProgress) queue.onProgress(o.onProgress);
@@ -101,6 +103,18 @@ export async function runBatch(o: RunBatchOptions): Promise<BatchReport> {
   } finally {
     unlock();
     db.close();
+  }
+}
+
+/** Photos a resumed job finished before it was interrupted: reported as skipped, not redone. */
+function reportFinished(db: LibraryDb, jobId: number, onItem: ((e: ItemEvent) => void) | undefined): void {
+  if (onItem === undefined) return;
+  for (const item of listItems(db, jobId)) {
+    if (item.state !== 'done' && item.state !== 'skipped') continue;
+    const photo = getPhoto(db, item.photoId);
+    const result = latestResult(db, item.photoId);
+    const name = photo === null ? `photo ${item.photoId}` : path.basename(photo.path);
+    onItem({ jobId, photoId: item.photoId, name, outcome: 'skipped', outputs: result?.outputs ?? [], error: null, ms: 0 });
   }
 }
 

@@ -80,10 +80,10 @@ export async function restoreBatch(o: RestoreBatchOptions): Promise<void> {
       onItem: (e) => {
         events.push(e);
         if (o.json) return;
-        const rel = (p: string) => path.relative(path.resolve(o.output), p);
+        const rel = (p: string | undefined) => (p === undefined ? '?' : path.relative(path.resolve(o.output), p));
         if (e.outcome === 'restored') line(`${e.name} -> ${rel(e.outputs[0])}  (${(e.ms / 1000).toFixed(1)} s)`);
         else if (e.outcome === 'skipped') line(`${e.name}: already restored (${rel(e.outputs[0])}), skipped`);
-        else line(`${e.name}: FAILED ${e.error}`);
+        else line(e.error?.startsWith(e.name) ? `FAILED ${e.error}` : `${e.name}: FAILED ${e.error}`);
       },
       onProgress: draw,
     });
