@@ -9,9 +9,9 @@
  * Overlapping faces are blended by their accumulated weights, never overwritten.
  */
 import type { ToneKind } from './decode.ts';
-import { type Affine, composeAffine, invertAffine, mappedBounds } from './geometry.ts';
+import { type Affine, affineScale, invertAffine, mappedBounds } from './geometry.ts';
 import { type Raster, maxValue, rgbToYcc } from './raster.ts';
-import { BicubicSampler, prepareSource } from './sample.ts';
+import { type BicubicSampler, type StretchedSampler, samplerFor } from './sample.ts';
 
 /** Fraction of the face square cut away at its border, then the width of the smooth ramp. */
 const MASK_INSET = 0.02;
@@ -79,7 +79,7 @@ interface Prepared {
   x0: number; y0: number; x1: number; y1: number;
   outToFace: Affine;
   outToSrc: Affine;
-  sampler: BicubicSampler;
+  sampler: BicubicSampler | StretchedSampler;
   size: number;
 }
 
@@ -95,7 +95,7 @@ function planarToInterleaved16(face: Float32Array, size: number): Uint16Array {
   return out;
 }
 
-async function prepare(face: FaceToPaste, tone: ToneKind, width: number, height: number): Promise<Prepared | undefined> {
+function prepare(face: FaceToPaste, tone: ToneKind, width: number, height: number): Prepared | undefined {
   const { size } = face;
   const faceToOut = invertAffine(face.outToFace);
   const b = mappedBounds(faceToOut, size, size);
@@ -106,14 +106,12 @@ async function prepare(face: FaceToPaste, tone: ToneKind, width: number, height:
   if (x1 <= x0 || y1 <= y0) return undefined;
   const pixels = tone === 'colour' ? matchChroma(face.restored, face.original, size) : face.restored;
   const src = { width: size, height: size, data: planarToInterleaved16(pixels, size), norm: 1 / 65535 };
-  // Prefilter against the bounding box (local coordinates) so only that region is reduced.
-  const toLocal: Affine = [1, 0, -x0, 0, 1, -y0];
-  const prepared = await prepareSource(src, composeAffine(toLocal, faceToOut), x1 - x0, y1 - y0);
   return {
     x0, y0, x1, y1,
     outToFace: face.outToFace,
-    outToSrc: composeAffine(invertAffine(prepared.srcToDst), toLocal),
-    sampler: new BicubicSampler(prepared.source),
+    outToSrc: face.outToFace,
+    // One antialiased interpolation from the face to the output (no pre-reduce + resample).
+    sampler: samplerFor(src, affineScale(face.outToFace)),
     size,
   };
 }
@@ -150,7 +148,7 @@ function accumulate(q: Prepared, w: number, x: number, y: number, bg: Float64Arr
 /** Paste restored faces into `target` (the background at output scale), in place. */
 export async function pasteFaces(target: Raster, faces: readonly FaceToPaste[], tone: ToneKind): Promise<void> {
   const prepared: (Prepared | undefined)[] = [];
-  for (const f of faces) prepared.push(await prepare(f, tone, target.width, target.height));
+  for (const f of faces) prepared.push(prepare(f, tone, target.width, target.height));
   const max = maxValue(target.depth);
   const norm = 1 / max;
   const luma = tone !== 'colour';

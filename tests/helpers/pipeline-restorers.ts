@@ -32,7 +32,10 @@ export function brightenRestorer(amount = 0.25, faceSize = 512): FaceRestorer {
   };
 }
 
-/** Pushes faces towards red: a restorer that "invents colour", which gray and sepia prints must not show. */
+/**
+ * Paints the lower third of each face (the mouth) red: a restorer that "invents lip colour", which
+ * gray and sepia prints must not show. Not uniform, so matching the mean colour cannot undo it.
+ */
 export function tintRestorer(faceSize = 512): FaceRestorer {
   return {
     faceSize,
@@ -42,9 +45,10 @@ export function tintRestorer(faceSize = 512): FaceRestorer {
       const plane = faceSize * faceSize;
       for (let i = 0; i < n; i++) {
         const base = i * 3 * plane;
-        for (let p = 0; p < plane; p++) {
-          out[base + p] = Math.min(1, out[base + p] + 0.3);
-          out[base + 2 * plane + p] = Math.max(0, out[base + 2 * plane + p] - 0.2);
+        for (let p = Math.floor(faceSize * 0.66) * faceSize; p < plane; p++) {
+          out[base + p] = Math.min(1, out[base + p] + 0.35);
+          out[base + plane + p] = Math.max(0, out[base + plane + p] - 0.15);
+          out[base + 2 * plane + p] = Math.max(0, out[base + 2 * plane + p] - 0.15);
         }
       }
       return { restored: out, mean: out.slice() };
