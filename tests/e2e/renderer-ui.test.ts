@@ -1,0 +1,295 @@
+/**
+ * Renderer UI in Chromium against a scripted HeirloomApi (injected as `window.heirloom` before the
+ * page loads, exactly where the preload puts the real one). Covers what the real-services e2e
+ * (app.test.ts) cannot drive on demand: download progress and cancel, job pause/resume and the
+ * live announcements, drag-and-drop, error notices, and the exact payloads of settings, face and
+ * export calls. The fake returns fixed records; it stands in for the main process only.
+ *
+ * This file uses DOM globals inside page callbacks, so the Node typecheck excludes it
+ * (tsconfig: tests/e2e/renderer-*).
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import http from 'node:http';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { repoRoot } from '../helpers/shared.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const skip = existsSync(CHROMIUM) ? false : `needs Chromium at ${CHROMIUM} (apt-get install chromium)`;
+if (skip) console.log(`# skipping renderer UI test: ${skip}`);
+const buildDir = path.join(repoRoot, '.cache', 'renderer-ui');
+const shots = path.join(repoRoot, 'test-results');
+
+/** Runs in the page before the app: a scripted bridge that records every call. */
+function installFakeApi(): void {
+  const w = window as any;
+  const listeners: Record<string, Set<(p: unknown) => void>> = {};
+  const calls: { channel: string; args: any }[] = [];
+  const svg = (w0: number, h0: number, color: string) =>
+    'data:image/svg+xml,' +
+    encodeURIComponent(`<svg xmlns="http://www.w3.org/2000/svg" width="${w0}" height="${h0}"><rect width="100%" height="100%" fill="${color}"/><circle cx="${w0 / 2}" cy="${h0 / 3}" r="${h0 / 6}" fill="#e8c9a8"/></svg>`);
+  const settings = {
+    restore: { steps: 4, mode: 'flow', seed: 0, scale: 1, format: 'jpg', quality: 92, pairs: 'none', device: 'auto' },
+    outputFolder: '/home/ann/Restored',
+  };
+  const faces = [
+    { id: 11, photoId: 2, box: [100, 80, 120, 140], score: 0.97, points: [[130, 130], [190, 130], [160, 160], [135, 190], [185, 190]], include: true, seed: 5 },
+    { id: 12, photoId: 2, box: [400, 100, 110, 130], score: 0.9, points: [[420, 150], [480, 150], [450, 180], [425, 200], [475, 200]], include: true, seed: 6 },
+    { id: 13, photoId: 2, box: [600, 300, 14, 16], score: 0.6, points: [[603, 305], [610, 305], [606, 308], [603, 311], [610, 311]], include: true, seed: 7, skipped: 'too-small' },
+  ];
+  const photos = [
+    { id: 1, name: 'grandma-1952.jpg', width: 800, height: 600, status: 'new', faceCount: 0, error: null },
+    { id: 2, name: 'wedding.tif', width: 800, height: 600, status: 'restored', faceCount: 3, error: null },
+    { id: 3, name: 'broken.jpg', width: null, height: null, status: 'failed', faceCount: 0, error: 'not an image' },
+  ];
+  const model = { installed: false, source: null, sizeBytes: 600_000_000, devices: ['cpu'], activeDevice: 'cpu', secondsPerFaceEstimate: 42 };
+  let job: any = null;
+  const emit = (event: string, payload: unknown) => listeners[event]?.forEach((l) => l(payload));
+  const detail = (id: number) => {
+    const p = photos.find((x) => x.id === id)!;
+    return {
+      ...p,
+      faces: id === 2 ? faces : [],
+      result: p.status === 'restored' ? { settings: settings.restore, outputName: 'wedding-restored.jpg', finishedAt: '2026-01-01T00:00:00Z', timingsMs: {} } : null,
+    };
+  };
+  const handlers: Record<string, (a: any) => unknown> = {
+    'library:list': () => photos.map((p) => ({ ...p })),
+    'library:get': (a) => detail(a.photoId),
+    'photos:detect': (a) =>
+      a.photoIds.map((id: number) => {
+        const p = photos.find((x) => x.id === id)!;
+        if (p.status === 'new') Object.assign(p, { status: 'detected', faceCount: 1 });
+        return detail(id);
+      }),
+    'library:importDropped': (a) => ({ added: a.paths.length, unchanged: 0, failed: [], photoIds: [] }),
+    'library:importDialog': () => null,
+    'faces:update': (a) => {
+      const f = faces.find((x) => x.id === a.faceId)!;
+      if (a.include !== undefined) f.include = a.include;
+      if (a.seed !== undefined) f.seed = a.seed;
+      return { ...f };
+    },
+    'faces:preview': (a) => ({ faceId: a.faceId, seed: 5, mean: { kind: 'face', faceId: a.faceId, variant: 'mean' }, flow: { kind: 'face', faceId: a.faceId, variant: 'flow' } }),
+    'settings:get': () => settings,
+    'settings:set': (a) => Object.assign(settings, a),
+    'settings:pickOutputFolder': () => settings,
+    'models:status': () => ({ ...model }),
+    'models:install': () =>
+      new Promise((resolve) => {
+        w.__finishInstall = () => {
+          model.installed = true;
+          model.source = 'heirloom' as any;
+          emit('models:progress', { state: 'done', receivedBytes: 6e8, totalBytes: 6e8, bytesPerSecond: 0, etaMs: 0, error: null });
+          resolve({ ...model });
+        };
+        emit('models:progress', { state: 'downloading', receivedBytes: 150_000_000, totalBytes: 600_000_000, bytesPerSecond: 12_500_000, etaMs: 36_000, error: null });
+      }),
+    'models:cancelInstall': () => undefined,
+    'models:importDialog': () => null,
+    'jobs:current': () => job,
+    'jobs:start': (a) => {
+      if (w.__failNextStart) {
+        w.__failNextStart = false;
+        throw { code: 'failed', message: 'the inference process stopped' };
+      }
+      job = { jobId: 7, state: 'queued', done: 0, failed: 0, total: a.photoIds.length, current: null, etaMs: null };
+      return job;
+    },
+    'jobs:pause': () => (job = { ...job, state: 'paused' }),
+    'jobs:resume': () => (job = { ...job, state: 'running' }),
+    'jobs:cancel': () => (job = { ...job, state: 'cancelled', current: null }),
+    'export:run': (a) => ({ folder: settings.outputFolder, written: a.photoIds.flatMap(() => ['wedding-restored.jpg', 'wedding-before.jpg', 'wedding-after.jpg']), failed: [] }),
+  };
+  w.heirloom = {
+    invoke(channel: string, args: any) {
+      calls.push({ channel, args: JSON.parse(JSON.stringify(args ?? {})) });
+      try {
+        return Promise.resolve(handlers[channel]!(args));
+      } catch (e: any) {
+        return Promise.reject(Object.assign(new Error(e.message), { code: e.code }));
+      }
+    },
+    on(event: string, l: (p: unknown) => void) {
+      (listeners[event] ??= new Set()).add(l);
+      return () => listeners[event]!.delete(l);
+    },
+    mediaUrl(ref: any) {
+      if (ref.kind === 'face') return svg(128, 128, ref.variant === 'flow' ? '#7a6a5a' : '#9a8a7a');
+      return svg(800, 600, ref.kind === 'restored' ? '#5d7f6e' : '#8d7b63');
+    },
+    pathsForDroppedFiles(files: File[]) {
+      return files.map((f) => `/dropped/${f.name}`);
+    },
+  };
+  w.__calls = calls;
+  w.__emit = emit;
+  w.__setJob = (j: unknown) => (job = j);
+}
+
+describe('renderer UI with a scripted bridge', { skip, timeout: 180_000 }, () => {
+  let browser: Browser | undefined;
+  let server: http.Server | undefined;
+  let page: Page;
+  const problems: string[] = [];
+  const text = async (l: { textContent(): Promise<string | null> }): Promise<string> => ((await l.textContent()) ?? '').replace(/\s+/g, ' ').trim();
+  const calls = async (channel: string): Promise<any[]> =>
+    (await page.evaluate(() => (window as any).__calls as { channel: string; args: any }[])).filter((c) => c.channel === channel).map((c) => c.args);
+
+  before(async () => {
+    const vite = path.join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js');
+    const r = spawnSync(process.execPath, [vite, 'build', '--outDir', buildDir, '--emptyOutDir', '--logLevel', 'warn'], { cwd: repoRoot, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`vite build failed:\n${r.stdout}\n${r.stderr}`);
+    mkdirSync(shots, { recursive: true });
+    // The app build (strict CSP) served over plain HTTP: no transport, the bridge is injected.
+    server = http.createServer(async (req, res) => {
+      const rel = (req.url ?? '/').split('?')[0] === '/' ? '/index.html' : (req.url ?? '/').split('?')[0]!;
+      const file = path.resolve(buildDir, `.${rel}`);
+      if (!file.startsWith(buildDir)) return void res.writeHead(403).end();
+      try {
+        const body = await readFile(file);
+        const type = file.endsWith('.js') ? 'text/javascript' : file.endsWith('.css') ? 'text/css' : 'text/html';
+        res.writeHead(200, { 'Content-Type': type }).end(body);
+      } catch {
+        res.writeHead(404).end();
+      }
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.setDefaultTimeout(10_000);
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(m.text());
+    });
+    page.on('pageerror', (e) => problems.push(e.message));
+    // tsx (esbuild keepNames) wraps named functions in `__name(...)`; give the page a no-op one.
+    await page.addInitScript({ content: 'window.__name = (f) => f;' });
+    await page.addInitScript(installFakeApi);
+    await page.goto(`http://127.0.0.1:${port}/`);
+  });
+
+  after(async () => {
+    await browser?.close();
+    server?.close();
+  });
+
+  it('downloads the model with size, speed and ETA, can cancel, then shows the library', async () => {
+    await page.getByRole('button', { name: 'Download the model' }).click();
+    const stats = page.locator('.stats');
+    await stats.waitFor();
+    assert.match(await text(stats), /150 MB of 600 MB \(25%\)/);
+    assert.match(await text(stats), /12\.5 MB\/s/);
+    assert.match(await text(stats), /about 36 s left/);
+    assert.equal(await page.getByRole('progressbar', { name: 'Download progress' }).getAttribute('value'), '0.25');
+    await page.screenshot({ path: path.join(shots, 'ui-model-download.png') });
+    await page.getByRole('button', { name: 'Cancel download' }).click();
+    assert.equal((await calls('models:cancelInstall')).length, 1);
+    await page.evaluate(() => (window as any).__finishInstall());
+    await page.getByRole('listbox', { name: 'Photos' }).waitFor();
+  });
+
+  it('shows a badge per photo status, including the failure', async () => {
+    const labels = await page.getByRole('listbox', { name: 'Photos' }).getByRole('option').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')));
+    assert.deepEqual(labels, ['grandma-1952.jpg, New', 'wedding.tif, Restored', 'broken.jpg, Failed']);
+    assert.match((await page.locator('.tile .error').textContent()) ?? '', /not an image/);
+  });
+
+  it('imports dropped files through pathsForDroppedFiles', async () => {
+    await page.evaluate(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(['x'], 'uncle.jpg', { type: 'image/jpeg' }));
+      for (const type of ['dragenter', 'dragover', 'drop']) window.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true }));
+    });
+    assert.deepEqual(await calls('library:importDropped'), [{ paths: ['/dropped/uncle.jpg'] }]);
+    await page.getByText('1 photo added.').waitFor();
+  });
+
+  it('saves each settings change and shows the time estimate', async () => {
+    await page.getByLabel('File format').selectOption('png');
+    await page.getByRole('radio', { name: /Faithful/ }).check();
+    const saved = await calls('settings:set');
+    assert.equal(saved.length, 2);
+    assert.equal(saved[0].restore.format, 'png');
+    assert.equal(saved[1].restore.mode, 'mean');
+    assert.equal(saved[1].restore.format, 'png', 'the second save keeps the first change');
+    assert.ok(await page.getByLabel('Quality steps').isDisabled(), 'steps do not apply to the faithful result');
+    assert.match(await text(page.getByTestId('estimate')), /About 42 s per face on CPU/);
+    await page.getByRole('radio', { name: /Realistic/ }).check();
+  });
+
+  it('reports a failed call as an alert and keeps working', async () => {
+    await page.evaluate(() => ((window as any).__failNextStart = true));
+    await page.getByRole('button', { name: /^Restore all/ }).click();
+    await page.getByRole('alert').filter({ hasText: 'Could not start restoring: the inference process stopped' }).waitFor();
+    await page.getByRole('alert').getByRole('button', { name: 'Dismiss message' }).click();
+  });
+
+  it('runs a batch with per-photo stages, live announcements, pause and resume', async () => {
+    await page.getByRole('button', { name: /^Restore all/ }).click();
+    assert.deepEqual((await calls('jobs:start')).at(-1), { photoIds: [1, 2, 3] });
+    await page.evaluate(() =>
+      (window as any).__emit('jobs:progress', { jobId: 7, state: 'running', done: 1, failed: 0, total: 3, current: { photoId: 2, name: 'wedding.tif', stage: 'restore', fraction: 0.5 }, etaMs: 95_000 }),
+    );
+    const panel = page.getByTestId('job-panel');
+    assert.match(await text(panel), /1 of 3 photos/);
+    assert.match(await text(panel), /about 1 min 35 s left/);
+    assert.equal(await panel.locator('[aria-current="step"]').textContent(), 'Restoring faces');
+    assert.equal(await panel.getByRole('status').textContent(), 'Restoring wedding.tif. 1 of 3 restored.');
+    const overall = Number(await panel.getByRole('progressbar', { name: 'Overall progress' }).getAttribute('value'));
+    assert.ok(Math.abs(overall - 1.5 / 3) < 1e-9);
+    await page.screenshot({ path: path.join(shots, 'ui-progress.png') });
+    await panel.getByRole('button', { name: 'Pause' }).click();
+    assert.deepEqual(await calls('jobs:pause'), [{ jobId: 7 }]);
+    await panel.getByRole('button', { name: 'Resume' }).click();
+    assert.deepEqual(await calls('jobs:resume'), [{ jobId: 7 }]);
+    await panel.getByRole('button', { name: 'Cancel' }).click();
+    assert.deepEqual(await calls('jobs:cancel'), [{ jobId: 7 }]);
+    assert.equal((await panel.getByRole('heading').textContent())?.trim(), 'Cancelled');
+    await panel.getByRole('button', { name: 'Close' }).click();
+  });
+
+  it('compares a restored photo, toggles and re-rolls faces, previews mean vs flow', async () => {
+    await page.locator('[role="option"][aria-label^="wedding.tif,"]').dblclick();
+    await page.getByRole('slider', { name: 'Before and after divider' }).waitFor({ state: 'attached' });
+    const cards = page.locator('.faces li.card');
+    assert.equal(await cards.count(), 3);
+    assert.match(await text(cards.nth(2)), /Too small to restore/);
+    await cards.nth(0).getByLabel('Restore this face').uncheck();
+    assert.deepEqual((await calls('faces:update')).at(-1), { faceId: 11, include: false });
+    await cards.nth(1).getByRole('button', { name: 'New variation' }).click();
+    const reroll = (await calls('faces:update')).at(-1);
+    assert.equal(reroll.faceId, 12);
+    assert.ok(Number.isInteger(reroll.seed) && reroll.seed !== 6);
+    await cards.nth(1).getByRole('button', { name: /Compare/ }).click();
+    await cards.nth(1).getByRole('img', { name: /realistic result/ }).waitFor();
+    assert.deepEqual(await calls('faces:preview'), [{ faceId: 12 }]);
+    // Clicking a face box highlights its card.
+    await page.getByRole('button', { name: 'Face 2', exact: true }).click();
+    assert.ok(await cards.nth(1).evaluate((el) => el.classList.contains('active')));
+    await page.screenshot({ path: path.join(shots, 'ui-viewer.png') });
+  });
+
+  it('exports before/after as two files and shows the summary', async () => {
+    await page.getByRole('button', { name: /^Export/ }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel(/two files/).check();
+    await dialog.getByRole('button', { name: 'Export' }).click();
+    assert.deepEqual(await calls('export:run'), [{ photoIds: [2], pairs: 'files' }]);
+    await page.getByTestId('export-summary').waitFor();
+    assert.match(await text(page.getByTestId('export-summary')), /Wrote 3 files to/);
+    await page.screenshot({ path: path.join(shots, 'ui-export.png') });
+    await dialog.getByRole('button', { name: 'Done' }).click();
+  });
+
+  it('ran without console errors', () => {
+    assert.deepEqual(problems, []);
+  });
+});
