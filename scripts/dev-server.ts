@@ -12,18 +12,22 @@
  * --allow <path>       paths accepted by library:importDropped, as if dropped (repeatable)
  * --static <dir>       built renderer to serve (default dist-renderer)
  * --origin <url>       another origin allowed to connect, e.g. a Vite dev server (repeatable)
+ * --model <file>       PMRF checkpoint to run instead of the installed model (e.g. the tiny test model)
+ * --arch <preset|file> its architecture (preset name or meta.json)
+ * --face-size <px>     aligned face size (default: the meta.json's config.image_size, else 512)
  *
  * Prints `heirloom dev server: http://127.0.0.1:PORT/` once it listens; stops on SIGINT/SIGTERM.
  * Tests may change the picker's answers at run time: POST /__test/picker with
  * {"imports": [...], "outputFolder": "...", "modelFile": "..."}, and POST /__test/allow {"paths": [...]}.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startWsTransport } from '../src-main/ipc/ws-transport.ts';
 import { ConfiguredPicker } from '../src-main/services/configured-picker.ts';
 import { createAppServices } from '../src-main/services/create.ts';
+import { DEFAULT_ENGINE, type EngineConfig } from '../src-main/services/engine-config.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -38,6 +42,9 @@ async function main(): Promise<void> {
       allow: { type: 'string', multiple: true },
       static: { type: 'string' },
       origin: { type: 'string', multiple: true },
+      model: { type: 'string' },
+      arch: { type: 'string' },
+      'face-size': { type: 'string' },
     },
     strict: true,
   });
@@ -59,7 +66,7 @@ async function main(): Promise<void> {
     console.error(`heirloom dev server: warning: ${staticDir}/index.html not found (build the renderer first); serving the API only`);
   }
 
-  const app = await createAppServices({ dataDir, picker });
+  const app = await createAppServices({ dataDir, picker, engine: engineFromFlags(values.model, values.arch, values['face-size']) });
   app.services.allowDropped((values.allow ?? []).map((p) => path.resolve(p)));
   const transport = await startWsTransport({ services: app.services, port, staticDir, extraOrigins: values.origin, picker });
   console.log(`heirloom dev server: ${transport.url}`);
@@ -74,6 +81,23 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
+}
+
+function engineFromFlags(model: string | undefined, arch: string | undefined, faceSize: string | undefined): EngineConfig {
+  let size = DEFAULT_ENGINE.faceSize;
+  if (faceSize !== undefined) {
+    size = Number(faceSize);
+    if (!Number.isInteger(size) || size < 64 || size % 64 !== 0) throw new Error(`--face-size: expected a multiple of 64, got ${faceSize}`);
+  } else if (arch !== undefined && arch.endsWith('.json')) {
+    // A test model's meta.json says the size it was made for.
+    const meta = JSON.parse(readFileSync(arch, 'utf8')) as { config?: { image_size?: unknown } };
+    if (typeof meta.config?.image_size === 'number') size = meta.config.image_size;
+  }
+  return {
+    model: model === undefined ? null : path.resolve(model),
+    arch: arch === undefined ? null : arch.endsWith('.json') ? path.resolve(arch) : arch,
+    faceSize: size,
+  };
 }
 
 main().catch((err: unknown) => {

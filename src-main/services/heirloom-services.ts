@@ -274,7 +274,7 @@ export class HeirloomServices {
           if (restored === null) throw new ServiceError('invalid-arguments', `photo ${photoId} is not restored yet`);
           return { photoId, original: this.#photoFile(photoId), restored };
         });
-        return this.#d.exporter.run({ photos, pairs, folder });
+        return this.#d.exporter.run({ photos, pairs, folder, quality: this.#settings().restore.quality });
       },
     };
   }

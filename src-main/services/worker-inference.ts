@@ -1,17 +1,24 @@
 /** InferencePort over the inference process (src-main/worker). */
+import type { DetectedFace } from '../../src-shared/faces.ts';
 import type { InferenceWorker } from '../worker/client.ts';
+import { engineSpec, type EngineConfig } from './engine-config.ts';
 import type { InferencePort } from './ports.ts';
 
-export function workerInference(worker: InferenceWorker): InferencePort {
+/** Only the detected-face fields cross to the worker (records carry ids and choices too). */
+function plainFace(face: DetectedFace): DetectedFace {
+  const { box, score, points, skipped } = face;
+  return skipped === undefined ? { box, score, points } : { box, score, points, skipped };
+}
+
+export function workerInference(worker: InferenceWorker, config: EngineConfig): InferencePort {
   return {
     detect: (path, signal) => worker.call('detect', { path }, { signal }),
     alignFace: async (path, face, outPath, signal) => {
-      const { box, score, points, skipped } = face;
-      await worker.call('alignFace', { path, face: { box, score, points, ...(skipped ? { skipped } : {}) }, outPath }, { signal });
+      await worker.call('alignFace', { path, face: plainFace(face), faceSize: config.faceSize, outPath }, { signal });
     },
-    previewFace: async (request, signal) => {
-      const { box, score, points, skipped } = request.face;
-      await worker.call('previewFace', { ...request, face: { box, score, points, ...(skipped ? { skipped } : {}) } }, { signal });
+    previewFace: async ({ path, face, checkpoint, settings, seed, out }, signal) => {
+      const engine = engineSpec(config, checkpoint, settings.device);
+      await worker.call('previewFace', { path, face: plainFace(face), engine, settings, seed, out }, { signal });
     },
   };
 }
