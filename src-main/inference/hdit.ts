@@ -111,6 +111,7 @@ class HditBuilder {
   private readonly naCache = new Map<number, NeighborhoodConsts>();
   private swap: Value | undefined;
   private readonly ones = new Map<number, Value>();
+  private readonly weights = new Map<string, Value>();
 
   constructor(
     private readonly g: GraphBuilder,
@@ -121,9 +122,18 @@ class HditBuilder {
 
   /** x @ W^T for rows [rowStart, rowStart + out) of a PyTorch weight [*, inp], in the net float type. */
   private async matmul(x: Value, name: string, out: number, inp: number, rowStart = 0): Promise<Value> {
-    const weight = await this.w.float(P + name);
-    const wt = transposed(weight, out, inp, rowStart);
-    return this.g.op('MatMul', [x, this.g.weight(`${name}${rowStart > 0 ? '.b' : ''}`, wt, [inp, out])]);
+    return this.g.op('MatMul', [x, await this.weightT(name, out, inp, rowStart)]);
+  }
+
+  /** The transposed weight block as a graph initializer (created once, reused by chunked blocks). */
+  private async weightT(name: string, out: number, inp: number, rowStart = 0): Promise<Value> {
+    const key = `${name}:${rowStart}`;
+    const hit = this.weights.get(key);
+    if (hit) return hit;
+    const wt = transposed(await this.w.float(P + name), out, inp, rowStart);
+    const v = this.g.weight(`${name}${rowStart > 0 ? '.b' : ''}`, wt, [inp, out]);
+    this.weights.set(key, v);
+    return v;
   }
 
   /** Same, float32 whatever the build type (mapping network, conditioning projections). */
@@ -175,19 +185,25 @@ class HditBuilder {
     return this.g.weightF32(name, await this.w.float(P + name), [n]);
   }
 
-  /**
-   * AdaRMSNorm: RMSNorm(x; 1 + linear(cond)), the scale broadcast over the tokens. Normalised
-   * with a stored ones vector (fused by onnxruntime), then multiplied by the per-face scale.
-   */
-  private async adaNorm(x: Value, cond: Value, name: string, C: number): Promise<Value> {
+  /** AdaRMSNorm's per-face scale 1 + linear(cond), [N, 1, C] in the net float type. */
+  private async adaScale(cond: Value, name: string, C: number): Promise<Value> {
     const g = this.g;
     const s = g.op('Add', [await this.matmulF32(cond, name, C, this.cfg.mapping_width), g.scalar(1, 'float32')]);
+    return toNetFloat(g, reshape(g, s, [-1, 1, C]));
+  }
+
+  /**
+   * AdaRMSNorm: RMSNorm(x; scale) with the scale from `adaScale`. Normalised with a stored ones
+   * vector (fused by onnxruntime), then multiplied by the per-face scale.
+   */
+  private adaNorm(x: Value, scale: Value, C: number): Value {
+    const g = this.g;
     let ones = this.ones.get(C);
     if (!ones) {
       ones = g.weightF32('ones', new Float32Array(C).fill(1), [C]);
       this.ones.set(C, ones);
     }
-    return g.op('Mul', [rmsNorm(g, x, ones, NORM_EPS), toNetFloat(g, reshape(g, s, [-1, 1, C]))]);
+    return g.op('Mul', [rmsNorm(g, x, ones, NORM_EPS), scale]);
   }
 
   private async rope(prefix: string, level: number, heads: number): Promise<RopeConsts> {
@@ -224,7 +240,7 @@ class HditBuilder {
     const grid = this.grids[level];
     const L = grid.h * grid.w;
     const a = `${prefix}.self_attn`;
-    const h = await this.adaNorm(x, cond, `${a}.norm.linear.weight`, C);
+    const h = this.adaNorm(x, await this.adaScale(cond, `${a}.norm.linear.weight`, C), C);
     const scale = await this.w.float(`${P}${a}.scale`);
     const sqrtScale = g.weightF32(`${a}.sqrt_scale`, Float32Array.from(scale, (s) => Math.sqrt(s)), [heads, 1, 1]);
     const rope = await this.rope(prefix, level, heads);
@@ -239,11 +255,16 @@ class HditBuilder {
         ? globalAttention(g, q, k, v, L, heads, dHead)
         : neighborhoodAttention(g, q, k, v, this.neighborhood(level), heads, dHead);
     x = g.op('Add', [x, await this.matmul(attended, `${a}.out_proj.weight`, C, C)]);
+    return this.feedForward(x, await this.adaScale(cond, `${prefix}.ff.norm.linear.weight`, C), prefix, C);
+  }
+
+  /** x + down_proj(GEGLU(up_proj(AdaRMSNorm(x)))). */
+  private async feedForward(x: Value, scale: Value, prefix: string, C: number): Promise<Value> {
     const ffPrefix = `${prefix}.ff`;
     const dff = C * this.cfg.d_ff_mult;
-    const n = await this.adaNorm(x, cond, `${ffPrefix}.norm.linear.weight`, C);
+    const n = this.adaNorm(x, scale, C);
     const u = await this.geglu(n, `${ffPrefix}.up_proj.weight`, dff, C, false);
-    return g.op('Add', [x, await this.matmul(u, `${ffPrefix}.down_proj.weight`, C, dff)]);
+    return this.g.op('Add', [x, await this.matmul(u, `${ffPrefix}.down_proj.weight`, C, dff)]);
   }
 
   /** 2x2 token merge (rows, cols, channels order) then Linear 4*C_in -> C_out. */
