@@ -181,6 +181,11 @@ export function finishItem(db: LibraryDb, itemId: number, state: 'done' | 'skipp
   );
 }
 
+/** A rerun of a job retries the photos that failed or were cancelled (a file may have been fixed). */
+export function requeueUnfinished(db: LibraryDb, jobId: number): number {
+  return db.prepare("UPDATE job_items SET state = 'queued', error = NULL WHERE job_id = ? AND state IN ('failed', 'cancelled')").run(jobId).changes;
+}
+
 /** Marks the items still waiting as cancelled. */
 export function cancelQueuedItems(db: LibraryDb, jobId: number): void {
   db.prepare("UPDATE job_items SET state = 'cancelled' WHERE job_id = ? AND state IN ('queued', 'running')").run(jobId);

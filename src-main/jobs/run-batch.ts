@@ -12,7 +12,7 @@ import { openLibrary, type LibraryDb } from '../library/db.ts';
 import { importPaths } from '../library/import.ts';
 import { BATCH_STATE_DIR, batchLibraryFile } from '../library/location.ts';
 import { BatchQueue, checkOutputFolder, type ItemEvent } from './batch-queue.ts';
-import { addPhotos, countItems, createJob, findResumableJob, getJob, listItems, recoverInterrupted, setJobState, type JobCounts, type JobRow } from './job-store.ts';
+import { addPhotos, countItems, createJob, findResumableJob, getJob, listItems, recoverInterrupted, requeueUnfinished, setJobState, type JobCounts, type JobRow } from './job-store.ts';
 import { getPhoto, latestResult } from '../library/photos.ts';
 import type { PhotoProcessor } from './photo-processor.ts';
 
@@ -72,7 +72,10 @@ export async function runBatch(o: RunBatchOptions): Promise<BatchReport> {
     let job = findResumableJob(db, o.settings, out);
     const resumedJob = job?.id ?? null;
     if (job === null) job = getJob(db, createJob(db, o.settings, out, ids))!;
-    else addPhotos(db, job.id, ids);
+    else {
+      requeueUnfinished(db, job.id);
+      addPhotos(db, job.id, ids);
+    }
     o.onImport?.({
       found: ids.length,
       added: imported.result.added,

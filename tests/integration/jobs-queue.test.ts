@@ -50,6 +50,7 @@ test('a batch restores every photo, writes pairs, sidecars and a summary', { ski
     const q = new BatchQueue({ db: s.db, processor: proc, faces: 'detect' });
     const events: JobProgress[] = [];
     q.onProgress((p) => events.push(p));
+    const t0 = performance.now();
     const started = q.start(s.ids, settings, s.out);
     assert.equal(started.total, 8);
     await q.idle();
@@ -78,6 +79,9 @@ test('a batch restores every photo, writes pairs, sidecars and a summary', { ski
     const last = events.at(-1)!;
     assert.deepEqual([last.state, last.done, last.failed, last.total, last.current], ['done', 8, 0, 8, null]);
     for (let i = 1; i < events.length; i++) assert.ok(events[i].done >= events[i - 1].done);
+    // About 10 a second: the time-based budget plus the start and end events.
+    const elapsed = performance.now() - t0;
+    assert.ok(events.length <= elapsed / 100 + 4, `${events.length} events in ${elapsed.toFixed(0)} ms`);
     assert.ok(events.some((e) => e.etaMs !== null && e.state === 'running'), 'an ETA once a photo is done');
 
     // Rerunning the same batch redoes nothing.
