@@ -17,9 +17,8 @@ import type {
   RequestResults,
 } from '../../src-shared/ipc.ts';
 import { mediaPath } from '../../src-shared/media-ref.ts';
+import { transportFromLocation } from './transport.ts';
 import {
-  WS_PATH,
-  WS_TRANSPORT_PARAM,
   wsMediaBase,
   isWsEventMessage,
   type WsRequest,
@@ -143,22 +142,6 @@ export function createWsApi(socketUrl: string): HeirloomApi {
       return [];
     },
   };
-}
-
-/** Only loopback sockets are accepted from the URL, so a crafted link cannot redirect the app. */
-export function transportFromLocation(loc: Pick<Location, 'search' | 'protocol' | 'host'>): string | null {
-  const param = new URLSearchParams(loc.search).get(WS_TRANSPORT_PARAM);
-  if (param !== null) {
-    const u = new URL(param);
-    if ((u.protocol === 'ws:' || u.protocol === 'wss:') && (u.hostname === '127.0.0.1' || u.hostname === 'localhost')) {
-      return u.toString();
-    }
-    throw new Error(`refusing transport ${param}: only ws://127.0.0.1 is allowed`);
-  }
-  if (loc.protocol === 'http:' || loc.protocol === 'https:') {
-    return `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}${WS_PATH}`;
-  }
-  return null;
 }
 
 function chooseApi(): HeirloomApi {
