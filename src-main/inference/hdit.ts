@@ -170,15 +170,15 @@ class HditBuilder {
       eAug[o] = acc;
     }
     let h = g.op('Add', [et, g.weightF32('aug_embedding', eAug, [mw])]);
-    h = rmsNorm(g, h, await this.scaleF32('mapping.in_norm.scale', mw), NORM_EPS);
+    h = rmsNorm(g, h, await this.scaleF32('mapping.in_norm.scale', mw), NORM_EPS, true);
     const mff = mw * this.cfg.d_ff_mult;
     for (let i = 0; i < this.cfg.mapping_depth; i++) {
       const b = `mapping.blocks.${i}`;
-      const n = rmsNorm(g, h, await this.scaleF32(`${b}.norm.scale`, mw), NORM_EPS);
+      const n = rmsNorm(g, h, await this.scaleF32(`${b}.norm.scale`, mw), NORM_EPS, true);
       const u = await this.geglu(n, `${b}.up_proj.weight`, mff, mw, true);
       h = g.op('Add', [h, await this.matmulF32(u, `${b}.down_proj.weight`, mw, mff)]);
     }
-    return rmsNorm(g, h, await this.scaleF32('mapping.out_norm.scale', mw), NORM_EPS);
+    return rmsNorm(g, h, await this.scaleF32('mapping.out_norm.scale', mw), NORM_EPS, true);
   }
 
   private async scaleF32(name: string, n: number): Promise<Value> {

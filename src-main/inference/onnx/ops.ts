@@ -65,13 +65,15 @@ export function layerNorm(g: GraphBuilder, x: Value, name: string, weight: Float
  * RMSNorm over the last axis: x * scale / sqrt(mean(x^2) + eps). `scale` is any value that
  * broadcasts against x (a stored vector, or 1 + a conditioning projection), in float32.
  * Written as Pow/ReduceMean/Add/Sqrt/Div/Mul, the pattern onnxruntime fuses into one
- * SimplifiedLayerNormalization kernel when `scale` is a stored [C] vector.
+ * SimplifiedLayerNormalization kernel when `scale` is a stored [C] vector. `float32Out` keeps
+ * the result in float32 (for a float32 input in a float16 build, e.g. a conditioning path).
  */
-export function rmsNorm(g: GraphBuilder, x: Value, scale: Value, eps: number): Value {
-  const x32 = toF32(g, x);
+export function rmsNorm(g: GraphBuilder, x: Value, scale: Value, eps: number, float32Out = false): Value {
+  const x32 = float32Out ? x : toF32(g, x);
   const ms = g.op('ReduceMean', [g.op('Pow', [x32, g.scalar(2, 'float32')]), g.ints([-1])], { keepdims: 1 });
   const rms = g.op('Sqrt', [g.op('Add', [ms, g.scalar(eps, 'float32')])]);
-  return toNetFloat(g, g.op('Mul', [g.op('Div', [x32, rms]), scale]));
+  const y = g.op('Mul', [g.op('Div', [x32, rms]), scale]);
+  return float32Out ? y : toNetFloat(g, y);
 }
 
 /** Exact (erf) GELU. */
