@@ -297,7 +297,10 @@ export class BatchQueue {
       outcome: Promise.resolve({ kind: 'error', error: new Error('photo not in library') }),
     };
     if (photo === null) return pf;
-    const done = matchingResults(this.#db, photo.id, photo.hash, job.settings).find((r) => r.outputs.length > 0 && r.outputs.every((o) => existsSync(o)));
+    // Already restored from these bytes, with these settings and this model, and still on disk.
+    const done = matchingResults(this.#db, photo.id, photo.hash, job.settings).find(
+      (r) => r.modelHash === this.#processor.modelSha256 && r.outputs.length > 0 && r.outputs.every((o) => existsSync(o)),
+    );
     if (done !== undefined) {
       pf.skip = done.outputs;
       pf.outcome = Promise.resolve({ kind: 'skip', outputs: done.outputs });

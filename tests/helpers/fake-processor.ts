@@ -22,7 +22,7 @@ interface State {
 
 export class FakeProcessor implements PhotoProcessor<State, Buffer> {
   readonly description = 'fake (tests)';
-  readonly modelSha256 = 'f'.repeat(64);
+  constructor(readonly modelSha256: string = 'f'.repeat(64)) {}
   readonly events: StageEvent[] = [];
   /** Milliseconds each stage sleeps (simulates work; the restore stands for the model). */
   delays = { prepare: 0, restore: 0, finish: 0 };

@@ -101,6 +101,12 @@ test('a batch restores every photo, writes pairs, sidecars and a summary', { ski
     await q.idle();
     assert.equal(getJob(s.db, other.jobId)!.state, 'done');
     assert.ok(existsSync(path.join(s.out, 'boy-railing-1 (2).restored.png')));
+
+    // Another model (checkpoint hash) is not the same result either.
+    const q2 = new BatchQueue({ db: s.db, processor: new FakeProcessor('0'.repeat(64)) });
+    const third = q2.start(s.ids.slice(0, 1), settings, s.out);
+    await q2.idle();
+    assert.deepEqual(listItems(s.db, third.jobId).map((i) => i.state), ['done']);
   } finally {
     s.cleanup();
   }
