@@ -1,4 +1,5 @@
 import { BrowserWindow } from 'electron';
+import { hardenedWebPreferences } from './web-preferences.ts';
 
 /** The main window with the hardened web preferences (see STYLE.md and PRODUCT.md). */
 export function createMainWindow(options: { preload: string; url: string; icon?: string }): BrowserWindow {
@@ -11,18 +12,7 @@ export function createMainWindow(options: { preload: string; url: string; icon?:
     title: 'Heirloom',
     backgroundColor: '#1d1b19',
     icon: options.icon,
-    webPreferences: {
-      preload: options.preload,
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      nodeIntegrationInWorker: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      webviewTag: false,
-      navigateOnDragDrop: false,
-      spellcheck: false,
-    },
+    webPreferences: hardenedWebPreferences(options.preload),
   });
   win.once('ready-to-show', () => win.show());
   void win.loadURL(options.url);

@@ -82,3 +82,13 @@ test('media refs round-trip through URL paths and reject anything else', () => {
   }
   assert.equal(wsMediaBase('ws://127.0.0.1:5180/ws?x=1'), 'http://127.0.0.1:5180/media/');
 });
+
+test('the window is hardened: isolated, sandboxed, no Node, web security on', async () => {
+  const { hardenedWebPreferences } = await import('../../src-main/app/web-preferences.ts');
+  const p = hardenedWebPreferences('/app/preload.cjs');
+  assert.equal(p.preload, '/app/preload.cjs');
+  assert.deepEqual(
+    [p.contextIsolation, p.sandbox, p.nodeIntegration, p.nodeIntegrationInWorker, p.nodeIntegrationInSubFrames, p.webSecurity, p.allowRunningInsecureContent, p.webviewTag],
+    [true, true, false, false, false, true, false, false],
+  );
+});
