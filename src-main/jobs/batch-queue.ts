@@ -101,6 +101,8 @@ export class BatchQueue {
 
   /** Creates a job for these photos and queues it. */
   start(photoIds: number[], settings: RestoreSettings, outputFolder: string): JobProgress {
+    const unknown = photoIds.find((id) => getPhoto(this.#db, id) === null);
+    if (unknown !== undefined) throw new Error(`no photo ${unknown} in the library`);
     const jobId = createJob(this.#db, settings, outputFolder, photoIds);
     for (const id of photoIds) setPhotoStatus(this.#db, id, 'queued', getPhoto(this.#db, id)?.error ?? null);
     this.#kick();

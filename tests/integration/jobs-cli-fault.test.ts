@@ -23,7 +23,7 @@ interface Run {
 }
 
 /** Runs the CLI; `onLine` sees each stderr line and may kill the process. */
-function heirloom(args: string[], home: string, onLine?: (line: string, kill: () => void) => void): Promise<Run> {
+function heirloom(args: string[], home: string, onLine?: (line: string, kill: (signal?: NodeJS.Signals) => void) => void): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'heirloom.mjs'), ...args], {
       cwd: repoRoot,
@@ -40,7 +40,7 @@ function heirloom(args: string[], home: string, onLine?: (line: string, kill: ()
       while ((nl = pending.indexOf('\n')) >= 0) {
         const line = pending.slice(0, nl);
         pending = pending.slice(nl + 1);
-        onLine?.(line, () => child.kill('SIGKILL'));
+        onLine?.(line, (signal = 'SIGKILL') => child.kill(signal));
       }
     });
     child.on('error', reject);
@@ -178,6 +178,37 @@ test('an output folder removed mid-batch stops the batch with a clear error', { 
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /heirloom: the output folder .* does not exist/);
     assert.doesNotMatch(r.stderr, /\n\s+at /);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('Ctrl-C stops the batch resumably; the rerun finishes it', { skip: photos.skip, timeout: 120_000 }, async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'heirloom-fault-'));
+  try {
+    const album = path.join(dir, 'album');
+    cpSync(photos.path, album, { recursive: true });
+    const out = path.join(dir, 'out');
+    const home = path.join(dir, 'home');
+    const args = ['restore', album, '-o', out, ...modelArgs];
+    let sent = false;
+    const first = await heirloom(args, home, (line, kill) => {
+      if (!sent && line.includes(' -> ')) {
+        sent = true;
+        kill('SIGINT');
+      }
+    });
+    assert.equal(first.code, 130, first.stderr);
+    assert.match(first.stderr, /rerun the same command to resume/);
+    const stopped = items(out);
+    assert.ok(stopped.some((i) => i.state === 'queued'), 'photos left for the rerun');
+    assert.ok(!stopped.some((i) => i.state === 'running' || i.state === 'cancelled'));
+    assert.ok(!readdirSync(out).some((n) => n.startsWith('.heirloom-tmp-')));
+    const second = await heirloom(args, home);
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stderr, /resuming batch 1/);
+    assert.ok(items(out).every((i) => i.state === 'done'));
+    assert.equal(readdirSync(out).filter((n) => n.endsWith('.restored.jpg')).length, 8);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
