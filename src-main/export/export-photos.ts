@@ -14,12 +14,15 @@ import { encodePhoto } from '../pipeline/encode.ts';
 import { sideBySide } from '../pipeline/pairs.ts';
 import { typedPixels, type Raster } from '../pipeline/raster.ts';
 import { commitFiles, discardFiles, removeStaleTemps, tempPathFor } from './atomic.ts';
+import { drawLabel } from './pairs.ts';
 import { allPaths, chooseOutputNames, type OutputNames } from './naming.ts';
 
 export interface ExportRequest {
   photos: { photoId: number; original: string; restored: string }[];
   pairs: PairMode;
   folder: string;
+  /** Write "Before" / "After" on side-by-side pairs. */
+  labels?: boolean;
 }
 
 export function formatOfFile(file: string): OutputFormat {
@@ -39,7 +42,7 @@ export async function exportPhotos(req: ExportRequest, signal?: AbortSignal): Pr
   for (const p of req.photos) {
     signal?.throwIfAborted();
     try {
-      const names = await exportOne(p.original, p.restored, req.pairs, folder);
+      const names = await exportOne(p.original, p.restored, req.pairs, folder, req.labels ?? false);
       written.push(...allPaths(names).filter((f) => existsSync(f)).map((f) => path.basename(f)));
     } catch (err) {
       failed.push({ name: path.basename(p.original), error: err instanceof Error ? err.message : String(err) });
@@ -48,7 +51,7 @@ export async function exportPhotos(req: ExportRequest, signal?: AbortSignal): Pr
   return { folder, written, failed };
 }
 
-async function exportOne(original: string, restored: string, pairs: PairMode, folder: string): Promise<OutputNames> {
+async function exportOne(original: string, restored: string, pairs: PairMode, folder: string, labels: boolean): Promise<OutputNames> {
   if (!existsSync(restored)) throw new Error('the restored photo is missing (restore it again)');
   const format = formatOfFile(restored);
   const names = chooseOutputNames(folder, original, format, pairs);
@@ -69,7 +72,12 @@ async function exportOne(original: string, restored: string, pairs: PairMode, fo
       const before = await beforeAtScale(original, after.image);
       const encode = { format, quality: sidecar?.quality ?? DEFAULT_SETTINGS.quality, protect: [original, restored] };
       if (temp.sideBySide !== null && names.sideBySide !== null) {
-        await encodePhoto(sideBySide(before, after.image), temp.sideBySide, after, encode);
+        const pair = sideBySide(before, after.image);
+        if (labels) {
+          await drawLabel(pair, 'Before', 0, before.height);
+          await drawLabel(pair, 'After', pair.width - after.image.width, after.image.height);
+        }
+        await encodePhoto(pair, temp.sideBySide, after, encode);
         moves.push({ temp: temp.sideBySide, final: names.sideBySide });
       }
       if (temp.before !== null && names.before !== null && temp.after !== null && names.after !== null) {

@@ -34,18 +34,22 @@ export interface PipelineProcessorOptions {
   modelSha256: string | null;
   detect?: DetectOptions;
   maxPixels?: number;
+  /** Write "Before" / "After" on side-by-side pairs. */
+  pairLabels?: boolean;
 }
 
 export class PipelineProcessor implements PhotoProcessor<PreparedState, RestoredFaces> {
   readonly #restorer: FaceRestorer;
   readonly #detect: DetectOptions | undefined;
   readonly #maxPixels: number | undefined;
+  readonly #pairLabels: boolean;
   readonly modelSha256: string | null;
 
   constructor(options: PipelineProcessorOptions) {
     this.#restorer = options.restorer;
     this.#detect = options.detect;
     this.#maxPixels = options.maxPixels;
+    this.#pairLabels = options.pairLabels ?? false;
     this.modelSha256 = options.modelSha256;
   }
 
@@ -112,7 +116,7 @@ export class PipelineProcessor implements PhotoProcessor<PreparedState, Restored
     await timed(ctx, 'encode', timingsMs, async () => {
       const encode = { format: settings.format, quality: settings.quality, scale: k, protect: [input.path] };
       await encodePhoto(background, targets.image, photo, encode, alpha);
-      if (before !== undefined) await writePairs(before, background, photo, encode, targets);
+      if (before !== undefined) await writePairs(before, background, photo, encode, targets, { labels: this.#pairLabels });
     });
     return { timingsMs };
   }

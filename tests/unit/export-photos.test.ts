@@ -83,3 +83,29 @@ test('export copies restored photos with pairs at one scale, and never overwrite
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('pair labels draw readable text on a dark tag in the corner only', async () => {
+  const { drawLabel } = await import('../../src-main/export/pairs.ts');
+  for (const depth of [8, 16] as const) {
+    const width = 400;
+    const height = 300;
+    const max = depth === 16 ? 65535 : 255;
+    const data = depth === 16 ? new Uint16Array(width * height * 3) : new Uint8Array(width * height * 3);
+    data.fill(Math.round(max / 2));
+    const img = { width, height, depth, data };
+    await drawLabel(img, 'After', 200, height);
+    const at = (x: number, y: number) => data[(y * width + x) * 3];
+    let bright = 0;
+    let dark = 0;
+    for (let y = 0; y < 30; y++) {
+      for (let x = 200; x < 300; x++) {
+        if (at(x, y) > max * 0.8) bright++;
+        if (at(x, y) < max * 0.3) dark++;
+      }
+    }
+    assert.ok(bright > 20, `text pixels (${bright}) at ${depth} bit`);
+    assert.ok(dark > 500, `tag pixels (${dark}) at ${depth} bit`);
+    assert.equal(at(199, 5), Math.round(max / 2), 'left of the half untouched');
+    assert.equal(at(200, 200), Math.round(max / 2), 'below the tag untouched');
+  }
+});

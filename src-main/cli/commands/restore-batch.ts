@@ -25,6 +25,8 @@ export interface RestoreBatchOptions {
   model?: string;
   arch?: string;
   json?: boolean;
+  /** Write "Before" / "After" on side-by-side pairs. */
+  pairLabels?: boolean;
   /** Photos prepared ahead while the model works (default 1). */
   prefetch?: number;
 }
@@ -64,7 +66,7 @@ export async function restoreBatch(o: RestoreBatchOptions): Promise<void> {
     const model = o.model ?? (await resolveModel());
     const modelSha256 = statSync(model).isFile() ? await sha256File(model) : null;
     restorer = await createPmrfRestorer({ model, arch: o.arch, device: o.settings.device, imageSize: o.faceSize, onStatus: (m) => line(m) });
-    const processor = new PipelineProcessor({ restorer, modelSha256 });
+    const processor = new PipelineProcessor({ restorer, modelSha256, pairLabels: o.pairLabels });
     report = await runBatch({
       inputs: o.inputs,
       outputFolder: o.output,

@@ -40,6 +40,7 @@ interface RestoreCliOptions {
   faceSize: string;
   recursive?: boolean;
   json?: boolean;
+  pairLabels?: boolean;
 }
 
 function intOption(name: string, value: string, min: number, max: number): number {
@@ -99,6 +100,7 @@ export function register(program: Command): void {
     .option('--arch <preset|file>', 'architecture preset name or meta.json/config file')
     .option('--device <device>', 'auto, cpu, cuda, dml or coreml', DEFAULT_SETTINGS.device)
     .option('--face-size <px>', 'aligned face size the model runs at', '512')
+    .option('--pair-labels', 'write "Before" and "After" on side-by-side pairs')
     .option('--recursive', 'also take images from subfolders')
     .option('--json', 'print a JSON summary on stdout')
     .action(async (inputs: string[], opts: RestoreCliOptions) => {
@@ -108,6 +110,6 @@ export function register(program: Command): void {
       const files = (await expandInputs(inputs, { recursive: opts.recursive })).filter((f) => !path.resolve(f).startsWith(outDir + path.sep));
       if (files.length === 0) throw new UserError('no image files found in the given inputs');
       // Through the persistent batch queue: rerunning the same command resumes (jobs/run-batch.ts).
-      await restoreBatch({ inputs: files, output: outDir, settings, faceSize, model: opts.model, arch: opts.arch, json: opts.json });
+      await restoreBatch({ inputs: files, output: outDir, settings, faceSize, model: opts.model, arch: opts.arch, json: opts.json, pairLabels: opts.pairLabels });
     });
 }
