@@ -72,8 +72,15 @@ app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit();
 });
 
-app.on('will-quit', () => {
-  // Stops the inference process and closes the library database.
-  void services?.close();
+// Quitting waits for the services to close: the batch abandons the photo in progress (it is
+// redone at the next start), the inference process stops and the database closes cleanly.
+app.on('before-quit', (event) => {
+  const closing = services;
+  if (closing === null) return;
   services = null;
+  event.preventDefault();
+  closing
+    .close()
+    .catch((err: unknown) => console.error('heirloom: error while closing:', err))
+    .finally(() => app.quit());
 });

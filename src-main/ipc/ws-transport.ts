@@ -230,6 +230,10 @@ function send(res: http.ServerResponse, status: number, type: string, body: stri
 
 function sendFile(res: http.ServerResponse, file: string, type: string, cache: string): void {
   res.writeHead(200, { 'Content-Type': type, 'Cache-Control': cache, 'X-Content-Type-Options': 'nosniff' });
+  if (res.req.method === 'HEAD') {
+    res.end();
+    return;
+  }
   const s = createReadStream(file);
   s.on('error', () => res.destroy());
   s.pipe(res);

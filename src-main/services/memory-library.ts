@@ -1,7 +1,7 @@
 /**
- * An in-memory LibraryPort: for unit tests of the services and for the dev server before (or
- * without) the SQLite library. Same observable behaviour as the real one for what the services
- * use: import by path with per-file errors, detection results, face edits, settings.
+ * An in-memory LibraryPort for unit tests of the services (the app uses SqliteLibrary). Same
+ * observable behaviour as the real one for what the services use: import by path with
+ * per-file errors, detection results, face edits, settings.
  */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';

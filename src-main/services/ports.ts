@@ -14,7 +14,6 @@ import type {
   JobProgress,
   ModelStatus,
   PhotoDetail,
-  PhotoStage,
   PhotoSummary,
 } from '../../src-shared/ipc.ts';
 import type { PairMode, RestoreSettings } from '../../src-shared/settings.ts';
@@ -82,4 +81,3 @@ export interface Picker {
   modelFile(): Promise<string | null>;
 }
 
-export type { PhotoStage };

@@ -1,10 +1,10 @@
 /**
- * Ports for modules a build does not have (yet): every call fails with a clear message instead
- * of pretending. The dev server uses them until the real modules are wired.
+ * Ports that refuse every call with a clear message instead of pretending: unit tests of the
+ * services use them for the parts they do not exercise.
  */
 import type { JobProgress, ModelStatus } from '../../src-shared/ipc.ts';
 import { ServiceError } from './errors.ts';
-import type { ExportPort, InferencePort, JobsPort, ModelsPort } from './ports.ts';
+import type { ExportPort, JobsPort, ModelsPort } from './ports.ts';
 
 function missing(what: string): never {
   throw new ServiceError('failed', `${what} is not available in this build`);
@@ -30,9 +30,3 @@ export const unavailableModels: ModelsPort = {
 };
 
 export const unavailableExport: ExportPort = { run: async () => missing('export') };
-
-export const unavailableInference: InferencePort = {
-  detect: async () => missing('face detection'),
-  alignFace: async () => missing('face alignment'),
-  previewFace: async () => missing('face restoration'),
-};
