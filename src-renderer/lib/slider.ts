@@ -1,5 +1,5 @@
 // Before/after divider math. The divider position is a percentage (0 = all "after" visible,
-// 100 = all "before") measured from the left edge of the stage. Pure: unit-tested without a DOM.
+// 100 = all "before") across the part of the stage the photo covers. Pure: unit-tested without a DOM.
 
 export function clampPercent(p: number): number {
   if (!Number.isFinite(p)) return 50;
@@ -38,7 +38,12 @@ export function percentAfterKey(p: number, key: string, shift = false): number |
   }
 }
 
-/** CSS clip-path for the "after" layer: it shows to the right of the divider. */
-export function afterClipPath(p: number): string {
-  return `inset(0 0 0 ${clampPercent(p)}%)`;
+/** Stage x (px) of a divider at p% across the span of the stage the photo covers. */
+export function dividerX(p: number, span: { left: number; width: number }): number {
+  return span.left + (clampPercent(p) / 100) * span.width;
+}
+
+/** CSS clip-path for the "after" layer: it shows to the right of the divider at stage x (px). */
+export function afterClipPath(x: number): string {
+  return `inset(0 0 0 ${Math.max(0, Math.round(x * 100) / 100)}px)`;
 }

@@ -88,3 +88,13 @@ export function boxPercent(box: readonly [number, number, number, number], image
     height: (box[3] / image.height) * 100,
   };
 }
+
+/**
+ * The horizontal part of the stage the photo covers, in stage pixels: where a before/after
+ * divider can usefully go (not over the letterbox bars beside a fitted photo).
+ */
+export function visibleSpan(stage: Size, fit: Rect, view: View): { left: number; width: number } {
+  const a = Math.max(0, fit.left + view.x);
+  const b = Math.min(stage.width, fit.left + view.x + fit.width * view.scale);
+  return b > a ? { left: a, width: b - a } : { left: 0, width: 0 };
+}

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { afterClipPath, clampPercent, percentAfterKey, percentFromPointer } from '../../src-renderer/lib/slider.ts';
+import { afterClipPath, clampPercent, dividerX, percentAfterKey, percentFromPointer } from '../../src-renderer/lib/slider.ts';
 
 test('percentFromPointer maps the stage width to 0..100 and clamps outside it', () => {
   assert.equal(percentFromPointer(100, 100, 400), 0);
@@ -21,9 +21,16 @@ test('percentAfterKey steps, jumps and ignores other keys', () => {
   assert.equal(percentAfterKey(42, 'Enter'), null);
 });
 
-test('clampPercent and the clip path of the after layer', () => {
+test('clampPercent, the divider position over the photo and the clip of the after layer', () => {
   assert.equal(clampPercent(Number.NaN), 50);
   assert.equal(clampPercent(-3), 0);
-  assert.equal(afterClipPath(25), 'inset(0 0 0 25%)');
-  assert.equal(afterClipPath(140), 'inset(0 0 0 100%)');
+  const span = { left: 200, width: 400 }; // a portrait photo fitted in the middle of the stage
+  assert.equal(dividerX(0, span), 200);
+  assert.equal(dividerX(25, span), 300);
+  assert.equal(dividerX(140, span), 600);
+  // The pointer maps back through the same span.
+  assert.equal(percentFromPointer(10 + dividerX(25, span), 10 + span.left, span.width), 25);
+  assert.equal(afterClipPath(300), 'inset(0 0 0 300px)');
+  assert.equal(afterClipPath(12.3456), 'inset(0 0 0 12.35px)');
+  assert.equal(afterClipPath(-5), 'inset(0 0 0 0px)');
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { boxPercent, clampView, FIT_VIEW, fitRect, MAX_SCALE, panBy, zoomAt } from '../../src-renderer/lib/viewport.ts';
+import { boxPercent, clampView, FIT_VIEW, fitRect, MAX_SCALE, panBy, visibleSpan, zoomAt } from '../../src-renderer/lib/viewport.ts';
 
 const stage = { width: 800, height: 600 };
 // A 2:1 landscape photo fits the width: 800x400, centred vertically.
@@ -48,4 +48,12 @@ test('panning stops at the photo edges and keeps a small axis centred', () => {
 test('boxPercent converts a face box to overlay percentages', () => {
   assert.deepEqual(boxPercent([100, 50, 200, 100], { width: 1000, height: 500 }), { left: 10, top: 10, width: 20, height: 20 });
   assert.deepEqual(boxPercent([1, 2, 3, 4], { width: 0, height: 0 }), { left: 0, top: 0, width: 0, height: 0 });
+});
+
+test('visibleSpan is the photo between its letterbox bars, and the whole stage when zoomed in', () => {
+  const portrait = fitRect(stage, { width: 300, height: 600 }); // 300 wide, centred at 250..550
+  assert.deepEqual(visibleSpan(stage, portrait, FIT_VIEW), { left: 250, width: 300 });
+  const z = zoomAt(FIT_VIEW, 4, 400, 300, stage, portrait); // 1200 wide over an 800 stage
+  assert.deepEqual(visibleSpan(stage, portrait, z), { left: 0, width: 800 });
+  assert.deepEqual(visibleSpan({ width: 0, height: 0 }, portrait, FIT_VIEW), { left: 0, width: 0 });
 });
