@@ -20,6 +20,7 @@ interface Run {
   code: number | null;
   signal: NodeJS.Signals | null;
   stderr: string;
+  stdout: string;
 }
 
 /** Runs the CLI; `onLine` sees each stderr line and may kill the process. */
@@ -31,7 +32,10 @@ function heirloom(args: string[], home: string, onLine?: (line: string, kill: (s
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
+    let stdout = '';
     let pending = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => (stdout += chunk));
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (chunk: string) => {
       stderr += chunk;
@@ -44,7 +48,7 @@ function heirloom(args: string[], home: string, onLine?: (line: string, kill: (s
       }
     });
     child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stderr }));
+    child.on('close', (code, signal) => resolve({ code, signal, stderr, stdout }));
   });
 }
 
@@ -209,6 +213,10 @@ test('Ctrl-C stops the batch resumably; the rerun finishes it', { skip: photos.s
     assert.match(second.stderr, /resuming batch 1/);
     assert.ok(items(out).every((i) => i.state === 'done'));
     assert.equal(readdirSync(out).filter((n) => n.endsWith('.restored.jpg')).length, 8);
+    const status = await heirloom(['batch', 'status', '-o', out, '--json'], home);
+    assert.equal(status.code, 0, status.stderr);
+    const jobs = JSON.parse(status.stdout) as { id: number; state: string; counts: { done: number; total: number } }[];
+    assert.deepEqual(jobs.map((j) => [j.id, j.state, j.counts.done, j.counts.total]), [[1, 'done', 8, 8]]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
