@@ -218,7 +218,16 @@ export class BatchQueue {
         for (;;) {
           const next = this.#db.prepare<[], { id: number }>("SELECT id FROM jobs WHERE state = 'queued' ORDER BY id LIMIT 1").get();
           if (next === undefined) break;
-          await this.#run(next.id);
+          try {
+            await this.#run(next.id);
+          } catch (err) {
+            // Only a broken database gets here; never leave the job 'queued' (it would spin).
+            try {
+              setJobState(this.#db, next.id, 'failed', `batch stopped: ${errorMessage(err)}`);
+            } catch {
+              break;
+            }
+          }
         }
       } finally {
         this.#loop = null;
