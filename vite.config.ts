@@ -7,29 +7,9 @@ import { defineConfig, type Plugin } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { contentSecurityPolicy } from './src-renderer/lib/csp.ts';
 
 const root = path.dirname(fileURLToPath(import.meta.url));
-
-/** Custom protocol the main process serves thumbnails and photos from (see src-shared/ipc.ts). */
-const MEDIA_SCHEME = 'heirloom-media:';
-
-export function contentSecurityPolicy(mode: string): string {
-  const test = mode === 'test';
-  const directives: Record<string, string[]> = {
-    'default-src': ["'none'"],
-    'script-src': ["'self'"],
-    'style-src': ["'self'"],
-    'img-src': ["'self'", 'data:', 'blob:', MEDIA_SCHEME, ...(test ? ['http://127.0.0.1:*'] : [])],
-    'font-src': ["'self'"],
-    'connect-src': test ? ['ws://127.0.0.1:*'] : ["'none'"],
-    'object-src': ["'none'"],
-    'base-uri': ["'none'"],
-    'form-action': ["'none'"],
-  };
-  return Object.entries(directives)
-    .map(([k, v]) => `${k} ${v.join(' ')}`)
-    .join('; ');
-}
 
 function cspPlugin(mode: string): Plugin {
   return {

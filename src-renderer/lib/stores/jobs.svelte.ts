@@ -65,7 +65,10 @@ class JobsStore {
       this.lastStage = stages;
     }
     if (prev?.jobId === p.jobId && isJobActive(prev) && !isJobActive(p)) {
-      if (p.state === 'done') notices.push(p.failed > 0 ? 'error' : 'success', `Restored ${p.done} of ${p.total} photos${p.failed > 0 ? ` (${p.failed} failed)` : ''}.`);
+      if (p.state === 'done') {
+        const failed = p.failed > 0 ? ` (${p.failed} failed)` : '';
+        notices.push(p.failed > 0 ? 'error' : 'success', `Restored ${p.done} of ${p.total} photo${p.total === 1 ? '' : 's'}${failed}.`);
+      }
     }
   }
 
