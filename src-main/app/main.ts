@@ -9,7 +9,8 @@ import { registerIpc } from '../ipc/register.ts';
 import { builtPaths } from './paths.ts';
 import { electronPicker } from './picker.ts';
 import { registerPrivilegedSchemes, serveApp, serveMedia } from './protocols.ts';
-import { APP_ORIGIN, appUrlMatcher, hardenSession, hardenWebContents } from './security.ts';
+import { APP_ORIGIN, appUrlMatcher } from './origins.ts';
+import { hardenSession, hardenWebContents } from './security.ts';
 import { createMainWindow } from './window.ts';
 import { utilityWorker } from './worker-process.ts';
 

@@ -10,7 +10,7 @@ import { protocol } from 'electron';
 import { MEDIA_HOST, MEDIA_SCHEME, parseMediaPath } from '../../src-shared/media-ref.ts';
 import { ServiceError } from '../services/errors.ts';
 import type { HeirloomServices } from '../services/heirloom-services.ts';
-import { APP_ORIGIN, APP_SCHEME, CONTENT_SECURITY_POLICY } from './security.ts';
+import { APP_ORIGIN, APP_SCHEME, CONTENT_SECURITY_POLICY } from './origins.ts';
 
 /** Must run before app 'ready'. */
 export function registerPrivilegedSchemes(): void {

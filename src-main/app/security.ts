@@ -1,45 +1,8 @@
 /**
- * Secure defaults for every page: where our pages come from, the CSP they get, and the guards
- * against navigation, new windows, webviews, permissions and remote content.
+ * Guards for every page: no navigation away from our origin, no new windows or webviews, no
+ * permissions, no remote requests. (Which URLs are ours: origins.ts.)
  */
 import { session, shell, type WebContents } from 'electron';
-import { MEDIA_SCHEME } from '../../src-shared/media-ref.ts';
-
-/** Our pages are served from `heirloom://app/` (see protocols.ts), never from file:// or the web. */
-export const APP_SCHEME = 'heirloom';
-export const APP_ORIGIN = `${APP_SCHEME}://app`;
-
-/** The same policy the renderer build puts in its meta tag (vite.config.ts), sent as a header too. */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  `img-src 'self' data: blob: ${MEDIA_SCHEME}:`,
-  "font-src 'self'",
-  "connect-src 'none'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
-
-/**
- * Which URLs count as our app: the app origin, plus a renderer dev server (`http://localhost:5173`)
- * when one is given in development.
- */
-export function appUrlMatcher(devServerUrl: string | null): (url: string) => boolean {
-  const devOrigin = devServerUrl === null ? null : new URL(devServerUrl).origin;
-  return (url: string) => {
-    let u: URL;
-    try {
-      u = new URL(url);
-    } catch {
-      return false;
-    }
-    if (u.protocol === `${APP_SCHEME}:` && u.host === 'app') return true;
-    return devOrigin !== null && u.origin === devOrigin;
-  };
-}
 
 /** Applied to every WebContents the app creates (app.on('web-contents-created')). */
 export function hardenWebContents(contents: WebContents, isAppUrl: (url: string) => boolean): void {

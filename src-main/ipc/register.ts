@@ -2,16 +2,12 @@
  * ipcMain handlers: one per contract channel, each checking that the call comes from our own
  * page's top frame before the services validate its arguments. Events go to every window.
  */
-import { ipcMain, type IpcMainEvent, type IpcMainInvokeEvent, type WebContents, type WebFrameMain } from 'electron';
+import { ipcMain, type IpcMainEvent, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import { CHANNELS } from '../../src-shared/channels.ts';
+import { isTrustedFrame } from '../app/origins.ts';
 import { ServiceError, toIpcError } from '../services/errors.ts';
 import type { HeirloomServices } from '../services/heirloom-services.ts';
 import { DROPPED_PATHS_CHANNEL, type IpcReply } from './internal.ts';
-
-/** The sender is the top frame of a page loaded from one of our URLs (not an iframe, not remote content). */
-export function isTrustedFrame(frame: WebFrameMain | null | undefined, isAppUrl: (url: string) => boolean): boolean {
-  return frame != null && frame.parent === null && isAppUrl(frame.url);
-}
 
 export function registerIpc(
   services: HeirloomServices,

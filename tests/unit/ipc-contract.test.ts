@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { test } from 'node:test';
 import { CHANNELS, EVENT_NAMES, isContractChannel, isEventName } from '../../src-shared/channels.ts';
 import { isChannel, parseRequest, requestSchemas, type Channel } from '../../src-shared/ipc.ts';
 import { mediaPath, mediaProtocolUrl, parseMediaPath } from '../../src-shared/media-ref.ts';
 import { wsMediaBase } from '../../src-shared/ws-protocol.ts';
 import { DEFAULT_SETTINGS } from '../../src-shared/settings.ts';
+import { repoRoot } from '../helpers/shared.ts';
 
 test('parseRequest accepts well-formed arguments and returns them', () => {
   assert.deepEqual(parseRequest('library:get', { photoId: 3 }), { photoId: 3 });
@@ -91,4 +94,37 @@ test('the window is hardened: isolated, sandboxed, no Node, web security on', as
     [p.contextIsolation, p.sandbox, p.nodeIntegration, p.nodeIntegrationInWorker, p.nodeIntegrationInSubFrames, p.webSecurity, p.allowRunningInsecureContent, p.webviewTag],
     [true, true, false, false, false, true, false, false],
   );
+});
+
+test('only our own top frame may call the main process', async () => {
+  const { appUrlMatcher, isTrustedFrame } = await import('../../src-main/app/origins.ts');
+  const app = appUrlMatcher(null);
+  assert.equal(app('heirloom://app/index.html'), true);
+  for (const url of ['heirloom://evil/index.html', 'file:///tmp/index.html', 'https://example.com/', 'http://localhost:5173/', 'heirloom-media://media/thumb/1', 'not a url']) {
+    assert.equal(app(url), false, url);
+  }
+  const dev = appUrlMatcher('http://localhost:5173/');
+  assert.equal(dev('http://localhost:5173/src/main.ts'), true);
+  assert.equal(dev('http://localhost:5174/'), false);
+  assert.equal(isTrustedFrame({ url: 'heirloom://app/index.html', parent: null }, app), true);
+  assert.equal(isTrustedFrame({ url: 'heirloom://app/index.html', parent: {} }, app), false, 'an iframe');
+  assert.equal(isTrustedFrame({ url: 'https://example.com/', parent: null }, app), false);
+  assert.equal(isTrustedFrame(null, app), false, 'a frame that navigated away or was destroyed');
+});
+
+test('the CSP header the app sends matches the renderer build policy', async () => {
+  const { CONTENT_SECURITY_POLICY } = await import('../../src-main/app/origins.ts');
+  // The renderer's policy lives in its own tree (outside this typecheck): load it by path.
+  let contentSecurityPolicy: ((mode: string) => string) | undefined;
+  for (const file of [path.join(repoRoot, 'src-renderer', 'lib', 'csp.ts'), path.join(repoRoot, 'vite.config.ts')]) {
+    if (contentSecurityPolicy === undefined && existsSync(file)) {
+      contentSecurityPolicy = ((await import(file)) as { contentSecurityPolicy?: (mode: string) => string }).contentSecurityPolicy;
+    }
+  }
+  assert.ok(contentSecurityPolicy, 'the renderer exports contentSecurityPolicy(mode)');
+  const parse = (csp: string) => new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v.sort().join(' ')]));
+  const header = parse(CONTENT_SECURITY_POLICY);
+  const meta = parse(contentSecurityPolicy('production'));
+  for (const [k, v] of meta) assert.equal(header.get(k), v, k);
+  assert.equal(header.get('frame-ancestors'), "'none'", 'header-only directive');
 });
