@@ -35,7 +35,7 @@ const DETECT_MIN_SIDE = 800;
 /** SSD's own input size. Found faces narrower than SMALL_FACE_SSD_PX there are at the edge of what it
  * can see, so smaller ones may have been missed: that triggers the tiled pass (about 4 x 0.3 s). */
 const SSD_SIZE = 512;
-const SMALL_FACE_SSD_PX = 26;
+const SMALL_FACE_SSD_PX = 24;
 
 interface Engine {
   faceapi: FaceApi;

@@ -85,7 +85,7 @@ export function encoder(
   const q = Math.max(1, Math.min(100, Math.round(options.quality)));
   switch (options.format) {
     case 'jpg':
-      return p.jpeg({ quality: q, chromaSubsampling: q >= 90 ? '4:4:4' : '4:2:0' });
+      return p.jpeg({ quality: q, chromaSubsampling: q >= 95 ? '4:4:4' : '4:2:0' });
     case 'png':
       return p.png({ compressionLevel: 6 });
     case 'tiff':

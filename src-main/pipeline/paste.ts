@@ -83,13 +83,15 @@ interface Prepared {
   size: number;
 }
 
-function planarToInterleaved16(face: Float32Array, size: number): Uint16Array {
+/** Planar [3,S,S] -> interleaved RGB float (the samplers' layout), values clamped to [0, 1]. */
+function planarToInterleaved(face: Float32Array, size: number): Float32Array {
   const plane = size * size;
-  const out = new Uint16Array(plane * 3);
-  for (let i = 0; i < plane; i++) {
-    for (let c = 0; c < 3; c++) {
-      const v = face[i + c * plane];
-      out[i * 3 + c] = v <= 0 ? 0 : v >= 1 ? 65535 : Math.round(v * 65535);
+  const out = new Float32Array(plane * 3);
+  for (let c = 0; c < 3; c++) {
+    const base = c * plane;
+    for (let i = 0, o = c; i < plane; i++, o += 3) {
+      const v = face[base + i];
+      out[o] = v < 0 ? 0 : v > 1 ? 1 : v;
     }
   }
   return out;
@@ -105,7 +107,7 @@ function prepare(face: FaceToPaste, tone: ToneKind, width: number, height: numbe
   const y1 = Math.min(height, Math.ceil(b.y1));
   if (x1 <= x0 || y1 <= y0) return undefined;
   const pixels = tone === 'colour' ? matchChroma(face.restored, face.original, size) : face.restored;
-  const src = { width: size, height: size, data: planarToInterleaved16(pixels, size), norm: 1 / 65535 };
+  const src = { width: size, height: size, data: planarToInterleaved(pixels, size), norm: 1 };
   return {
     x0, y0, x1, y1,
     outToFace: face.outToFace,
@@ -114,6 +116,31 @@ function prepare(face: FaceToPaste, tone: ToneKind, width: number, height: numbe
     sampler: samplerFor(src, affineScale(face.outToFace)),
     size,
   };
+}
+
+/**
+ * Pixels [xa, xb) of row centre cy where the face's mask can be non-zero: along a row the face
+ * coordinates are affine in x, so the inset square clips it to one interval.
+ */
+function rowSpan(p: Prepared, cy: number): [number, number] {
+  const m = p.outToFace;
+  const lo = MASK_INSET * p.size;
+  const hi = p.size - lo;
+  let a = p.x0 + 0.5;
+  let b = p.x1 - 0.5;
+  // u = m0*x + cu, v = m3*x + cv must both lie in (lo, hi).
+  for (const [k, c] of [[m[0], m[1] * cy + m[2]], [m[3], m[4] * cy + m[5]]]) {
+    if (Math.abs(k) < 1e-12) {
+      if (c <= lo || c >= hi) return [0, 0];
+      continue;
+    }
+    const t0 = (lo - c) / k;
+    const t1 = (hi - c) / k;
+    a = Math.max(a, Math.min(t0, t1));
+    b = Math.min(b, Math.max(t0, t1));
+  }
+  if (b < a) return [0, 0];
+  return [Math.max(p.x0, Math.floor(a - 0.5)), Math.min(p.x1, Math.ceil(b - 0.5) + 1)];
 }
 
 function weightAt(p: Prepared, x: number, y: number): number {
@@ -165,7 +192,8 @@ export async function pasteFaces(target: Raster, faces: readonly FaceToPaste[], 
     const bg = new Float64Array(3);
     for (let y = p.y0; y < p.y1; y++) {
       const cy = y + 0.5;
-      for (let x = p.x0; x < p.x1; x++) {
+      const [xa, xb] = rowSpan(p, cy);
+      for (let x = xa; x < xb; x++) {
         const cx = x + 0.5;
         const w = weightAt(p, cx, cy);
         if (w === 0) continue;

@@ -10,7 +10,7 @@ import { type Affine, affineScale, composeAffine, invertAffine, mappedBounds } f
 export interface Source {
   width: number;
   height: number;
-  data: Uint8Array | Uint16Array;
+  data: Uint8Array | Uint16Array | Float32Array;
   norm: number;
 }
 
@@ -18,22 +18,8 @@ export function sourceOf(r: { width: number; height: number; depth: 8 | 16; data
   return { width: r.width, height: r.height, data: r.data, norm: r.depth === 16 ? 1 / 65535 : 1 / 255 };
 }
 
-/** Keys cubic (a = -0.5, Catmull-Rom) weights for fractional offset t in [0, 1). */
-function cubicWeights(t: number, w: Float64Array): void {
-  const t2 = t * t;
-  const t3 = t2 * t;
-  w[0] = -0.5 * t3 + t2 - 0.5 * t;
-  w[1] = 1.5 * t3 - 2.5 * t2 + 1;
-  w[2] = -1.5 * t3 + 2 * t2 + 0.5 * t;
-  w[3] = 0.5 * t3 - 0.5 * t2;
-}
-
-/** Reusable sampler: bicubic at continuous (x, y), edge-replicated outside the source. */
+/** Reusable sampler: bicubic (Keys a = -0.5) at continuous (x, y), edge-replicated outside the source. */
 export class BicubicSampler {
-  private readonly wx = new Float64Array(4);
-  private readonly wy = new Float64Array(4);
-  private readonly xi = new Int32Array(4);
-  private readonly yi = new Int32Array(4);
   readonly out = new Float64Array(3);
 
   constructor(readonly src: Source) {}
@@ -45,25 +31,32 @@ export class BicubicSampler {
     const fy = y - 0.5;
     const ix = Math.floor(fx);
     const iy = Math.floor(fy);
-    cubicWeights(fx - ix, this.wx);
-    cubicWeights(fy - iy, this.wy);
-    for (let k = 0; k < 4; k++) {
-      const cx = ix - 1 + k;
-      const cy = iy - 1 + k;
-      this.xi[k] = (cx < 0 ? 0 : cx >= width ? width - 1 : cx) * 3;
-      this.yi[k] = (cy < 0 ? 0 : cy >= height ? height - 1 : cy) * width * 3;
-    }
+    const tx = fx - ix;
+    const ty = fy - iy;
+    const tx2 = tx * tx, tx3 = tx2 * tx, ty2 = ty * ty, ty3 = ty2 * ty;
+    const wx0 = -0.5 * tx3 + tx2 - 0.5 * tx;
+    const wx1 = 1.5 * tx3 - 2.5 * tx2 + 1;
+    const wx2 = -1.5 * tx3 + 2 * tx2 + 0.5 * tx;
+    const wx3 = 0.5 * tx3 - 0.5 * tx2;
+    const wy0 = -0.5 * ty3 + ty2 - 0.5 * ty;
+    const wy1 = 1.5 * ty3 - 2.5 * ty2 + 1;
+    const wy2 = -1.5 * ty3 + 2 * ty2 + 0.5 * ty;
+    const wy3 = 0.5 * ty3 - 0.5 * ty2;
+    const stride = width * 3;
+    // Column offsets (clamped: edge replication).
+    const x0 = (ix - 1 < 0 ? 0 : ix - 1 >= width ? width - 1 : ix - 1) * 3;
+    const x1 = (ix < 0 ? 0 : ix >= width ? width - 1 : ix) * 3;
+    const x2 = (ix + 1 < 0 ? 0 : ix + 1 >= width ? width - 1 : ix + 1) * 3;
+    const x3 = (ix + 2 < 0 ? 0 : ix + 2 >= width ? width - 1 : ix + 2) * 3;
     let r = 0, g = 0, b = 0;
     for (let j = 0; j < 4; j++) {
-      const row = this.yi[j];
-      const wyj = this.wy[j];
-      for (let i = 0; i < 4; i++) {
-        const w = this.wx[i] * wyj;
-        const o = row + this.xi[i];
-        r += w * data[o];
-        g += w * data[o + 1];
-        b += w * data[o + 2];
-      }
+      const cy = iy - 1 + j;
+      const row = (cy < 0 ? 0 : cy >= height ? height - 1 : cy) * stride;
+      const wy = j === 0 ? wy0 : j === 1 ? wy1 : j === 2 ? wy2 : wy3;
+      const o0 = row + x0, o1 = row + x1, o2 = row + x2, o3 = row + x3;
+      r += wy * (wx0 * data[o0] + wx1 * data[o1] + wx2 * data[o2] + wx3 * data[o3]);
+      g += wy * (wx0 * data[o0 + 1] + wx1 * data[o1 + 1] + wx2 * data[o2 + 1] + wx3 * data[o3 + 1]);
+      b += wy * (wx0 * data[o0 + 2] + wx1 * data[o1 + 2] + wx2 * data[o2 + 2] + wx3 * data[o3 + 2]);
     }
     this.out[0] = r * norm;
     this.out[1] = g * norm;
@@ -182,6 +175,7 @@ export async function prepareSource(
   const rh = y1 - y0;
   const nw = Math.max(2, Math.round(rw / ratio));
   const nh = Math.max(2, Math.round(rh / ratio));
+  if (src.data instanceof Float32Array) throw new Error('prepareSource needs 8- or 16-bit pixels');
   const sixteen = src.data instanceof Uint16Array;
   const { data } = await sharp(src.data, { raw: { width: src.width, height: src.height, channels: 3 } })
     .extract({ left: x0, top: y0, width: rw, height: rh })
