@@ -2,7 +2,7 @@
  * Electron entry (bundled to dist-electron/main.cjs). Thin on purpose: everything it wires is
  * plain Node code tested without Electron (services, worker, transport).
  */
-import { app, BrowserWindow } from 'electron';
+import { app, BrowserWindow, dialog } from 'electron';
 import { createAppServices, type AppServices } from '../services/create.ts';
 import { appDataDir, cacheDir } from '../util/app-paths.ts';
 import { registerIpc } from '../ipc/register.ts';
@@ -66,6 +66,8 @@ function openWindow(): void {
 
 function fail(err: unknown): void {
   console.error('heirloom: failed to start:', err);
+  // e.g. a library database written by a newer Heirloom, or a data folder that is not writable.
+  dialog.showErrorBox('Heirloom cannot start', err instanceof Error ? err.message : String(err));
   app.exit(1);
 }
 

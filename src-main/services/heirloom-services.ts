@@ -149,9 +149,9 @@ export class HeirloomServices {
 
   #onJobProgress(p: JobProgress): void {
     this.#events.emit('jobs:progress', p);
-    // The gallery refreshes a photo when the batch moves past it.
+    // The gallery refreshes a photo when the batch reaches it (restoring) and moves past it.
     const now = p.current?.photoId ?? null;
-    if (this.#lastJobPhoto !== null && this.#lastJobPhoto !== now) this.#changed([this.#lastJobPhoto]);
+    if (this.#lastJobPhoto !== now) this.#changed([this.#lastJobPhoto, now].filter((id): id is number => id !== null));
     this.#lastJobPhoto = now;
   }
 
