@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -23,8 +24,30 @@ function electronBinary(): string | null {
   return existsSync(bin) ? bin : null;
 }
 
+/**
+ * better-sqlite3 is a native module: Electron needs it built for its own ABI (electron-builder
+ * does that when packaging; in a dev tree run `npx @electron/rebuild -f -w better-sqlite3`, and
+ * `npm rebuild better-sqlite3` to go back to Node). When it still loads in this Node, it is not
+ * built for Electron.
+ */
+function nativeModulesProblem(): string | false {
+  let abi = '';
+  try {
+    abi = readFileSync(path.join(repoRoot, 'node_modules', 'electron', 'abi_version'), 'utf8').trim();
+  } catch {
+    return false;
+  }
+  if (abi === process.versions.modules) return false;
+  try {
+    createRequire(import.meta.url)('better-sqlite3');
+  } catch {
+    return false;
+  }
+  return `better-sqlite3 is built for Node (ABI ${process.versions.modules}), Electron needs ABI ${abi}: run npx @electron/rebuild -f -w better-sqlite3`;
+}
+
 const binary = electronBinary();
-const skip = binary === null ? 'Electron binary not installed here' : false;
+const skip = binary === null ? 'Electron binary not installed here' : nativeModulesProblem();
 if (skip) console.log(`# skipping Electron e2e: ${skip}`);
 
 function run(args: string[]): void {
