@@ -62,7 +62,7 @@ export function jobAnnouncement(p: JobProgress): string {
     case 'running':
       return p.current ? `Restoring ${p.current.name}. ${counts}.` : `Restoring. ${counts}.`;
     case 'paused':
-      return `Paused. ${counts}.`;
+      return p.current ? `Pausing after ${p.current.name}. ${counts}.` : `Paused. ${counts}.`;
     case 'done':
       return `Batch finished. ${counts}.`;
     case 'failed':

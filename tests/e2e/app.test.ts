@@ -275,6 +275,58 @@ describe('Heirloom in a browser (real services over the test transport)', { skip
     await dialog.getByRole('button', { name: 'Done' }).click();
   });
 
+  it('compares the faithful and realistic result of one face, re-rolls it and skips another', async () => {
+    const cards = page.locator('.faces li.card');
+    const first = cards.nth(0);
+    await first.getByRole('button', { name: 'Compare faithful / realistic' }).click();
+    const sizes = await waitFor('both face previews', async () => {
+      const imgs = first.locator('.compare img');
+      if ((await imgs.count()) !== 2) return undefined;
+      const w = await imgs.evaluateAll((els) => els.map((e) => (e as unknown as { naturalWidth: number }).naturalWidth));
+      return w.every((x) => x > 0) ? w : undefined;
+    }, 120_000);
+    assert.equal(sizes.length, 2);
+    const seedBefore = await first.locator('.seed').textContent();
+    await first.getByRole('button', { name: 'New variation' }).click();
+    await waitFor('a new seed', async () => (await first.locator('.seed').textContent()) !== seedBefore);
+    // Skipping a face is saved by the main process: it survives a reload.
+    await cards.nth(1).getByLabel('Restore this face').uncheck();
+    await page.reload();
+    await page.locator('[role="option"][aria-label^="scan-family-3.png,"]').dblclick();
+    await page.locator('.faces li.card').nth(1).waitFor();
+    assert.equal(await page.locator('.faces li.card').nth(1).getByLabel('Restore this face').isChecked(), false);
+    assert.equal(await page.locator('.faces li.card').nth(0).locator('.seed').textContent(), await first.locator('.seed').textContent());
+    await page.keyboard.press('Escape');
+  });
+
+  it('pauses, survives a reload, resumes and cancels a batch of all photos', async () => {
+    await page.getByRole('listbox', { name: 'Photos' }).waitFor();
+    const panel = page.getByTestId('job-panel');
+    if (await panel.getByRole('button', { name: 'Close' }).count()) await panel.getByRole('button', { name: 'Close' }).click();
+    await page.getByRole('button', { name: 'Clear selection' }).click();
+    await page.getByRole('button', { name: /^Restore all \(8\)/ }).click();
+    await panel.getByRole('button', { name: 'Pause' }).click();
+    const heading = panel.getByRole('heading');
+    // The photo in progress finishes first ("Pausing after this photo"), then nothing more runs.
+    await waitFor('the batch to pause', async () => (await heading.textContent())?.trim() === 'Paused', 120_000);
+    const done = await panel.locator('.count').textContent();
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.equal(await panel.locator('.count').textContent(), done, 'a paused batch does not go on');
+    await page.screenshot({ path: path.join(shots, 'e2e-paused.png') });
+    // The batch belongs to the main process: a reloaded window finds it where it was.
+    await page.reload();
+    await waitFor('the paused batch after a reload', async () => (await panel.getByRole('heading').textContent())?.trim() === 'Paused');
+    await panel.getByRole('button', { name: 'Resume' }).click();
+    await waitFor('the batch to run again', async () => ['Restoring', 'Starting'].includes((await heading.textContent())?.trim() ?? ''));
+    await panel.getByRole('button', { name: 'Cancel' }).click();
+    await waitFor('the batch to stop', async () => (await heading.textContent())?.trim() === 'Cancelled', 60_000);
+    const after = await panel.locator('.count').textContent();
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.equal(await panel.locator('.count').textContent(), after, 'a cancelled batch does not go on');
+    const total = Number(/of (\d+)/.exec(after ?? '')?.[1]);
+    assert.equal(total, 8);
+  });
+
   it('ran without console errors or CSP violations', () => {
     // Media that does not exist yet (e.g. a restored image before the restore) is a normal 404.
     const real = problems.filter((p) => !/404 \(Not Found\)/.test(p));

@@ -27,6 +27,8 @@ test('jobFraction counts finished, failed and the stage of the current photo', (
 test('jobAnnouncement and isJobActive', () => {
   assert.equal(jobAnnouncement(progress({ done: 1, current: { photoId: 2, name: 'b.jpg', stage: 'detect', fraction: 0 } })), 'Restoring b.jpg. 1 of 4 restored.');
   assert.equal(jobAnnouncement(progress({ state: 'done', done: 3, failed: 1 })), 'Batch finished. 3 of 4 restored, 1 failed.');
+  assert.equal(jobAnnouncement(progress({ state: 'paused', done: 2 })), 'Paused. 2 of 4 restored.');
+  assert.equal(jobAnnouncement(progress({ state: 'paused', current: { photoId: 2, name: 'b.jpg', stage: 'paste', fraction: 0.2 } })), 'Pausing after b.jpg. 0 of 4 restored.');
   assert.equal(isJobActive(progress({ state: 'paused' })), true);
   assert.equal(isJobActive(progress({ state: 'cancelled' })), false);
   assert.equal(isJobActive(null), false);
