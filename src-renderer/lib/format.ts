@@ -47,10 +47,16 @@ export function formatPercent(fraction: number): string {
   return `${Math.round(Math.min(1, Math.max(0, fraction)) * 100)}%`;
 }
 
+/** An estimate: "about 3 min", or "under a second". */
+export function formatApprox(ms: number): string {
+  if (Number.isFinite(ms) && ms >= 0 && ms < 1000) return 'under a second';
+  return `about ${formatDuration(ms)}`;
+}
+
 /** Estimated time for a batch from the per-face estimate: "about 2 min for 3 faces". */
 export function formatBatchEstimate(secondsPerFace: number | null, faces: number): string {
   if (secondsPerFace === null || !Number.isFinite(secondsPerFace)) return 'time per face unknown';
-  if (faces <= 0) return `about ${formatDuration(secondsPerFace * 1000)} per face`;
+  if (faces <= 0) return `${formatApprox(secondsPerFace * 1000)} per face`;
   const noun = faces === 1 ? 'face' : 'faces';
-  return `about ${formatDuration(secondsPerFace * faces * 1000)} for ${faces} ${noun}`;
+  return `${formatApprox(secondsPerFace * faces * 1000)} for ${faces} ${noun}`;
 }

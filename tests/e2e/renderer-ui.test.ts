@@ -221,7 +221,7 @@ describe('renderer UI with a scripted bridge', { skip, timeout: 180_000 }, () =>
     assert.equal(saved[1].restore.mode, 'mean');
     assert.equal(saved[1].restore.format, 'png', 'the second save keeps the first change');
     assert.ok(await page.getByLabel('Quality steps').isDisabled(), 'steps do not apply to the faithful result');
-    assert.match(await text(page.getByTestId('estimate')), /About 42 s per face on CPU/);
+    assert.match(await text(page.getByTestId('estimate')), /about 42 s per face on CPU/i);
     await page.getByRole('radio', { name: /Realistic/ }).check();
   });
 
@@ -287,6 +287,24 @@ describe('renderer UI with a scripted bridge', { skip, timeout: 180_000 }, () =>
     assert.match(await text(page.getByTestId('export-summary')), /Wrote 3 files to/);
     await page.screenshot({ path: path.join(shots, 'ui-export.png') });
     await dialog.getByRole('button', { name: 'Done' }).click();
+  });
+
+  it('shows keyboard focus in the gallery and works in dark mode', async () => {
+    await page.keyboard.press('Escape');
+    const grid = page.getByRole('listbox', { name: 'Photos' });
+    await grid.waitFor();
+    await page.getByRole('button', { name: 'Add folder…' }).focus();
+    // Tab order: Add folder, Restore, Export, Settings, then the gallery's list.
+    for (let i = 0; i < 8 && !(await grid.evaluate((el) => el === document.activeElement)); i++) await page.keyboard.press('Tab');
+    assert.ok(await grid.evaluate((el) => el === document.activeElement), 'the gallery is reachable with Tab');
+    await page.keyboard.press('ArrowRight');
+    const outline = await page.locator('.tile.focused').evaluate((el) => getComputedStyle(el).outlineStyle + ' ' + getComputedStyle(el).outlineWidth);
+    assert.equal(outline, 'solid 3px');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    assert.equal(bg, 'rgb(27, 26, 24)');
+    await page.screenshot({ path: path.join(shots, 'ui-dark.png') });
+    await page.emulateMedia({ colorScheme: 'light' });
   });
 
   it('ran without console errors', () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatBatchEstimate, formatBytes, formatDuration, formatEta, formatPercent, formatSpeed } from '../../src-renderer/lib/format.ts';
+import { formatApprox, formatBatchEstimate, formatBytes, formatDuration, formatEta, formatPercent, formatSpeed } from '../../src-renderer/lib/format.ts';
 
 test('formatDuration picks readable units and rounds to seconds', () => {
   assert.equal(formatDuration(0), 'less than a second');
@@ -45,4 +45,7 @@ test('formatBatchEstimate multiplies the per-face estimate', () => {
   assert.equal(formatBatchEstimate(40, 3), 'about 2 min for 3 faces');
   assert.equal(formatBatchEstimate(40, 1), 'about 40 s for 1 face');
   assert.equal(formatBatchEstimate(1.5, 0), 'about 2 s per face');
+  assert.equal(formatBatchEstimate(0.2, 1), 'under a second for 1 face');
+  assert.equal(formatApprox(0), 'under a second');
+  assert.equal(formatApprox(61_000), 'about 1 min 1 s');
 });
