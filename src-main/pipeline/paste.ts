@@ -9,9 +9,10 @@
  * Overlapping faces are blended by their accumulated weights, never overwritten.
  */
 import type { ToneKind } from './decode.ts';
-import { type Affine, affineScale, invertAffine, mappedBounds } from './geometry.ts';
+import sharp from 'sharp';
+import { type Affine, affineScale, composeAffine, invertAffine, mappedBounds, scaleAffine } from './geometry.ts';
 import { type Raster, maxValue, rgbToYcc } from './raster.ts';
-import { type BicubicSampler, type StretchedSampler, samplerFor } from './sample.ts';
+import { type BicubicSampler, type Source, type StretchedSampler, samplerFor } from './sample.ts';
 
 /** Fraction of the face square cut away at its border, then the width of the smooth ramp. */
 const MASK_INSET = 0.02;
@@ -97,7 +98,7 @@ function planarToInterleaved(face: Float32Array, size: number): Float32Array {
   return out;
 }
 
-function prepare(face: FaceToPaste, tone: ToneKind, width: number, height: number): Prepared | undefined {
+async function prepare(face: FaceToPaste, tone: ToneKind, width: number, height: number): Promise<Prepared | undefined> {
   const { size } = face;
   const faceToOut = invertAffine(face.outToFace);
   const b = mappedBounds(faceToOut, size, size);
@@ -107,15 +108,38 @@ function prepare(face: FaceToPaste, tone: ToneKind, width: number, height: numbe
   const y1 = Math.min(height, Math.ceil(b.y1));
   if (x1 <= x0 || y1 <= y0) return undefined;
   const pixels = tone === 'colour' ? matchChroma(face.restored, face.original, size) : face.restored;
-  const src = { width: size, height: size, data: planarToInterleaved(pixels, size), norm: 1 };
+  const ratio = affineScale(face.outToFace);
+  let src: Source = { width: size, height: size, data: planarToInterleaved(pixels, size), norm: 1 };
+  let outToSrc = face.outToFace;
+  if (ratio >= REDUCE_FIRST_RATIO) {
+    // A much smaller face: reduce it natively first (to ~2-3 face px per output px) so the
+    // stretched kernel stays short; its own lowpass is far above the output's Nyquist.
+    const n = Math.max(8, Math.round((size * 2.5) / ratio));
+    src = await reduceFace(src, n);
+    outToSrc = composeAffine(scaleAffine(n / size), face.outToFace);
+  }
   return {
     x0, y0, x1, y1,
     outToFace: face.outToFace,
-    outToSrc: face.outToFace,
-    // One antialiased interpolation from the face to the output (no pre-reduce + resample).
-    sampler: samplerFor(src, affineScale(face.outToFace)),
+    outToSrc,
+    // One antialiased interpolation from the face to the output (no resample at the output's scale).
+    sampler: samplerFor(src, affineScale(outToSrc)),
     size,
   };
+}
+
+/** Face px per output px above which the face is first reduced with sharp (see prepare). */
+const REDUCE_FIRST_RATIO = 4;
+
+async function reduceFace(src: Source, n: number): Promise<Source> {
+  const u16 = new Uint16Array(src.data.length);
+  for (let i = 0; i < u16.length; i++) u16[i] = Math.round(src.data[i] * 65535);
+  const { data } = await sharp(u16, { raw: { width: src.width, height: src.height, channels: 3 } })
+    .resize(n, n, { fit: 'fill', kernel: 'lanczos3' })
+    .toColourspace('rgb16')
+    .raw({ depth: 'ushort' })
+    .toBuffer({ resolveWithObject: true });
+  return { width: n, height: n, data: new Uint16Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.length)), norm: 1 / 65535 };
 }
 
 /**
@@ -175,7 +199,7 @@ function accumulate(q: Prepared, w: number, x: number, y: number, bg: Float64Arr
 /** Paste restored faces into `target` (the background at output scale), in place. */
 export async function pasteFaces(target: Raster, faces: readonly FaceToPaste[], tone: ToneKind): Promise<void> {
   const prepared: (Prepared | undefined)[] = [];
-  for (const f of faces) prepared.push(prepare(f, tone, target.width, target.height));
+  for (const f of faces) prepared.push(await prepare(f, tone, target.width, target.height));
   const max = maxValue(target.depth);
   const norm = 1 / max;
   const luma = tone !== 'colour';

@@ -54,7 +54,11 @@ function similarity(scale: number, angle: number, tx: number, ty: number): Affin
   return [scale * Math.cos(angle), -scale * Math.sin(angle), tx, scale * Math.sin(angle), scale * Math.cos(angle), ty];
 }
 
-for (const [label, scale] of [['face smaller than 512 (upscaled)', 3.1], ['face larger than 512 (antialiased)', 0.45]] as const) {
+for (const [label, scale] of [
+  ['face smaller than 512 (upscaled)', 3.1],
+  ['face far smaller than 512 (reduced before the paste)', 7.3],
+  ['face larger than 512 (antialiased)', 0.45],
+] as const) {
   test(`align -> paste round trip keeps exact geometry: ${label}`, async () => {
     const W = 1400, H = 1300;
     // photo -> face transform, rotated by 0.3 rad, putting photo point (700, 650) at face (256, 280).
