@@ -188,7 +188,18 @@ export function requeueUnfinished(db: LibraryDb, jobId: number): number {
 
 /** Marks the items still waiting as cancelled. */
 export function cancelQueuedItems(db: LibraryDb, jobId: number): void {
-  db.prepare("UPDATE job_items SET state = 'cancelled' WHERE job_id = ? AND state IN ('queued', 'running')").run(jobId);
+  db.transaction(() => {
+    // Their photos leave the 'queued' status: back to what the library knows about them.
+    db.prepare(
+      `UPDATE photos SET status = CASE
+         WHEN EXISTS (SELECT 1 FROM results r WHERE r.photo_id = photos.id AND r.error IS NULL) THEN 'restored'
+         WHEN EXISTS (SELECT 1 FROM faces f WHERE f.photo_id = photos.id) THEN 'detected'
+         ELSE 'new' END
+       WHERE status IN ('queued', 'restoring')
+         AND id IN (SELECT photo_id FROM job_items WHERE job_id = ? AND state IN ('queued', 'running'))`,
+    ).run(jobId);
+    db.prepare("UPDATE job_items SET state = 'cancelled' WHERE job_id = ? AND state IN ('queued', 'running')").run(jobId);
+  })();
 }
 
 /** Output paths reserved by unfinished items in a folder (other photos must not take them). */

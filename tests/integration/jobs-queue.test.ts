@@ -200,6 +200,8 @@ test('pause stops after the photo in progress; resume finishes; cancel stops bet
     assert.equal(getJob(s.db, jobId)!.state, 'cancelled');
     const states = listItems(s.db, jobId).map((i) => i.state);
     assert.deepEqual(states, ['done', 'cancelled', 'cancelled', 'cancelled', 'cancelled', 'cancelled', 'cancelled', 'cancelled']);
+    // Cancelled photos are no longer shown as queued (they were restored by the earlier job).
+    assert.ok(s.ids.every((id) => getPhoto(s.db, id)!.status === 'restored'));
     assert.ok(!readdirSync(s.out).some((n) => n.startsWith('.heirloom-tmp-')));
     assert.equal(visibleFiles(s.out).filter((f) => f.includes(' (2).restored.png') && !f.endsWith('.json')).length, 1);
   } finally {
