@@ -279,7 +279,8 @@ export class BatchQueue {
       prefetchAbort.abort(new Error('stopped'));
       await Promise.allSettled(ahead.map((a) => a.outcome));
       const end = this.#job(jobId).state;
-      if (end === 'cancelled') cancelQueuedItems(this.#db, jobId);
+      // A failed job does not resume (a rerun makes a new one, skipping finished photos).
+      if (end === 'cancelled' || end === 'failed') cancelQueuedItems(this.#db, jobId);
       else if (end === 'running') {
         const c = countItems(this.#db, jobId);
         setJobState(this.#db, jobId, c.queued + c.running === 0 ? 'done' : 'queued');
