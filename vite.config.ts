@@ -11,10 +11,15 @@ import { contentSecurityPolicy } from './src-renderer/lib/csp.ts';
 
 const root = path.dirname(fileURLToPath(import.meta.url));
 
-function cspPlugin(mode: string): Plugin {
+/**
+ * Fills the CSP meta tag of a build. The dev server (HMR) needs inline styles and its own socket,
+ * so under `vite` (serve) the tag is dropped rather than left with a placeholder.
+ */
+function cspPlugin(mode: string, command: 'build' | 'serve'): Plugin {
   return {
     name: 'heirloom-csp',
     transformIndexHtml(html) {
+      if (command === 'serve') return html.replace(/\s*<meta http-equiv="Content-Security-Policy"[^>]*>/, '');
       return html.replace('%HEIRLOOM_CSP%', contentSecurityPolicy(mode));
     },
   };
@@ -23,8 +28,7 @@ function cspPlugin(mode: string): Plugin {
 export default defineConfig(({ mode, command }) => ({
   root: path.join(root, 'src-renderer'),
   base: './',
-  // The dev server (HMR) needs inline styles and its own socket: CSP only applies to builds.
-  plugins: [svelte(), ...(command === 'build' ? [cspPlugin(mode)] : [])],
+  plugins: [svelte(), cspPlugin(mode, command)],
   build: {
     outDir: mode === 'test' ? path.join(root, '.cache', 'renderer-test') : path.join(root, 'dist-renderer'),
     emptyOutDir: true,

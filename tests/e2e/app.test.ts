@@ -247,6 +247,15 @@ describe('Heirloom in a browser (real services over the test transport)', { skip
     assert.equal(transforms.length, 2);
     assert.match(transforms[0]!, /scale\(1\.5\)/);
     assert.equal(transforms[0], transforms[1]);
+    // Dragging one side pans both.
+    const left = (await page.locator('.stage').first().boundingBox())!;
+    await page.mouse.move(left.x + left.width / 2, left.y + left.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(left.x + left.width / 2 - 80, left.y + left.height / 2 - 60, { steps: 4 });
+    await page.mouse.up();
+    const panned = await page.locator('.photo').evaluateAll((els) => els.map((e) => e.getAttribute('style') ?? ''));
+    assert.notEqual(panned[0], transforms[0], 'the drag panned the photo');
+    assert.equal(panned[0], panned[1]);
     await page.screenshot({ path: path.join(shots, 'e2e-side-by-side.png') });
     await page.getByRole('button', { name: 'Fit' }).click();
   });
