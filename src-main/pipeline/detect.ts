@@ -30,7 +30,7 @@ export interface DetectOptions {
 export const DEFAULT_MIN_CONFIDENCE = 0.4;
 export const DEFAULT_MIN_INTER_OCULAR = 8;
 /** Long side of the image the detector gets: larger photos are downscaled, small ones upscaled. */
-const DETECT_MAX_SIDE = 1024;
+const DETECT_MAX_SIDE = 1280;
 const DETECT_MIN_SIDE = 800;
 /** SSD's own input size. Found faces narrower than SMALL_FACE_SSD_PX there are at the edge of what it
  * can see, so smaller ones may have been missed: that triggers the tiled pass (about 4 x 0.3 s). */
