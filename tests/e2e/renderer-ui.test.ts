@@ -140,6 +140,11 @@ describe('renderer UI with a scripted bridge', { skip, timeout: 180_000 }, () =>
   const calls = async (channel: string): Promise<any[]> =>
     (await page.evaluate(() => (window as any).__calls as { channel: string; args: any }[])).filter((c) => c.channel === channel).map((c) => c.args);
 
+  const waitForCalls = async (channel: string, n: number): Promise<void> => {
+    for (let i = 0; i < 50 && (await calls(channel)).length < n; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.ok((await calls(channel)).length >= n, `${channel} called ${n} times`);
+  };
+
   before(async () => {
     const vite = path.join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js');
     const r = spawnSync(process.execPath, [vite, 'build', '--outDir', buildDir, '--emptyOutDir', '--logLevel', 'warn'], { cwd: repoRoot, encoding: 'utf8' });
@@ -275,6 +280,14 @@ describe('renderer UI with a scripted bridge', { skip, timeout: 180_000 }, () =>
     await page.getByRole('button', { name: 'Face 2', exact: true }).click();
     assert.ok(await cards.nth(1).evaluate((el) => el.classList.contains('active')));
     await page.screenshot({ path: path.join(shots, 'ui-viewer.png') });
+    // A library update for the open photo (e.g. the batch moving on) keeps the zoom.
+    await page.getByRole('button', { name: 'Zoom in' }).click();
+    const before = (await calls('library:get')).length;
+    await page.evaluate(() => (window as any).__emit('library:changed', { photoIds: [2] }));
+    await waitForCalls('library:get', before + 1);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await text(page.getByLabel('Zoom level')), '150%');
+    await page.getByRole('button', { name: 'Fit' }).click();
   });
 
   it('exports before/after as two files and shows the summary', async () => {
