@@ -48,6 +48,12 @@ let engine: Promise<Engine> | undefined;
 export function loadDetector(): Promise<Engine> {
   engine ??= (async () => {
     const require = createRequire(import.meta.url);
+    // tfjs-backend-wasm's emscripten glue installs process handlers that rethrow every uncaught error
+    // (printing its whole minified source); the process's own handling is restored below.
+    const before = {
+      uncaughtException: process.listeners('uncaughtException'),
+      unhandledRejection: process.listeners('unhandledRejection'),
+    };
     const tf = require('@tensorflow/tfjs') as Tf;
     const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
     const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
@@ -55,6 +61,8 @@ export function loadDetector(): Promise<Engine> {
     wasm.setWasmPaths(wasmDir + path.sep);
     if (!(await tf.setBackend('wasm'))) throw new Error('tfjs WebAssembly backend failed to initialise');
     await tf.ready();
+    for (const l of process.listeners('uncaughtException')) if (!before.uncaughtException.includes(l)) process.off('uncaughtException', l);
+    for (const l of process.listeners('unhandledRejection')) if (!before.unhandledRejection.includes(l)) process.off('unhandledRejection', l);
     const modelDir = path.join(path.dirname(require.resolve('@vladmandic/face-api/package.json')), 'model');
     await faceapi.nets.ssdMobilenetv1.loadFromDisk(modelDir);
     await faceapi.nets.faceLandmark68Net.loadFromDisk(modelDir);
