@@ -46,6 +46,7 @@ export interface ItemEvent {
   outcome: 'restored' | 'skipped' | 'failed';
   outputs: string[];
   error: string | null;
+  /** Restored: the photo's stage times added up; otherwise the time it was the current photo. */
   ms: number;
 }
 
@@ -343,8 +344,8 @@ export class BatchQueue {
     const t0 = performance.now();
     const { item, photo } = pf;
     const name = photo === null ? `photo ${item.photoId}` : path.basename(photo.path);
-    const report = (outcome: ItemEvent['outcome'], outputs: string[], error: string | null) => {
-      const e: ItemEvent = { jobId: job.id, photoId: item.photoId, name, outcome, outputs, error, ms: performance.now() - t0 };
+    const report = (outcome: ItemEvent['outcome'], outputs: string[], error: string | null, ms = performance.now() - t0) => {
+      const e: ItemEvent = { jobId: job.id, photoId: item.photoId, name, outcome, outputs, error, ms };
       for (const l of this.#itemListeners) l(e);
     };
     const outcome = await pf.outcome;
@@ -368,9 +369,9 @@ export class BatchQueue {
       const ctx = this.#context(pf, signal);
       const restored = await this.#processor.restore(prepared, ctx);
       signal.throwIfAborted();
-      const outputs = await this.#finishAndCommit(job, item, photo, prepared, restored.state, restored.timingsMs, ctx, t0);
+      const done = await this.#finishAndCommit(job, item, photo, prepared, restored.state, restored.timingsMs, ctx);
       this.#active?.eta.photoProcessed();
-      report('restored', outputs, null);
+      report('restored', done.outputs, null, done.totalMs);
     } catch (err) {
       if (signal.aborted) {
         // Cancelled: the photo is left as it was, never half-written.
@@ -414,8 +415,7 @@ export class BatchQueue {
     restored: unknown,
     restoreTimings: Record<string, number>,
     ctx: StageContext,
-    t0: number,
-  ): Promise<string[]> {
+  ): Promise<{ outputs: string[]; totalMs: number }> {
     const { settings, outputFolder } = job;
     // The encoder would silently recreate a removed folder (without our database in it).
     checkOutputFolder(outputFolder);
@@ -436,7 +436,9 @@ export class BatchQueue {
     const temps = allPaths(temp);
     try {
       const fin = await this.#processor.finish(prepared, restored, temp, ctx);
-      const timingsMs = { ...prepared.timingsMs, ...restoreTimings, ...fin.timingsMs, totalMs: Math.round(performance.now() - t0) };
+      const stages = { ...prepared.timingsMs, ...restoreTimings, ...fin.timingsMs };
+      // The photo's own cost; with prefetching its wall time overlaps the previous photo's.
+      const timingsMs = { ...stages, totalMs: Math.round(Object.values(stages).reduce((a, b) => a + b, 0)) };
       const pairs = [names.sideBySide, names.before, names.after].filter((p): p is string => p !== null);
       writeSidecar(
         temp.sidecar,
@@ -466,7 +468,7 @@ export class BatchQueue {
         finishItem(this.#db, item.id, 'done');
         setPhotoStatus(this.#db, photo.id, 'restored');
       })();
-      return outputs;
+      return { outputs, totalMs: timingsMs.totalMs };
     } catch (err) {
       discardFiles(temps);
       if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw new JobFatalError(`the disk holding ${outputFolder} is full`);
