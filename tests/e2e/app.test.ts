@@ -313,7 +313,14 @@ describe('Heirloom in a browser (real services over the test transport)', { skip
     const panel = page.getByTestId('job-panel');
     if (await panel.getByRole('button', { name: 'Close' }).count()) await panel.getByRole('button', { name: 'Close' }).click();
     await page.getByRole('button', { name: 'Clear selection' }).click();
+    // Budget: the window stays responsive while a batch runs (no main-thread task over 100 ms).
+    await page.evaluate(`(() => {
+      window.__longTasks = [];
+      new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__longTasks.push(Math.round(e.duration)); }).observe({ type: 'longtask' });
+    })()`);
     await page.getByRole('button', { name: /^Restore all \(8\)/ }).click();
+    // Let it run a moment: progress moves on, photo by photo.
+    await waitFor('the first photo of the batch', async () => /^[1-9]\d* of 8/.test((await panel.locator('.count').textContent()) ?? ''), 120_000);
     await panel.getByRole('button', { name: 'Pause' }).click();
     const heading = panel.getByRole('heading');
     // The photo in progress finishes first ("Pausing after this photo"), then nothing more runs.
@@ -322,6 +329,9 @@ describe('Heirloom in a browser (real services over the test transport)', { skip
     await new Promise((r) => setTimeout(r, 2500));
     assert.equal(await panel.locator('.count').textContent(), done, 'a paused batch does not go on');
     await page.screenshot({ path: path.join(shots, 'e2e-paused.png') });
+    const longTasks = (await page.evaluate('window.__longTasks')) as number[];
+    console.log(`# main-thread tasks over 50 ms while the batch ran: ${JSON.stringify(longTasks)}`);
+    assert.ok(longTasks.every((ms) => ms < 100), `UI frames over 100 ms during the batch: ${longTasks.join(', ')}`);
     // The batch belongs to the main process: a reloaded window finds it where it was.
     await page.reload();
     await waitFor('the paused batch after a reload', async () => (await panel.getByRole('heading').textContent())?.trim() === 'Paused');

@@ -68,6 +68,9 @@ function installFakeApi(): void {
       }),
     'library:importDropped': (a) => ({ added: a.paths.length, unchanged: 0, failed: [], photoIds: [] }),
     'library:importDialog': () => null,
+    'library:remove': (a) => {
+      for (const id of a.photoIds) photos.splice(photos.findIndex((p) => p.id === id), 1);
+    },
     'faces:update': (a) => {
       const f = faces.find((x) => x.id === a.faceId)!;
       if (a.include !== undefined) f.include = a.include;
@@ -318,6 +321,17 @@ describe('renderer UI with a scripted bridge', { skip, timeout: 180_000 }, () =>
     assert.equal(bg, 'rgb(27, 26, 24)');
     await page.screenshot({ path: path.join(shots, 'ui-dark.png') });
     await page.emulateMedia({ colorScheme: 'light' });
+  });
+
+  it('removes the selected photo from the library with Delete', async () => {
+    const grid = page.getByRole('listbox', { name: 'Photos' });
+    await grid.focus();
+    await page.keyboard.press('End');
+    await page.keyboard.press('Delete');
+    assert.deepEqual(await calls('library:remove'), [{ photoIds: [3] }]);
+    await waitForCalls('library:list', 1);
+    for (let i = 0; i < 40 && (await grid.getByRole('option').count()) !== 2; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(await grid.getByRole('option').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label'))), ['grandma-1952.jpg, New', 'wedding.tif, Restored']);
   });
 
   it('ran without console errors', () => {
