@@ -84,7 +84,7 @@ test('a batch restores every readable photo, reports the broken one, and exports
   assert.deepEqual(readdirSync(w.input).sort(), ['damaged.jpg', 'group-office-4.jpg', 'portrait-small-1.jpg'], 'nothing written next to the originals');
 });
 
-test('cancel stops the photo in the model quickly, leaves no output, and a new batch works', { skip: photos.skip }, async () => {
+test('cancel stops the photo in the model quickly, leaves no output, and a new batch works', { skip: photos.skip }, async (t) => {
   const w = world();
   const app = await start(w);
   const s = app.services;
@@ -101,6 +101,7 @@ test('cancel stops the photo in the model quickly, leaves no output, and a new b
   await cancelled;
   await app.queue.idle();
   const ms = Date.now() - t0;
+  t.diagnostic(`cancel took ${ms} ms`);
   assert.ok(ms < 5000, `cancel took ${ms} ms`);
   assert.deepEqual(readdirSync(w.out).filter((f) => !f.startsWith('heirloom-summary')), [], 'no output, not even a temporary file');
   assert.notEqual((await s.call('library:get', { photoId: office.id })).status, 'failed');
