@@ -58,17 +58,30 @@ function withAlpha(image: Raster, alpha: Uint8Array | Uint16Array): Uint8Array |
   return out;
 }
 
+/** An image already described as a sharp pipeline (e.g. composited pairs), RGB, not yet encoded. */
+export interface PipelineImage {
+  pipeline: Sharp;
+  width: number;
+  height: number;
+  depth: 8 | 16;
+}
+
 /** Build the sharp pipeline for an output (exported for pairs and tests). */
 export function encoder(
-  image: Raster,
+  image: Raster | PipelineImage,
   meta: EncodeMetadata,
   options: Pick<EncodeOptions, 'format' | 'quality' | 'scale'>,
   alpha?: Uint8Array | Uint16Array,
   iccPath?: string,
 ): Sharp {
-  const keepAlpha = alpha !== undefined && options.format !== 'jpg';
-  const pixels = keepAlpha ? withAlpha(image, alpha) : image.data;
-  let p = sharp(pixels, { raw: { width: image.width, height: image.height, channels: keepAlpha ? 4 : 3 } });
+  let p: Sharp;
+  if ('pipeline' in image) {
+    p = image.pipeline;
+  } else {
+    const keepAlpha = alpha !== undefined && options.format !== 'jpg';
+    const pixels = keepAlpha ? withAlpha(image, alpha) : image.data;
+    p = sharp(pixels, { raw: { width: image.width, height: image.height, channels: keepAlpha ? 4 : 3 } });
+  }
   const sixteen = image.depth === 16 && (options.format === 'png' || options.format === 'tiff');
   if (meta.singleChannel) p = p.toColourspace(sixteen ? 'grey16' : 'b-w');
   else if (sixteen) p = p.toColourspace('rgb16');
@@ -108,7 +121,7 @@ async function writeIccFile(icc: Uint8Array | undefined, singleChannel: boolean 
 
 /** Encode `image` to `outputPath` atomically (temp name in the same folder, then rename). */
 export async function encodePhoto(
-  image: Raster,
+  image: Raster | PipelineImage,
   outputPath: string,
   meta: EncodeMetadata,
   options: EncodeOptions,

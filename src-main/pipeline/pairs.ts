@@ -7,7 +7,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { PairMode } from '../../src-shared/settings.ts';
-import { type EncodeMetadata, type EncodeOptions, FORMAT_EXTENSIONS, assertNotInput, encodePhoto } from './encode.ts';
+import sharp from 'sharp';
+import { type EncodeMetadata, type EncodeOptions, FORMAT_EXTENSIONS, type PipelineImage, assertNotInput, encodePhoto } from './encode.ts';
 import { type Raster, createRaster, maxValue } from './raster.ts';
 
 export function pairPaths(outputPath: string, mode: PairMode, format: EncodeOptions['format']): string[] {
@@ -39,6 +40,25 @@ export function sideBySide(before: Raster, after: Raster): Raster {
 }
 
 /**
+ * The side-by-side image for encoding. 8-bit pairs are composited by libvips while it encodes, so
+ * a huge scan's pair never exists as one more buffer in memory; 16-bit ones are built in memory.
+ */
+export function sideBySideImage(before: Raster, after: Raster): Raster | PipelineImage {
+  if (before.depth === 16 || after.depth === 16) return sideBySide(before, after);
+  if (before.width !== after.width || before.height !== after.height) {
+    throw new Error('side-by-side needs before and after of the same size');
+  }
+  const gap = Math.max(2, Math.round(before.width / 250));
+  const raw = { width: before.width, height: before.height, channels: 3 as const };
+  const view = (r: Raster) => Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength);
+  const pipeline = sharp(view(before), { raw })
+    .extend({ right: before.width + gap, background: { r: 255, g: 255, b: 255 } })
+    .composite([{ input: view(after), raw, left: before.width + gap, top: 0 }])
+    .removeAlpha(); // composite adds an (opaque) alpha channel
+  return { pipeline, width: before.width * 2 + gap, height: before.height, depth: 8 };
+}
+
+/**
  * Write the pair files for one restored photo. `outputPath` is the already-written restored file
  * (reused as-is for the 'files' mode's restored half). Returns the written paths.
  */
@@ -52,7 +72,7 @@ export async function writePairs(
 ): Promise<string[]> {
   const paths = pairPaths(outputPath, mode, options.format);
   if (mode === 'side-by-side') {
-    await encodePhoto(sideBySide(before, after), paths[0], meta, options);
+    await encodePhoto(sideBySideImage(before, after), paths[0], meta, options);
   } else if (mode === 'files') {
     await encodePhoto(before, paths[0], meta, options);
     await assertNotInput(paths[1], options.protect ?? []);
