@@ -1,6 +1,6 @@
 // Whether the PMRF weights are installed, the devices on offer, and a running download.
 import type { DownloadProgress, ModelStatus } from '../../../src-shared/ipc.ts';
-import { api } from '../api.ts';
+import { api, errorMessage } from '../api.ts';
 import { attempt, notices } from './notices.svelte.ts';
 
 class ModelsStore {
@@ -28,9 +28,11 @@ class ModelsStore {
     this.busy = true;
     this.download = { state: 'downloading', receivedBytes: 0, totalBytes: this.status?.sizeBytes ?? null, bytesPerSecond: 0, etaMs: null, error: null };
     try {
-      const s = await attempt('Download failed', () => api.invoke('models:install', {}));
-      if (s) this.status = s;
-      else if (this.downloading) this.download = null;
+      this.status = await api.invoke('models:install', {});
+    } catch (e) {
+      // A cancel the user asked for is shown by the setup screen, not as an error.
+      if (this.download?.state !== 'cancelled') notices.error(e, 'Download failed');
+      if (this.downloading) this.download = { ...this.download!, state: 'failed', error: errorMessage(e) };
     } finally {
       this.busy = false;
     }
