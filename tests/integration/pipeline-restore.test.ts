@@ -310,3 +310,28 @@ test('decode: 16-bit, CMYK, alpha and a pixel limit with a clear message', { ski
   await assert.rejects(decodePhoto(src, { maxPixels: 50_000 }), /film-still-1\.jpg: 400x225 .*exceeds the pixel limit/);
   assert.equal(existsSync(path.join(tmp, 'nothing')), false);
 });
+
+test('before/after pairs: side-by-side (before | divider | after) and two files', { skip: photos.skip }, async () => {
+  const input = path.join(photos.path, 'film-still-1.jpg');
+  const sbs = await restorePhoto(input, path.join(tmp, 'pair-sbs.png'), brightenRestorer(0.2), { ...PNG1, scale: 2 }, { pairs: 'side-by-side', keepRasters: true });
+  assert.deepEqual(sbs.pairs, [path.join(tmp, 'pair-sbs.pair.png')]);
+  const { data, info } = await sharp(sbs.pairs[0]).raw().toBuffer({ resolveWithObject: true });
+  const w = sbs.outputWidth;
+  assert.equal(info.height, sbs.outputHeight);
+  const gap = info.width - 2 * w;
+  assert.ok(gap >= 2 && gap < 20, `divider ${gap} px`);
+  const row = 300;
+  for (const x of [0, 123, w - 1]) {
+    const o = (row * info.width + x) * 3;
+    assert.deepEqual([...data.subarray(o, o + 3)], [...sbs.before!.data.subarray((row * w + x) * 3, (row * w + x) * 3 + 3)], 'left = before');
+    const o2 = (row * info.width + w + gap + x) * 3;
+    assert.deepEqual([...data.subarray(o2, o2 + 3)], [...sbs.after!.data.subarray((row * w + x) * 3, (row * w + x) * 3 + 3)], 'right = after');
+  }
+  assert.deepEqual([...data.subarray((row * info.width + w) * 3, (row * info.width + w) * 3 + 3)], [255, 255, 255]);
+
+  const files = await restorePhoto(input, path.join(tmp, 'pair-files.jpg'), brightenRestorer(0.2), { ...PNG1, format: 'jpg' }, { pairs: 'files' });
+  assert.deepEqual(files.pairs.map((p) => path.basename(p)), ['pair-files.before.jpg', 'pair-files.restored.jpg']);
+  assert.deepEqual(readFileSync(files.pairs[1]), readFileSync(files.outputPath));
+  const before = await sharp(files.pairs[0]).metadata();
+  assert.deepEqual([before.width, before.height, before.format], [400, 225, 'jpeg']);
+});
