@@ -125,7 +125,7 @@ class HditBuilder {
     return this.g.op('MatMul', [x, await this.weightT(name, out, inp, rowStart)]);
   }
 
-  /** The transposed weight block as a graph initializer (created once, reused by chunked blocks). */
+  /** The transposed weight block as a graph initializer, created once per build. */
   private async weightT(name: string, out: number, inp: number, rowStart = 0): Promise<Value> {
     const key = `${name}:${rowStart}`;
     const hit = this.weights.get(key);
