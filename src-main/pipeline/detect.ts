@@ -66,6 +66,14 @@ export function loadDetector(): Promise<Engine> {
     const modelDir = path.join(path.dirname(require.resolve('@vladmandic/face-api/package.json')), 'model');
     await faceapi.nets.ssdMobilenetv1.loadFromDisk(modelDir);
     await faceapi.nets.faceLandmark68Net.loadFromDisk(modelDir);
+    // One throw-away pass allocates the wasm kernels' buffers now, so the first photo's detect
+    // time is like every other's (about 0.3 s once, at start-up).
+    const blank = tf.zeros([64, 64, 3], 'int32') as Tensor3D;
+    try {
+      await faceapi.detectAllFaces(blank, new faceapi.SsdMobilenetv1Options({ minConfidence: 0.99 })).withFaceLandmarks();
+    } finally {
+      blank.dispose();
+    }
     return { faceapi, tf };
   })();
   engine.catch(() => {

@@ -12,7 +12,7 @@ import type { ToneKind } from './decode.ts';
 import sharp from 'sharp';
 import { type Affine, affineScale, composeAffine, invertAffine, mappedBounds, scaleAffine } from './geometry.ts';
 import { type Raster, maxValue, rgbToYcc } from './raster.ts';
-import { type BicubicSampler, type Source, type StretchedSampler, samplerFor } from './sample.ts';
+import { type AntialiasKernel, type BicubicSampler, type Source, type StretchedSampler, samplerFor } from './sample.ts';
 
 /** Fraction of the face square cut away at its border, then the width of the smooth ramp. */
 const MASK_INSET = 0.02;
@@ -111,29 +111,33 @@ async function prepare(face: FaceToPaste, tone: ToneKind, width: number, height:
   const ratio = affineScale(face.outToFace);
   let src: Source = { width: size, height: size, data: planarToInterleaved(pixels, size), norm: 1 };
   let outToSrc = face.outToFace;
+  let kernel: AntialiasKernel = 'lanczos3';
   if (ratio >= REDUCE_FIRST_RATIO) {
-    // A much smaller face: reduce it natively first (to ~2-3 face px per output px) so the
-    // stretched kernel stays short; its own lowpass is far above the output's Nyquist.
-    const n = Math.max(8, Math.round((size * 2.5) / ratio));
+    // A much smaller face: reduce it natively (lanczos3) to 2 face px per output px first, so the
+    // stretched kernel stays short; the reduction's own lowpass sits far above the output's Nyquist.
+    const n = Math.max(8, Math.round((size * 2) / ratio));
     src = await reduceFace(src, n);
     outToSrc = composeAffine(scaleAffine(n / size), face.outToFace);
+    kernel = 'cubic';
   }
   return {
     x0, y0, x1, y1,
     outToFace: face.outToFace,
     outToSrc,
     // One antialiased interpolation from the face to the output (no resample at the output's scale).
-    sampler: samplerFor(src, affineScale(outToSrc)),
+    sampler: samplerFor(src, affineScale(outToSrc), kernel),
     size,
   };
 }
 
-/** Face px per output px above which the face is first reduced with sharp (see prepare). */
-const REDUCE_FIRST_RATIO = 4;
+/** Face px per output px from which the face is first reduced with sharp (see prepare). */
+const REDUCE_FIRST_RATIO = 3;
 
+/** `src` holds float RGB in [0, 1] (planarToInterleaved's output). */
 async function reduceFace(src: Source, n: number): Promise<Source> {
-  const u16 = new Uint16Array(src.data.length);
-  for (let i = 0; i < u16.length; i++) u16[i] = Math.round(src.data[i] * 65535);
+  const f = src.data as Float32Array;
+  const u16 = new Uint16Array(f.length);
+  for (let i = 0; i < u16.length; i++) u16[i] = f[i] * 65535 + 0.5; // values are in [0, 1]
   const { data } = await sharp(u16, { raw: { width: src.width, height: src.height, channels: 3 } })
     .resize(n, n, { fit: 'fill', kernel: 'lanczos3' })
     .toColourspace('rgb16')

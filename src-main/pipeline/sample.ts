@@ -80,8 +80,10 @@ function cubic(x: number): number {
   return 0;
 }
 
+export type AntialiasKernel = 'lanczos3' | 'cubic';
+
 /**
- * Antialiased sampling for a destination smaller than the source by `ratio` (> 1): the cubic kernel
+ * Antialiased sampling for a destination smaller than the source by `ratio` (> 1): the kernel
  * stretched by the ratio, in one pass (no second interpolation), normalised per axis. Its cost per
  * destination pixel grows with ratio^2, but the number of destination pixels shrinks by as much.
  */
@@ -90,32 +92,43 @@ export class StretchedSampler {
   private readonly wy: Float64Array;
   readonly out = new Float64Array(3);
   private readonly radius: number;
+  private readonly kernel: (x: number) => number;
+  private first = 0;
+  private count = 0;
 
-  constructor(readonly src: Source, readonly ratio: number) {
-    this.radius = 3 * Math.max(1, ratio);
+  constructor(readonly src: Source, readonly ratio: number, kernel: AntialiasKernel = 'lanczos3') {
+    const support = kernel === 'lanczos3' ? 3 : 2;
+    this.kernel = kernel === 'lanczos3' ? lanczos3 : cubic;
+    this.radius = support * Math.max(1, ratio);
     const taps = Math.ceil(2 * this.radius) + 2;
     this.wx = new Float64Array(taps);
     this.wy = new Float64Array(taps);
   }
 
-  private weights(f: number, w: Float64Array): [first: number, count: number] {
+  /** Fills w with normalised weights around f; sets this.first / this.count. */
+  private weights(f: number, w: Float64Array): void {
     const first = Math.ceil(f - this.radius);
     const inv = 1 / Math.max(1, this.ratio);
     let sum = 0;
     let n = 0;
     for (let i = first; i <= f + this.radius && n < w.length; i++, n++) {
-      const v = lanczos3((i - f) * inv);
+      const v = this.kernel((i - f) * inv);
       w[n] = v;
       sum += v;
     }
     for (let k = 0; k < n; k++) w[k] /= sum;
-    return [first, n];
+    this.first = first;
+    this.count = n;
   }
 
   sample(x: number, y: number): Float64Array {
     const { width, height, data, norm } = this.src;
-    const [x0, nx] = this.weights(x - 0.5, this.wx);
-    const [y0, ny] = this.weights(y - 0.5, this.wy);
+    this.weights(x - 0.5, this.wx);
+    const x0 = this.first;
+    const nx = this.count;
+    this.weights(y - 0.5, this.wy);
+    const y0 = this.first;
+    const ny = this.count;
     let r = 0, g = 0, b = 0;
     for (let j = 0; j < ny; j++) {
       const cy = y0 + j;
@@ -142,8 +155,8 @@ export class StretchedSampler {
 }
 
 /** A sampler for a warp that shrinks the source by `ratio` (source pixels per destination pixel). */
-export function samplerFor(src: Source, ratio: number): BicubicSampler | StretchedSampler {
-  return ratio > 1.05 ? new StretchedSampler(src, ratio) : new BicubicSampler(src);
+export function samplerFor(src: Source, ratio: number, kernel: AntialiasKernel = 'lanczos3'): BicubicSampler | StretchedSampler {
+  return ratio > 1.05 ? new StretchedSampler(src, ratio, kernel) : new BicubicSampler(src);
 }
 
 /** Below this source-per-destination pixel ratio plain bicubic is sharp and alias-free enough. */
