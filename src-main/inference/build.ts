@@ -5,9 +5,10 @@
  * never leaves a half-built entry; an entry with missing or wrong-sized files is rebuilt.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { ArchConfig } from './arch.ts';
 import { buildHdit, hditTensors } from './hdit.ts';
 import { ExternalWeightsFile, GraphBuilder } from './onnx/graph.ts';
@@ -88,9 +89,30 @@ interface Manifest {
   buildSeconds: number;
 }
 
+let fingerprint: string | undefined;
+/**
+ * Content hash of the graph builders' sources when they are on disk (a checkout), so an edited
+ * builder never reuses a stale entry. A packaged app has no sources: BUILDER_VERSION decides.
+ */
+function builderFingerprint(): string {
+  if (fingerprint !== undefined) return fingerprint;
+  const dir = path.dirname(fileURLToPath(import.meta.url));
+  const hash = createHash('sha256');
+  try {
+    for (const sub of ['.', 'onnx']) {
+      const files = readdirSync(path.join(dir, sub)).filter((f) => f.endsWith('.ts')).sort();
+      for (const f of files) hash.update(`${sub}/${f}\n`).update(readFileSync(path.join(dir, sub, f)));
+    }
+    fingerprint = hash.digest('hex').slice(0, 16);
+  } catch {
+    fingerprint = 'packaged';
+  }
+  return fingerprint;
+}
+
 /** The cache key: checkpoint content + everything that changes the built graphs. */
 export function cacheKey(ref: CheckpointRef, opts: Pick<BuildOptions, 'arch' | 'imageSize' | 'precision'>): string {
-  const options = JSON.stringify({ v: BUILDER_VERSION, arch: opts.arch, size: opts.imageSize, precision: opts.precision });
+  const options = JSON.stringify({ v: BUILDER_VERSION, src: builderFingerprint(), arch: opts.arch, size: opts.imageSize, precision: opts.precision });
   return createHash('sha256').update(`${ref.id}\n${options}`).digest('hex').slice(0, 32);
 }
 
