@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ArchConfig } from './arch.ts';
@@ -145,6 +145,31 @@ export async function removeEntry(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
 }
 
+/** Entries kept in the cache (a full fp32 build is ~700 MB): the most recently used ones. */
+export const CACHE_KEEP = 3;
+const STALE_TMP_MS = 24 * 3600 * 1000;
+
+/**
+ * Deletes all but the CACHE_KEEP most recently used entries (never `keep`), and temporary
+ * folders of builds that crashed a day ago or more. Failures are ignored: it is only a cache.
+ */
+export async function pruneCache(root: string, keep: string): Promise<void> {
+  const entries: { dir: string; used: number }[] = [];
+  for (const name of await readdir(root).catch(() => [] as string[])) {
+    const dir = path.join(root, name);
+    if (dir === keep) continue;
+    if (name.startsWith('.tmp-')) {
+      const st = await stat(dir).catch(() => undefined);
+      if (st && Date.now() - st.mtimeMs > STALE_TMP_MS) await removeEntry(dir).catch(() => {});
+      continue;
+    }
+    const st = await stat(path.join(dir, 'manifest.json')).catch(() => undefined);
+    entries.push({ dir, used: st?.mtimeMs ?? 0 });
+  }
+  entries.sort((a, b) => b.used - a.used);
+  for (const e of entries.slice(CACHE_KEEP - 1)) await removeEntry(e.dir).catch(() => {});
+}
+
 /** Writes one network: graph + external weights, in `dir`. Returns the files' sizes. */
 async function buildNetwork(dir: string, name: NetworkName, floatType: 'float32' | 'float16', define: (g: GraphBuilder) => Promise<void>): Promise<Record<string, number>> {
   const weightsName = `${name}.weights`;
@@ -169,7 +194,11 @@ export async function buildModels(ref: CheckpointRef, opts: BuildOptions): Promi
   const key = cacheKey(ref, opts);
   const root = path.join(opts.cacheDir, 'pmrf-onnx');
   const dir = path.join(root, key);
-  if (await entryIsValid(dir, key)) return { dir, files: entryFiles(dir), reused: true };
+  if (await entryIsValid(dir, key)) {
+    const now = new Date();
+    await utimes(path.join(dir, 'manifest.json'), now, now).catch(() => {}); // most recently used
+    return { dir, files: entryFiles(dir), reused: true };
+  }
 
   const status = opts.onStatus ?? (() => {});
   const source = await ref.open();
@@ -205,6 +234,7 @@ export async function buildModels(ref: CheckpointRef, opts: BuildOptions): Promi
         if (!(await entryIsValid(dir, key))) throw err;
       }
       status(`built in ${manifest.buildSeconds.toFixed(1)} s`);
+      await pruneCache(root, dir);
       return { dir, files: entryFiles(dir), reused: false };
     } finally {
       await rm(tmp, { recursive: true, force: true });

@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArch, PRESETS } from '../../src-main/inference/arch.ts';
+import { CACHE_KEEP, pruneCache } from '../../src-main/inference/build.ts';
 import { gaussianNoise } from '../../src-main/inference/noise.ts';
 import { providerPlan } from '../../src-main/inference/session.ts';
 import { shiftedWindowMask, swinirTensors } from '../../src-main/inference/swinir.ts';
@@ -97,4 +99,31 @@ test('providerPlan: auto tries the platform GPUs this build offers, then the CPU
   assert.deepEqual(providerPlan('auto', 'darwin', [{ name: 'cpu', bundled: true }, { name: 'coreml', bundled: true }], noLib).order, ['coreml', 'cpu']);
   // an explicit choice is attempted (its load error is the useful message), CPU stays the fallback
   assert.deepEqual(providerPlan('cuda', 'linux', linux, noLib).order, ['cuda', 'cpu']);
+});
+
+test('pruneCache keeps the most recently used entries and drops crashed builds a day old', async () => {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'heirloom-prune-'));
+  try {
+    const day = 24 * 3600;
+    const now = Date.now() / 1000;
+    const make = (name: string, ageSeconds: number, manifest = true) => {
+      const dir = path.join(root, name);
+      mkdirSync(dir);
+      const file = path.join(dir, manifest ? 'manifest.json' : 'x');
+      writeFileSync(file, '{}');
+      utimesSync(manifest ? file : dir, now - ageSeconds, now - ageSeconds);
+      return dir;
+    };
+    const current = make('current', 10 * day);
+    for (let i = 0; i < 5; i++) make(`e${i}`, i * 100);
+    make('.tmp-old', 2 * day, false);
+    make('.tmp-running', 60, false);
+    await pruneCache(root, current);
+    const left = readdirSync(root).sort();
+    assert.equal(CACHE_KEEP, 3);
+    assert.deepEqual(left, ['.tmp-running', 'current', 'e0', 'e1']);
+    assert.ok(existsSync(path.join(current, 'manifest.json')));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });
