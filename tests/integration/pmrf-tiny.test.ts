@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parseArch } from '../../src-main/inference/arch.ts';
 import { checkpointRef } from '../../src-main/inference/build.ts';
 import { PmrfEngine } from '../../src-main/inference/engine.ts';
+import { createPmrfRestorer } from '../../src-main/inference/pmrf-restorer.ts';
 import { runParityCheck } from '../../src-main/inference/parity.ts';
 import { openSafetensors } from '../../src-main/models/safetensors.ts';
 import { writeSafetensors, type TensorToWrite } from '../../src-main/models/safetensors-writer.ts';
@@ -179,4 +180,39 @@ test('heirloom pmrf-check prints one line per stage and exits 0 on the tiny vect
   const notVectors = cli(path.join(tiny, 'nowhere'));
   assert.equal(notVectors.status, 2);
   assert.match(notVectors.stderr, /nowhere/);
+});
+
+test('createPmrfRestorer restores a face batch with per-face seeds, and explains a missing model', async () => {
+  const restorer = await createPmrfRestorer({ model: tiny, arch: path.join(tiny, 'meta.json'), device: 'cpu', imageSize: S, cacheDir: freshCache() });
+  try {
+    assert.equal(restorer.faceSize, S);
+    assert.match(restorer.description, /on cpu/);
+    const y = readBin('y.bin');
+    const batch = new Float32Array(2 * y.length);
+    batch.set(y);
+    batch.set(y, y.length);
+    const out = await restorer.restore(batch, 2, { steps: 2, seed: 5, mode: 'flow' });
+    assert.equal(out.restored.length, batch.length);
+    assert.ok(out.restored.every((v) => v >= 0 && v <= 1));
+    // face i uses seed + i: the two copies of one face get different noise
+    assert.notDeepEqual(out.restored.subarray(0, y.length), out.restored.subarray(y.length));
+    const single = await restorer.restore(y, 1, { steps: 2, seed: 6, mode: 'flow' });
+    const diff = single.restored.reduce((m, v, i) => Math.max(m, Math.abs(v - out.restored[y.length + i])), 0);
+    assert.ok(diff < 1e-5, `face 1 of a batch with seed 5 = a single face with seed 6 (diff ${diff})`);
+  } finally {
+    await restorer.dispose();
+  }
+  const saved = { home: process.env.HEIRLOOM_HOME, hf: process.env.HF_HOME, model: process.env.HEIRLOOM_MODEL, hub: process.env.HF_HUB_CACHE };
+  const empty = mkdtempSync(path.join(home, 'empty-'));
+  Object.assign(process.env, { HEIRLOOM_HOME: empty, HF_HOME: empty });
+  delete process.env.HEIRLOOM_MODEL;
+  delete process.env.HF_HUB_CACHE;
+  try {
+    await assert.rejects(createPmrfRestorer({ device: 'cpu', imageSize: 512 }), (err: unknown) => err instanceof UserError && /heirloom models install/.test(err.message));
+  } finally {
+    for (const [k, v] of [['HEIRLOOM_HOME', saved.home], ['HF_HOME', saved.hf], ['HEIRLOOM_MODEL', saved.model], ['HF_HUB_CACHE', saved.hub]] as const) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
 });
