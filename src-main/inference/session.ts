@@ -78,7 +78,12 @@ export function providerPlan(
     return true;
   };
   if (device === 'auto') return { order: [...(PLATFORM_GPUS[platform] ?? []).filter(offered), 'cpu'], skipped };
-  // An explicit GPU is attempted even when it looks unavailable: the load error says more.
+  // An explicit GPU this build does not offer is skipped (onnxruntime would silently drop it);
+  // one whose library seems missing is still attempted: its load error says more.
+  if (!backends.some((b) => b.name === device)) {
+    skipped.push(`${device}: not offered by this onnxruntime-node build on ${platform}`);
+    return { order: ['cpu'], skipped };
+  }
   return { order: [device, 'cpu'], skipped };
 }
 

@@ -99,6 +99,10 @@ test('providerPlan: auto tries the platform GPUs this build offers, then the CPU
   assert.deepEqual(providerPlan('auto', 'darwin', [{ name: 'cpu', bundled: true }, { name: 'coreml', bundled: true }], noLib).order, ['coreml', 'cpu']);
   // an explicit choice is attempted (its load error is the useful message), CPU stays the fallback
   assert.deepEqual(providerPlan('cuda', 'linux', linux, noLib).order, ['cuda', 'cpu']);
+  // ...but one the build does not offer at all is skipped with a reason (never silently dropped)
+  const dml = providerPlan('dml', 'linux', linux, noLib);
+  assert.deepEqual(dml.order, ['cpu']);
+  assert.match(dml.skipped[0], /dml: not offered by this onnxruntime-node build on linux/);
 });
 
 test('pruneCache keeps the most recently used entries and drops crashed builds a day old', async () => {
