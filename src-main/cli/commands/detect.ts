@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
+import { statSync } from 'node:fs';
 import type { DetectedFace } from '../../../src-shared/faces.ts';
 import { decodePhoto } from '../../pipeline/decode.ts';
 import { DEFAULT_MIN_CONFIDENCE, detectFaces } from '../../pipeline/detect.ts';
+import { expandInputs } from '../../pipeline/inputs.ts';
 import { UserError } from '../../util/errors.ts';
 
 /** `heirloom detect <images...> [--json]`: faces, boxes and alignment points, in upright coordinates. */
@@ -58,7 +60,7 @@ export function register(program: Command): void {
   program
     .command('detect')
     .description('Find the faces in photos (box, score, eye/nose/mouth points in upright pixel coordinates)')
-    .argument('<images...>', 'image files')
+    .argument('<images...>', 'image files or folders')
     .option('--json', 'print JSON instead of a table')
     .option('--min-confidence <p>', 'detector score threshold (0..1)', String(DEFAULT_MIN_CONFIDENCE))
     .action(async (images: string[], opts: { json?: boolean; minConfidence: string }) => {
@@ -66,8 +68,14 @@ export function register(program: Command): void {
       if (!Number.isFinite(minConfidence) || minConfidence <= 0 || minConfidence >= 1) {
         throw new UserError(`--min-confidence must be a number between 0 and 1, got ${opts.minConfidence}`);
       }
+      // Folders give their image files; a missing or broken file gets its own error entry below.
+      const files: string[] = [];
+      for (const arg of images) {
+        if (statSync(arg, { throwIfNoEntry: false })?.isDirectory()) files.push(...(await expandInputs([arg])));
+        else files.push(arg);
+      }
       const entries: ImageEntry[] = [];
-      for (const file of images) {
+      for (const file of files) {
         try {
           const photo = await decodePhoto(file);
           const faces = await detectFaces(photo.image, { minConfidence });
