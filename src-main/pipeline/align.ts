@@ -50,12 +50,18 @@ function clamp01(v: number): number {
 }
 
 /** Align every face of a photo into one batch (skipped faces must be filtered out by the caller). */
-export async function alignFaces(image: Raster, faces: readonly Pick<DetectedFace, 'points'>[], size: number): Promise<AlignedFaces> {
+export async function alignFaces(
+  image: Raster,
+  faces: readonly Pick<DetectedFace, 'points'>[],
+  size: number,
+  signal?: AbortSignal,
+): Promise<AlignedFaces> {
   const plane = 3 * size * size;
   const out = new Float32Array(faces.length * plane);
   const src = sourceOf(image);
   const transforms: Affine[] = [];
   for (let i = 0; i < faces.length; i++) {
+    signal?.throwIfAborted();
     const t = faceTransform(faces[i], size);
     transforms.push(t);
     await warpToFace(src, t, size, out, i * plane);

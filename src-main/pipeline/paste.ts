@@ -201,7 +201,7 @@ function accumulate(q: Prepared, w: number, x: number, y: number, bg: Float64Arr
 }
 
 /** Paste restored faces into `target` (the background at output scale), in place. */
-export async function pasteFaces(target: Raster, faces: readonly FaceToPaste[], tone: ToneKind): Promise<void> {
+export async function pasteFaces(target: Raster, faces: readonly FaceToPaste[], tone: ToneKind, signal?: AbortSignal): Promise<void> {
   const prepared: (Prepared | undefined)[] = [];
   for (const f of faces) prepared.push(await prepare(f, tone, target.width, target.height));
   const max = maxValue(target.depth);
@@ -211,6 +211,7 @@ export async function pasteFaces(target: Raster, faces: readonly FaceToPaste[], 
   const W = target.width;
 
   for (let i = 0; i < prepared.length; i++) {
+    signal?.throwIfAborted();
     const p = prepared[i];
     if (!p) continue;
     const others = prepared

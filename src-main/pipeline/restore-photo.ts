@@ -81,7 +81,7 @@ export async function restorePhoto(
   const detected = await stage('detect', () => options.faces ?? detectFaces(photo.image, options.detect));
   const usable = detected.filter((f) => !f.skipped);
   const size = restorer.faceSize;
-  const aligned = await stage('align', () => alignFaces(photo.image, usable, size));
+  const aligned = await stage('align', () => alignFaces(photo.image, usable, size, signal));
   const restored = await stage('restore', () =>
     restoreFaces(restorer, aligned, { steps: settings.steps, seed: settings.seed, mode: settings.mode, signal }),
   );
@@ -99,7 +99,7 @@ export async function restorePhoto(
       outToFace: composeAffine(t, outToPhoto),
       size,
     }));
-    return pasteFaces(background, faces, photo.tone.kind);
+    return pasteFaces(background, faces, photo.tone.kind, signal);
   });
   const encodeOptions = { format: settings.format, quality: settings.quality, scale: k, protect: [inputPath] };
   const pairPaths = await stage('encode', async () => {

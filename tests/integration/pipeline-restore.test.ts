@@ -335,3 +335,21 @@ test('before/after pairs: side-by-side (before | divider | after) and two files'
   const before = await sharp(files.pairs[0]).metadata();
   assert.deepEqual([before.width, before.height, before.format], [400, 225, 'jpeg']);
 });
+
+test('a cancelled photo stops at the next stage and writes nothing', { skip: photos.skip }, async () => {
+  const controller = new AbortController();
+  const out = path.join(tmp, 'cancelled.jpg');
+  const seen: string[] = [];
+  await assert.rejects(
+    restorePhoto(path.join(photos.path, 'group-office-4.jpg'), out, identityRestorer(), PNG1, {
+      signal: controller.signal,
+      onStage: (s) => {
+        seen.push(s);
+        if (s === 'restore') controller.abort();
+      },
+    }),
+    { name: 'AbortError' },
+  );
+  assert.deepEqual(seen, ['decode', 'detect', 'align', 'restore']);
+  assert.equal(existsSync(out), false);
+});
