@@ -3,17 +3,7 @@
  * Math.log / Math.cos / Math.sin, so the same seed gives the same bits on every platform.
  */
 import { UserError } from '../util/errors.ts';
-
-/** Chris Wellons' lowbias32 integer hash. */
-function lowbias32(x: number): number {
-  x >>>= 0;
-  x ^= x >>> 16;
-  x = Math.imul(x, 0x7feb352d) >>> 0;
-  x ^= x >>> 15;
-  x = Math.imul(x, 0x846ca68b) >>> 0;
-  x ^= x >>> 16;
-  return x >>> 0;
-}
+import { lowbias32 } from '../util/hash32.ts';
 
 /** A 32-bit stream key from any safe integer seed (negative and > 2^32 seeds stay distinct). */
 function streamKey(seed: number): number {

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../util/errors.ts';
+import { lowbias32 } from '../util/hash32.ts';
 import { openSafetensors, type SafetensorsFile } from './safetensors.ts';
 import type { DType, TensorData, TensorInfo, TensorSource } from './tensor-source.ts';
 
@@ -20,17 +21,6 @@ export function fnv1a32(s: string): number {
     h = Math.imul(h, 0x01000193) >>> 0;
   }
   return h >>> 0;
-}
-
-/** Chris Wellons' lowbias32 integer hash. */
-export function lowbias32(x: number): number {
-  x >>>= 0;
-  x ^= x >>> 16;
-  x = Math.imul(x, 0x7feb352d) >>> 0;
-  x ^= x >>> 15;
-  x = Math.imul(x, 0x846ca68b) >>> 0;
-  x ^= x >>> 16;
-  return x >>> 0;
 }
 
 /** The uniform double in [-1, 1) for element `i` of the stream seeded by `seed`. */

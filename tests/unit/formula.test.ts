@@ -8,11 +8,11 @@ import {
   formulaNoise,
   formulaRule,
   formulaTensor,
-  lowbias32,
   openVectorsCheckpoint,
   readVectorKeys,
 } from '../../src-main/models/formula.ts';
 import { openSafetensors } from '../../src-main/models/safetensors.ts';
+import { lowbias32 } from '../../src-main/util/hash32.ts';
 import { projectFixtures, sharedPath } from '../helpers/shared.ts';
 
 const tinyDir = path.join(projectFixtures, 'pmrf', 'tiny');
