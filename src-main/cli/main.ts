@@ -1,9 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands/index.ts';
 import { UserError } from '../util/errors.ts';
+import { useAllCoresForSharp } from '../util/sharp-threads.ts';
 
 /** Entry of the `heirloom` command. Returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
+  useAllCoresForSharp();
   const program = new Command()
     .name('heirloom')
     .description('Restore the faces in scanned family photos with PMRF.')

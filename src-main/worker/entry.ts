@@ -5,6 +5,7 @@
  * aborts the call's signal, which the pipeline checks between faces and stages.
  */
 import { UserError } from '../util/errors.ts';
+import { useAllCoresForSharp } from '../util/sharp-threads.ts';
 import { CancelledError, checkParams, handlers, type CallContext } from './handlers.ts';
 import { parseToWorker, type FromWorker, type ToWorker, type WorkerMethod } from './protocol.ts';
 
@@ -31,6 +32,7 @@ function connect(): { post(m: FromWorker): void; listen(l: (m: unknown) => void)
   throw new Error('heirloom worker: no parent to talk to (start it through InferenceWorker)');
 }
 
+useAllCoresForSharp();
 const channel = connect();
 const queue: Extract<ToWorker, { type: 'call' }>[] = [];
 const aborts = new Map<number, AbortController>();
