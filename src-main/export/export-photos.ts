@@ -13,7 +13,7 @@ import { decodePhoto } from '../pipeline/decode.ts';
 import { encodePhoto } from '../pipeline/encode.ts';
 import { sideBySide } from '../pipeline/pairs.ts';
 import { typedPixels, type Raster } from '../pipeline/raster.ts';
-import { commitFiles, discardFiles, removeStaleTemps, tempPathFor } from './atomic.ts';
+import { commitFiles, discardFiles, removeStaleTemps, tempPathFor } from '../util/atomic-file.ts';
 import { drawLabel } from './pairs.ts';
 import { allPaths, chooseOutputNames, type OutputNames } from './naming.ts';
 

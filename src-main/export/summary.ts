@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { RestoreSettings } from '../../src-shared/settings.ts';
-import { commitFiles, tempPathFor } from './atomic.ts';
+import { commitFiles, tempPathFor } from '../util/atomic-file.ts';
 
 export const SUMMARY_JSON = 'heirloom-summary.json';
 export const SUMMARY_CSV = 'heirloom-summary.csv';

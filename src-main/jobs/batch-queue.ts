@@ -4,7 +4,7 @@ import type { JobProgress, PhotoStage } from '../../src-shared/ipc.ts';
 import type { RestoreSettings } from '../../src-shared/settings.ts';
 import type { LibraryDb } from '../library/db.ts';
 import { addResult, getPhoto, listFaces, matchingResults, replaceFaces, setPhotoStatus, type PhotoRow } from '../library/photos.ts';
-import { commitFiles, discardFiles, removeStaleTemps, tempPathFor } from '../export/atomic.ts';
+import { commitFiles, discardFiles, removeStaleTemps, tempPathFor } from '../util/atomic-file.ts';
 import { allPaths, chooseOutputNames, type OutputNames } from '../export/naming.ts';
 import { buildSidecar, writeSidecar } from '../export/sidecar.ts';
 import {

@@ -15,6 +15,7 @@ import { BatchQueue, checkOutputFolder, type ItemEvent } from './batch-queue.ts'
 import { addPhotos, countItems, createJob, findResumableJob, getJob, listItems, recoverInterrupted, requeueUnfinished, setJobState, type JobCounts, type JobRow } from './job-store.ts';
 import { getPhoto, latestResult } from '../library/photos.ts';
 import type { PhotoProcessor } from './photo-processor.ts';
+import { isProcessAlive } from '../util/pid.ts';
 
 export interface RunBatchOptions {
   inputs: string[];
@@ -137,7 +138,7 @@ function lockFolder(stateDir: string): () => void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new UserError(`cannot lock ${stateDir}: ${(err as Error).message}`);
       const pid = Number(readFileSafe(file));
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isProcessAlive(pid)) {
         throw new UserError(`another heirloom (pid ${pid}) is already restoring into ${path.dirname(stateDir)}`);
       }
       rmSync(file, { force: true });
@@ -151,14 +152,5 @@ function readFileSafe(file: string): string {
     return statSync(file).size < 64 ? readFileSync(file, 'utf8').trim() : '';
   } catch {
     return '';
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -1,9 +1,11 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, stat, statfs, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readFile, rm, stat, statfs, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import { commitFiles } from '../util/atomic-file.ts';
 import { UserError } from '../util/errors.ts';
 import { httpStatusError } from './hf-hub.ts';
+import { isProcessAlive } from '../util/pid.ts';
 
 /**
  * Resumable, verified download of one large file:
@@ -114,21 +116,12 @@ async function acquireLock(lockFile: string): Promise<void> {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const pid = Number(await readFile(lockFile, 'utf8').catch(() => ''));
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isProcessAlive(pid)) {
       throw new UserError(`another Heirloom process (pid ${pid}) is already downloading this model; wait for it or stop it`);
     }
     await rm(lockFile, { force: true }); // stale
   }
   throw new UserError(`cannot lock ${lockFile}`);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 async function checkDiskSpace(dir: string, needed: number): Promise<void> {
@@ -265,7 +258,7 @@ async function downloadLocked(opts: DownloadOptions): Promise<DownloadResult> {
         throw err;
       }
     }
-    await rename(part, dest);
+    commitFiles([{ temp: part, final: dest }]); // flushed before the rename
     await rm(`${part}.json`, { force: true });
     return { path: dest, size, sha256, bytesTransferred: received, resumedFrom };
   } finally {

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import type { OutputFormat } from '../../src-shared/settings.ts';
+import { writeFileAtomic } from '../util/atomic-file.ts';
 import { UserError } from '../util/errors.ts';
 import { exifForOutput, xmpForExif } from './exif.ts';
 import type { Raster } from './raster.ts';
@@ -119,7 +120,7 @@ async function writeIccFile(icc: Uint8Array | undefined, singleChannel: boolean 
   return file;
 }
 
-/** Encode `image` to `outputPath` atomically (temp name in the same folder, then rename). */
+/** Encode `image` to `outputPath` atomically (util/atomic-file.ts: temp name, flush, rename). */
 export async function encodePhoto(
   image: Raster | PipelineImage,
   outputPath: string,
@@ -128,15 +129,10 @@ export async function encodePhoto(
   alpha?: Uint8Array | Uint16Array,
 ): Promise<void> {
   await assertNotInput(outputPath, options.protect ?? []);
-  const dir = path.dirname(path.resolve(outputPath));
-  await fs.mkdir(dir, { recursive: true });
-  const tmp = path.join(dir, `.${path.basename(outputPath)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const iccPath = await writeIccFile(meta.icc, meta.singleChannel);
   try {
-    await encoder(image, meta, options, alpha, iccPath).toFile(tmp);
-    await fs.rename(tmp, outputPath);
+    await writeFileAtomic(outputPath, (temp) => encoder(image, meta, options, alpha, iccPath).toFile(temp));
   } catch (err) {
-    await fs.rm(tmp, { force: true });
     if (err instanceof UserError) throw err;
     const msg = err instanceof Error ? err.message : String(err);
     throw new UserError(`cannot write ${outputPath}: ${msg.split('\n')[0]}`, { cause: err });

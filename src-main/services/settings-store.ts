@@ -1,7 +1,8 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { appSettingsSchema, type AppSettings } from '../../src-shared/ipc.ts';
 import { DEFAULT_SETTINGS } from '../../src-shared/settings.ts';
+import { writeFileAtomicSync } from '../util/atomic-file.ts';
 
 export function defaultAppSettings(): AppSettings {
   return { restore: { ...DEFAULT_SETTINGS }, outputFolder: null };
@@ -26,10 +27,7 @@ export class SettingsStore {
 
   set(next: AppSettings): void {
     const valid = appSettingsSchema.parse(next);
-    mkdirSync(path.dirname(this.#file), { recursive: true });
-    const tmp = `${this.#file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(valid, null, 2) + '\n');
-    renameSync(tmp, this.#file);
+    writeFileAtomicSync(this.#file, JSON.stringify(valid, null, 2) + '\n');
     this.#current = structuredClone(valid);
   }
 }

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { OutputFormat, PairMode } from '../../src-shared/settings.ts';
-import { commitFiles, discardFiles, tempPathFor } from '../export/atomic.ts';
+import { commitFiles, discardFiles, tempPathFor } from '../util/atomic-file.ts';
 import { chooseOutputNames, namesFor } from '../export/naming.ts';
 import { writePairs } from '../export/pairs.ts';
 import { decodePhoto } from '../pipeline/decode.ts';

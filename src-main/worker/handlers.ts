@@ -3,8 +3,6 @@
  * the engine (layering rule). Params come from our own main process but still carry user paths:
  * they are shape-checked here before any file is touched.
  */
-import { mkdir, rename, rm } from 'node:fs/promises';
-import nodePath from 'node:path';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import { z } from 'zod';
@@ -18,6 +16,7 @@ import type { Prepared, StageContext } from '../jobs/photo-processor.ts';
 import { alignFaces } from '../pipeline/align.ts';
 import { decodePhoto } from '../pipeline/decode.ts';
 import { detectFaces } from '../pipeline/detect.ts';
+import { writeFileAtomic } from '../util/atomic-file.ts';
 import { UserError } from '../util/errors.ts';
 import { engineFor, keepPrepared, release, slot } from './engine-state.ts';
 import { exportPhoto } from './export-photo.ts';
@@ -95,15 +94,7 @@ async function writeFacePng(planes: Float32Array, offset: number, size: number, 
   for (let i = 0; i < plane; i++) {
     for (let c = 0; c < 3; c++) rgb[i * 3 + c] = Math.round(Math.min(1, Math.max(0, planes[offset + c * plane + i])) * 255);
   }
-  const tmp = `${out}.${process.pid}.tmp`;
-  await mkdir(nodePath.dirname(out), { recursive: true });
-  try {
-    await sharp(rgb, { raw: { width: size, height: size, channels: 3 } }).png().toFile(tmp);
-    await rename(tmp, out);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
+  await writeFileAtomic(out, (temp) => sharp(rgb, { raw: { width: size, height: size, channels: 3 } }).png().toFile(temp));
 }
 
 /** Rough throughput of each device class, GFLOP/s, for the time estimate shown before a batch. */

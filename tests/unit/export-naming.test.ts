@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { allPaths, chooseOutputNames, namesFor, stemOf } from '../../src-main/export/naming.ts';
-import { commitFiles, isTempName, removeStaleTemps, tempPathFor } from '../../src-main/export/atomic.ts';
+import { commitFiles, isTempName, removeStaleTemps, tempPathFor } from '../../src-main/util/atomic-file.ts';
 import { buildSummary, toCsv } from '../../src-main/export/summary.ts';
 import { DEFAULT_SETTINGS } from '../../src-shared/settings.ts';
 

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { isProcessAlive } from './pid.ts';
 
 /**
  * Outputs are written under a temporary name in the destination folder, flushed, then renamed:
@@ -10,7 +12,7 @@ import path from 'node:path';
  */
 const TEMP_PREFIX = '.heirloom-tmp-';
 const TEMP_RE = /^\.heirloom-tmp-(\d+)-[0-9a-f]{8}\./;
-/** The pipeline encoder's own temporary names (`.<name>.<pid>.<hex>.tmp`, pipeline/encode.ts). */
+/** Temporary names the pipeline encoder used before it wrote through this module (`.<name>.<pid>.<hex>.tmp`). */
 const ENCODER_TEMP_RE = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/;
 
 /** A temporary sibling of `finalPath` (hidden, same extension so encoders see the format). */
@@ -43,6 +45,37 @@ export function discardFiles(paths: string[]): void {
   for (const p of paths) rmSync(p, { force: true });
 }
 
+/**
+ * Writes one file atomically: `write` fills a temporary sibling, which is flushed and renamed onto
+ * `finalPath`; on failure the temporary file is removed and the error rethrown.
+ */
+export async function writeFileAtomic(finalPath: string, write: (tempPath: string) => Promise<unknown>): Promise<void> {
+  await mkdir(path.dirname(finalPath), { recursive: true });
+  const temp = tempPathFor(finalPath);
+  try {
+    await write(temp);
+    fsyncFile(temp);
+    await rename(temp, finalPath);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
+  }
+}
+
+/** writeFileAtomic for small contents written synchronously (settings files). */
+export function writeFileAtomicSync(finalPath: string, data: string | Uint8Array): void {
+  mkdirSync(path.dirname(finalPath), { recursive: true });
+  const temp = tempPathFor(finalPath);
+  try {
+    writeFileSync(temp, data);
+    fsyncFile(temp);
+    renameSync(temp, finalPath);
+  } catch (err) {
+    rmSync(temp, { force: true });
+    throw err;
+  }
+}
+
 /** Removes our temporary files left by processes that no longer run. Returns the names removed. */
 export function removeStaleTemps(folder: string): string[] {
   const removed: string[] = [];
@@ -56,20 +89,11 @@ export function removeStaleTemps(folder: string): string[] {
     const m = TEMP_RE.exec(name) ?? ENCODER_TEMP_RE.exec(name);
     if (m === null) continue;
     const pid = Number(m[1]);
-    if (pid === process.pid || isAlive(pid)) continue;
+    if (pid === process.pid || isProcessAlive(pid)) continue;
     rmSync(path.join(folder, name), { force: true });
     removed.push(name);
   }
   return removed;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Makes the renames durable (a no-op where directories cannot be opened, e.g. Windows). */
