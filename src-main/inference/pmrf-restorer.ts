@@ -22,11 +22,6 @@ export interface PmrfRestorerOptions {
   onStatus?: (message: string) => void;
 }
 
-/** RestoreOptions plus optional per-face seeds (face i otherwise uses seed + i). */
-export interface PmrfRestoreOptions extends RestoreOptions {
-  seeds?: readonly number[];
-}
-
 export async function createPmrfRestorer(opts: PmrfRestorerOptions): Promise<FaceRestorer> {
   const model = opts.model ?? (await resolveModel());
   const { config, name: archName } = resolveArch(opts.arch);
@@ -45,7 +40,7 @@ export async function createPmrfRestorer(opts: PmrfRestorerOptions): Promise<Fac
   return {
     faceSize: opts.imageSize,
     description,
-    restore(faces: Float32Array, n: number, options: PmrfRestoreOptions): Promise<RestoredFaces> {
+    restore(faces: Float32Array, n: number, options: RestoreOptions): Promise<RestoredFaces> {
       return engine.restoreFaces(faces, n, { steps: options.steps, mode: options.mode, seed: options.seed, seeds: options.seeds, signal: options.signal });
     },
     dispose: () => engine.dispose(),

@@ -10,13 +10,12 @@ import { alignFaces, type AlignedFaces } from '../pipeline/align.ts';
 import { decodePhoto, type DecodedPhoto } from '../pipeline/decode.ts';
 import { detectFaces, type DetectOptions } from '../pipeline/detect.ts';
 import { encodePhoto } from '../pipeline/encode.ts';
-import type { FaceRestorer, RestoredFaces } from '../pipeline/face-restorer.ts';
+import type { FaceRestorer, RestoredFaces, RestoreOptions } from '../pipeline/face-restorer.ts';
 import { composeAffine, invertAffine } from '../pipeline/geometry.ts';
 import { pasteFaces, type FaceToPaste } from '../pipeline/paste.ts';
 import { cloneRaster, type Raster } from '../pipeline/raster.ts';
 import { restoreFaces } from '../pipeline/restore-faces.ts';
 import { photoToOutput, scaleAlpha, scaleRaster } from '../pipeline/scale.ts';
-import type { PmrfRestoreOptions } from '../inference/pmrf-restorer.ts';
 import { faceSeed } from '../library/photos.ts';
 import { writePairs } from '../export/pairs.ts';
 import type { FacePlan, FinishTargets, PhotoInput, PhotoProcessor, Prepared, StageContext } from './photo-processor.ts';
@@ -78,7 +77,7 @@ export class PipelineProcessor implements PhotoProcessor<PreparedState, Restored
   async restore(p: Prepared<PreparedState>, ctx: StageContext): Promise<{ state: RestoredFaces; timingsMs: Record<string, number> }> {
     const timingsMs: Record<string, number> = {};
     const { settings } = p.state.input;
-    const options: PmrfRestoreOptions = {
+    const options: RestoreOptions = {
       steps: settings.steps,
       mode: settings.mode,
       seed: settings.seed,

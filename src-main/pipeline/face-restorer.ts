@@ -4,6 +4,8 @@ export interface RestoreOptions {
   steps: number;
   /** Seed of the flow's Gaussian noise: the same seed gives the same result. */
   seed: number;
+  /** One seed per face (face i otherwise uses seed + i), e.g. after the user re-rolled one face. */
+  seeds?: readonly number[];
   /** 'flow' = photo-realistic PMRF result; 'mean' = the posterior mean (most faithful). */
   mode: 'flow' | 'mean';
   signal?: AbortSignal;

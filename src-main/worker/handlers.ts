@@ -11,11 +11,11 @@ import { DEVICES, PAIR_MODES, type Device } from '../../src-shared/settings.ts';
 import { resolveArch } from '../inference/arch.ts';
 import { hditFlops, swinirFlops } from '../inference/flops.ts';
 import { providerPlan } from '../inference/session.ts';
-import type { PmrfRestoreOptions } from '../inference/pmrf-restorer.ts';
 import type { Prepared, StageContext } from '../jobs/photo-processor.ts';
 import { alignFaces } from '../pipeline/align.ts';
 import { decodePhoto } from '../pipeline/decode.ts';
 import { detectFaces } from '../pipeline/detect.ts';
+import type { RestoreOptions } from '../pipeline/face-restorer.ts';
 import { writeFileAtomic } from '../util/atomic-file.ts';
 import { UserError } from '../util/errors.ts';
 import { engineFor, keepPrepared, release, slot } from './engine-state.ts';
@@ -131,7 +131,7 @@ export const handlers: Handlers = {
     if (ctx.signal.aborted) throw new CancelledError();
     ctx.progress('restore', 0);
     // Always the flow: its result carries the posterior mean too, so both ends come from one run.
-    const options: PmrfRestoreOptions = { steps: settings.steps, mode: 'flow', seed, seeds: [seed], signal: ctx.signal };
+    const options: RestoreOptions = { steps: settings.steps, mode: 'flow', seed, seeds: [seed], signal: ctx.signal };
     const r = await restorer.restore(aligned.faces, 1, options);
     await writeFacePng(r.mean, 0, engine.faceSize, out.mean);
     await writeFacePng(r.restored, 0, engine.faceSize, out.flow);
