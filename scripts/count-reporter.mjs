@@ -6,8 +6,12 @@ export default async function* countReporter(source) {
   let skipped = 0;
   for await (const event of source) {
     if (event.type !== 'test:pass' && event.type !== 'test:fail') continue;
-    // Count leaf tests only: suites report their own pass/fail too.
-    if (event.data.details?.type === 'suite') continue;
+    // Count leaf tests only (suites report their own pass/fail too), but a skipped suite
+    // counts once as skipped: its tests are never reported.
+    if (event.data.details?.type === 'suite') {
+      if (event.type === 'test:pass' && event.data.skip !== undefined) skipped++;
+      continue;
+    }
     if (event.type === 'test:fail') failed++;
     else if (event.data.skip !== undefined || event.data.todo !== undefined) skipped++;
     else passed++;
