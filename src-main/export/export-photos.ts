@@ -10,11 +10,9 @@ import sharp from 'sharp';
 import type { ExportSummary } from '../../src-shared/ipc.ts';
 import { DEFAULT_SETTINGS, type OutputFormat, type PairMode } from '../../src-shared/settings.ts';
 import { decodePhoto } from '../pipeline/decode.ts';
-import { encodePhoto } from '../pipeline/encode.ts';
-import { sideBySide } from '../pipeline/pairs.ts';
+import { writePairs } from '../pipeline/pairs.ts';
 import { typedPixels, type Raster } from '../pipeline/raster.ts';
 import { commitFiles, discardFiles, removeStaleTemps, tempPathFor } from '../util/atomic-file.ts';
-import { drawLabel } from './pairs.ts';
 import { allPaths, chooseOutputNames, type OutputNames } from './naming.ts';
 
 export interface ExportRequest {
@@ -71,19 +69,11 @@ async function exportOne(original: string, restored: string, pairs: PairMode, fo
       const after = await decodePhoto(restored);
       const before = await beforeAtScale(original, after.image);
       const encode = { format, quality: sidecar?.quality ?? DEFAULT_SETTINGS.quality, protect: [original, restored] };
-      if (temp.sideBySide !== null && names.sideBySide !== null) {
-        const pair = sideBySide(before, after.image);
-        if (labels) {
-          await drawLabel(pair, 'Before', 0, before.height);
-          await drawLabel(pair, 'After', pair.width - after.image.width, after.image.height);
-        }
-        await encodePhoto(pair, temp.sideBySide, after, encode);
-        moves.push({ temp: temp.sideBySide, final: names.sideBySide });
-      }
-      if (temp.before !== null && names.before !== null && temp.after !== null && names.after !== null) {
-        await encodePhoto(before, temp.before, after, encode);
-        await copyFile(restored, temp.after);
-        moves.push({ temp: temp.before, final: names.before }, { temp: temp.after, final: names.after });
+      await writePairs(before, after.image, after, encode, { image: restored, sideBySide: temp.sideBySide, before: temp.before, after: temp.after }, { labels });
+      for (const key of ['sideBySide', 'before', 'after'] as const) {
+        const t = temp[key];
+        const final = names[key];
+        if (t !== null && final !== null) moves.push({ temp: t, final });
       }
     }
     if (sidecar !== null) {

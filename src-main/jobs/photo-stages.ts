@@ -1,32 +1,16 @@
 /**
- * The real PhotoProcessor: the pipeline's stage modules composed into the three steps the batch
- * queue overlaps (prepare = decode + detect + align, restore = the model, finish = scale + paste +
- * encode + pairs). It follows `pipeline/restore-photo.ts` stage for stage; that function runs a
- * photo start to end, which cannot overlap one photo's decoding with another's inference.
+ * The real PhotoProcessor: the pipeline's three steps (pipeline/stages.ts: prepare = decode +
+ * detect + align, restore = the model, finish = scale + paste + encode + pairs) driven by the batch
+ * queue, which overlaps one photo's preparation with another's inference. Adds what the queue
+ * keeps per face: whether it is included and its seed.
  */
 import { performance } from 'node:perf_hooks';
 import type { PhotoStage } from '../../src-shared/ipc.ts';
-import { alignFaces, type AlignedFaces } from '../pipeline/align.ts';
-import { decodePhoto, type DecodedPhoto } from '../pipeline/decode.ts';
-import { detectFaces, type DetectOptions } from '../pipeline/detect.ts';
-import { encodePhoto } from '../pipeline/encode.ts';
-import type { FaceRestorer, RestoredFaces, RestoreOptions } from '../pipeline/face-restorer.ts';
-import { composeAffine, invertAffine } from '../pipeline/geometry.ts';
-import { pasteFaces, type FaceToPaste } from '../pipeline/paste.ts';
-import { cloneRaster, type Raster } from '../pipeline/raster.ts';
-import { restoreFaces } from '../pipeline/restore-faces.ts';
-import { photoToOutput, scaleAlpha, scaleRaster } from '../pipeline/scale.ts';
+import type { DetectOptions } from '../pipeline/detect.ts';
+import type { FaceRestorer, RestoredFaces } from '../pipeline/face-restorer.ts';
+import { type PreparedPhoto, type Stage, type StageRunner, finishPhoto, preparePhoto, restorePrepared } from '../pipeline/stages.ts';
 import { faceSeed } from '../library/photos.ts';
-import { writePairs } from '../export/pairs.ts';
 import type { FacePlan, FinishTargets, PhotoInput, PhotoProcessor, Prepared, StageContext } from './photo-processor.ts';
-
-interface PreparedState {
-  input: PhotoInput;
-  photo: DecodedPhoto;
-  /** Indices into `faces` of the faces that go through the model, in batch order. */
-  restoredIdx: number[];
-  aligned: AlignedFaces;
-}
 
 export interface PipelineProcessorOptions {
   restorer: FaceRestorer;
@@ -35,6 +19,11 @@ export interface PipelineProcessorOptions {
   maxPixels?: number;
   /** Write "Before" / "After" on side-by-side pairs. */
   pairLabels?: boolean;
+}
+
+interface PreparedState {
+  input: PhotoInput;
+  photo: PreparedPhoto;
 }
 
 export class PipelineProcessor implements PhotoProcessor<PreparedState, RestoredFaces> {
@@ -58,76 +47,74 @@ export class PipelineProcessor implements PhotoProcessor<PreparedState, Restored
 
   async prepare(input: PhotoInput, ctx: StageContext): Promise<Prepared<PreparedState>> {
     const timingsMs: Record<string, number> = {};
-    const photo = await timed(ctx, 'decode', timingsMs, () => decodePhoto(input.path, { maxPixels: this.#maxPixels }));
-    let faces: FacePlan[];
-    let detected = false;
-    if (input.knownFaces !== null) {
-      faces = input.knownFaces.map(({ id: _id, photoId: _p, ...f }) => f);
-    } else {
-      const found = await timed(ctx, 'detect', timingsMs, () => detectFaces(photo.image, this.#detect));
-      faces = found.map((f, i) => ({ ...f, include: true, seed: faceSeed(input.settings.seed, i) }));
-      detected = true;
-    }
-    const restoredIdx = faces.flatMap((f, i) => (f.include && f.skipped === undefined ? [i] : []));
-    const size = this.#restorer.faceSize;
-    const aligned = await timed(ctx, 'align', timingsMs, () => alignFaces(photo.image, restoredIdx.map((i) => faces[i]), size));
-    return { faces, detected, timingsMs, state: { input, photo, restoredIdx, aligned } };
+    const known = input.knownFaces?.map(({ id: _id, photoId: _p, ...f }): FacePlan => f);
+    const photo = await preparePhoto(input.path, runner(ctx, timingsMs), {
+      faceSize: this.#restorer.faceSize,
+      faces: known,
+      include: (i) => known?.[i].include ?? true,
+      detect: this.#detect,
+      maxPixels: this.#maxPixels,
+      signal: ctx.signal,
+    });
+    const faces = known ?? photo.faces.map((f, i) => ({ ...f, include: true, seed: faceSeed(input.settings.seed, i) }));
+    return { faces, detected: photo.detected, timingsMs, state: { input, photo } };
   }
 
   async restore(p: Prepared<PreparedState>, ctx: StageContext): Promise<{ state: RestoredFaces; timingsMs: Record<string, number> }> {
     const timingsMs: Record<string, number> = {};
-    const { settings } = p.state.input;
-    const options: RestoreOptions = {
+    const { input, photo } = p.state;
+    const { settings } = input;
+    const state = await restorePrepared(runner(ctx, timingsMs), this.#restorer, photo, {
       steps: settings.steps,
       mode: settings.mode,
       seed: settings.seed,
-      seeds: p.state.restoredIdx.map((i) => p.faces[i].seed),
+      seeds: photo.restoredIdx.map((i) => p.faces[i].seed),
       signal: ctx.signal,
-    };
-    const state = await timed(ctx, 'restore', timingsMs, () => restoreFaces(this.#restorer, p.state.aligned, options));
+    });
     return { state, timingsMs };
   }
 
   async finish(p: Prepared<PreparedState>, restored: RestoredFaces, targets: FinishTargets, ctx: StageContext): Promise<{ timingsMs: Record<string, number> }> {
     const timingsMs: Record<string, number> = {};
-    const { photo, aligned, input } = p.state;
+    const { input, photo } = p.state;
     const { settings } = input;
-    const k = settings.scale;
-    const size = aligned.size;
-    const wantPairs = targets.sideBySide !== null || targets.before !== null;
-    let before: Raster | undefined;
-    const background = await timed(ctx, 'paste', timingsMs, async () => {
-      const target = await scaleRaster(photo.image, k);
-      // Pasting works in place: keep an unrestored copy for the pairs.
-      if (wantPairs) before = cloneRaster(target);
-      const plane = 3 * size * size;
-      const outToPhoto = invertAffine(photoToOutput(k));
-      const faces: FaceToPaste[] = aligned.transforms.map((t, i) => ({
-        restored: restored.restored.subarray(i * plane, (i + 1) * plane),
-        original: aligned.faces.subarray(i * plane, (i + 1) * plane),
-        outToFace: composeAffine(t, outToPhoto),
-        size,
-      }));
-      await pasteFaces(target, faces, photo.tone.kind);
-      return target;
-    });
-    const alpha = photo.alpha === undefined ? undefined : await scaleAlpha(photo.alpha, photo.image.width, photo.image.height, k);
-    await timed(ctx, 'encode', timingsMs, async () => {
-      const encode = { format: settings.format, quality: settings.quality, scale: k, protect: [input.path] };
-      await encodePhoto(background, targets.image, photo, encode, alpha);
-      if (before !== undefined) await writePairs(before, background, photo, encode, targets, { labels: this.#pairLabels });
+    await finishPhoto(runner(ctx, timingsMs), photo, restored, targets.image, {
+      scale: settings.scale,
+      format: settings.format,
+      quality: settings.quality,
+      protect: [input.path],
+      pairs: { sideBySide: targets.sideBySide, before: targets.before, after: targets.after },
+      pairLabels: this.#pairLabels,
+      signal: ctx.signal,
     });
     return { timingsMs };
   }
 }
 
-async function timed<T>(ctx: StageContext, stage: PhotoStage, timings: Record<string, number>, fn: () => Promise<T>): Promise<T> {
-  ctx.signal.throwIfAborted();
-  ctx.onStage(stage, 0);
-  const t0 = performance.now();
-  try {
-    return await fn();
-  } finally {
-    timings[`${stage}Ms`] = Math.round((timings[`${stage}Ms`] ?? 0) + performance.now() - t0);
-  }
+/** The queue reports no separate 'scale' stage: scaling the background counts as pasting. */
+const QUEUE_STAGE: Record<Stage, PhotoStage> = {
+  decode: 'decode',
+  detect: 'detect',
+  align: 'align',
+  restore: 'restore',
+  scale: 'paste',
+  paste: 'paste',
+  encode: 'encode',
+};
+
+/** A StageRunner that checks the queue's signal, reports each queue stage once and adds up `<stage>Ms`. */
+function runner(ctx: StageContext, timings: Record<string, number>): StageRunner {
+  let reported: PhotoStage | undefined;
+  return async (name, fn) => {
+    const stage = QUEUE_STAGE[name];
+    ctx.signal.throwIfAborted();
+    if (stage !== reported) ctx.onStage(stage, 0);
+    reported = stage;
+    const t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      timings[`${stage}Ms`] = Math.round((timings[`${stage}Ms`] ?? 0) + performance.now() - t0);
+    }
+  };
 }

@@ -34,8 +34,6 @@ export interface EncodeOptions {
   protect?: readonly string[];
 }
 
-export const FORMAT_EXTENSIONS: Record<OutputFormat, string> = { jpg: '.jpg', png: '.png', tiff: '.tif', webp: '.webp' };
-
 /** Refuse to write over any protected file, also through another name for it (hard link, case). */
 export async function assertNotInput(outputPath: string, protect: readonly string[]): Promise<void> {
   const out = path.resolve(outputPath);

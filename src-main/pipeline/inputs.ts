@@ -1,12 +1,10 @@
 /**
- * Turning the user's files and folders into the list of photos to restore, and choosing each
- * output's name so that no output replaces an input or another output of the same batch.
+ * Turning the user's files and folders into the list of photos to restore (output names are
+ * export/naming.ts's).
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { OutputFormat } from '../../src-shared/settings.ts';
 import { UserError } from '../util/errors.ts';
-import { FORMAT_EXTENSIONS } from './encode.ts';
 
 export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.tif', '.tiff', '.webp', '.heic', '.heif', '.avif'];
 
@@ -42,23 +40,4 @@ export async function expandInputs(inputs: readonly string[], options: { recursi
     else add(input);
   }
   return out;
-}
-
-/**
- * `<outDir>/<stem>.<ext>`; `<stem>-<srcext>.<ext>` when two inputs share a stem; `.restored` is
- * added when the name would be an input's own path.
- */
-export function outputPathsFor(inputs: readonly string[], outDir: string, format: OutputFormat): string[] {
-  const ext = FORMAT_EXTENSIONS[format];
-  const stem = (p: string) => path.basename(p, path.extname(p));
-  const counts = new Map<string, number>();
-  for (const p of inputs) counts.set(stem(p).toLowerCase(), (counts.get(stem(p).toLowerCase()) ?? 0) + 1);
-  const inputSet = new Set(inputs.map((p) => path.resolve(p)));
-  return inputs.map((p) => {
-    const s = stem(p);
-    const base = (counts.get(s.toLowerCase()) ?? 0) > 1 ? `${s}-${path.extname(p).slice(1).toLowerCase()}` : s;
-    let out = path.join(outDir, `${base}${ext}`);
-    if (inputSet.has(path.resolve(out))) out = path.join(outDir, `${base}.restored${ext}`);
-    return out;
-  });
 }

@@ -1,24 +1,13 @@
 /**
- * Before/after pairs for showing the family:
- *  - 'side-by-side': one image `<stem>.pair.<ext>`, before | after at the output scale, thin divider;
- *  - 'files': `<stem>.before.<ext>` and `<stem>.restored.<ext>` next to the output.
- * Pairs carry the same EXIF/ICC as the output and are written atomically like it.
+ * Before/after pairs for showing the family: the side-by-side image (before | thin divider |
+ * after, optionally labelled) and the two-file pair. The file names come from the caller
+ * (export/naming.ts); pairs carry the same EXIF/ICC as the output and are written atomically.
  */
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
-import type { PairMode } from '../../src-shared/settings.ts';
+import { copyFile } from 'node:fs/promises';
 import sharp from 'sharp';
-import { type EncodeMetadata, type EncodeOptions, FORMAT_EXTENSIONS, type PipelineImage, assertNotInput, encodePhoto } from './encode.ts';
+import { writeFileAtomic } from '../util/atomic-file.ts';
+import { type EncodeMetadata, type EncodeOptions, type PipelineImage, assertNotInput, encodePhoto } from './encode.ts';
 import { type Raster, createRaster, maxValue } from './raster.ts';
-
-export function pairPaths(outputPath: string, mode: PairMode, format: EncodeOptions['format']): string[] {
-  if (mode === 'none') return [];
-  const dir = path.dirname(outputPath);
-  const ext = FORMAT_EXTENSIONS[format];
-  const stem = path.basename(outputPath, path.extname(outputPath));
-  if (mode === 'side-by-side') return [path.join(dir, `${stem}.pair${ext}`)];
-  return [path.join(dir, `${stem}.before${ext}`), path.join(dir, `${stem}.restored${ext}`)];
-}
 
 /** before | divider | after, same height; the divider is white and about 0.4% of the width. */
 export function sideBySide(before: Raster, after: Raster): Raster {
@@ -58,27 +47,66 @@ export function sideBySideImage(before: Raster, after: Raster): Raster | Pipelin
   return { pipeline, width: before.width * 2 + gap, height: before.height, depth: 8 };
 }
 
-/**
- * Write the pair files for one restored photo. `outputPath` is the already-written restored file
- * (reused as-is for the 'files' mode's restored half). Returns the written paths.
- */
+export interface PairTargets {
+  /** The restored photo, already written (the "after" file is a copy of it). */
+  image: string;
+  sideBySide: string | null;
+  before: string | null;
+  after: string | null;
+}
+
+/** Writes the pair files asked for (`null` = not wanted). `before` and `after` are the same size. */
 export async function writePairs(
-  mode: PairMode,
   before: Raster,
   after: Raster,
-  outputPath: string,
   meta: EncodeMetadata,
-  options: EncodeOptions,
-): Promise<string[]> {
-  const paths = pairPaths(outputPath, mode, options.format);
-  if (mode === 'side-by-side') {
-    await encodePhoto(sideBySideImage(before, after), paths[0], meta, options);
-  } else if (mode === 'files') {
-    await encodePhoto(before, paths[0], meta, options);
-    await assertNotInput(paths[1], options.protect ?? []);
-    const tmp = `${paths[1]}.${process.pid}.tmp`;
-    await fs.copyFile(outputPath, tmp);
-    await fs.rename(tmp, paths[1]);
+  encode: EncodeOptions,
+  targets: PairTargets,
+  options: { labels?: boolean } = {},
+): Promise<void> {
+  if (targets.before !== null) await encodePhoto(before, targets.before, meta, encode);
+  const afterFile = targets.after;
+  if (afterFile !== null) {
+    await assertNotInput(afterFile, encode.protect ?? []);
+    await writeFileAtomic(afterFile, (temp) => copyFile(targets.image, temp));
   }
-  return paths;
+  if (targets.sideBySide !== null) {
+    if (options.labels) {
+      const pair = sideBySide(before, after);
+      await drawLabel(pair, 'Before', 0, before.height);
+      await drawLabel(pair, 'After', pair.width - after.width, after.height);
+      await encodePhoto(pair, targets.sideBySide, meta, encode);
+    } else {
+      await encodePhoto(sideBySideImage(before, after), targets.sideBySide, meta, encode);
+    }
+  }
+}
+
+/**
+ * Draws `text` on a dark translucent tag in the top-left corner of the half starting at `x0`,
+ * sized to the photo (about 4% of its height) so it reads the same on a thumbnail and a print.
+ */
+export async function drawLabel(img: Raster, text: string, x0: number, photoHeight: number): Promise<void> {
+  const font = Math.max(10, Math.round(photoHeight * 0.04));
+  const pad = Math.round(font * 0.4);
+  const w = Math.min(img.width - x0, Math.round(font * 0.62 * text.length + 2 * pad));
+  const h = Math.min(img.height, font + 2 * pad);
+  if (w <= 0 || h <= 0) return;
+  const svg =
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}">` +
+    `<rect width="${w}" height="${h}" fill="black" fill-opacity="0.55"/>` +
+    `<text x="${pad}" y="${pad + font * 0.82}" font-family="DejaVu Sans, Arial, Helvetica, sans-serif" font-size="${font}" fill="white">${text}</text></svg>`;
+  const { data } = await sharp(Buffer.from(svg)).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  const max = maxValue(img.depth);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const s = (y * w + x) * 4;
+      const a = data[s + 3] / 255;
+      if (a === 0) continue;
+      const d = ((y * img.width) + x0 + x) * 3;
+      for (let c = 0; c < 3; c++) {
+        img.data[d + c] = Math.round(img.data[d + c] * (1 - a) + (data[s + c] / 255) * max * a);
+      }
+    }
+  }
 }

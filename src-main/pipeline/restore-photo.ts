@@ -1,32 +1,28 @@
 /**
  * One photo through the whole pipeline: decode -> detect -> align -> restore -> scale -> paste ->
- * encode. Used by the CLI and by the batch queue; cancellation is checked between stages.
+ * encode, the stages of stages.ts run back to back. Used by tests and benchmarks (the CLI and the
+ * app go through the batch queue, which runs the same stages); cancellation is checked between
+ * stages and, in align and paste, between faces.
  */
 import { performance } from 'node:perf_hooks';
 import type { DetectedFace } from '../../src-shared/faces.ts';
-import type { PairMode, RestoreSettings } from '../../src-shared/settings.ts';
-import { alignFaces } from './align.ts';
-import { type DecodedPhoto, type ToneKind, decodePhoto } from './decode.ts';
-import { type DetectOptions, detectFaces } from './detect.ts';
-import { encodePhoto } from './encode.ts';
+import type { RestoreSettings } from '../../src-shared/settings.ts';
+import type { ToneKind, DecodedPhoto } from './decode.ts';
+import type { DetectOptions } from './detect.ts';
 import type { FaceRestorer } from './face-restorer.ts';
-import { composeAffine, invertAffine } from './geometry.ts';
-import { writePairs } from './pairs.ts';
-import { type FaceToPaste, pasteFaces } from './paste.ts';
-import { type Raster, cloneRaster } from './raster.ts';
-import { restoreFaces } from './restore-faces.ts';
-import { photoToOutput, scaleAlpha, scaleRaster } from './scale.ts';
+import type { PairTargets } from './pairs.ts';
+import type { Raster } from './raster.ts';
+import { type Stage, type StageRunner, STAGES, finishPhoto, preparePhoto, restorePrepared } from './stages.ts';
 
-export const STAGES = ['decode', 'detect', 'align', 'restore', 'scale', 'paste', 'encode'] as const;
-export type Stage = (typeof STAGES)[number];
+export { STAGES, type Stage } from './stages.ts';
 
 export interface RestorePhotoOptions {
   signal?: AbortSignal;
   onStage?: (stage: Stage) => void;
   /** Keep the photo before and after restoration, at the output scale, in the result. */
   keepRasters?: boolean;
-  /** Also write before/after pair files next to the output. */
-  pairs?: PairMode;
+  /** Also write these before/after pair files (names from export/naming.ts; null = not wanted). */
+  pairs?: Omit<PairTargets, 'image'>;
   /** Use these faces instead of running the detector (e.g. the user edited them). */
   faces?: DetectedFace[];
   detect?: DetectOptions;
@@ -48,7 +44,7 @@ export interface RestorePhotoResult {
   /** Milliseconds per stage. */
   timings: Record<Stage, number>;
   restorer: string;
-  /** Pair files written (see pairs.ts). */
+  /** Pair files written. */
   pairs: string[];
   /** The photo before / after restoration at the output scale (only with keepRasters). */
   before?: Raster;
@@ -66,7 +62,7 @@ export async function restorePhoto(
 ): Promise<RestorePhotoResult> {
   const timings = Object.fromEntries(STAGES.map((s) => [s, 0])) as Record<Stage, number>;
   const { signal } = options;
-  const stage = async <T>(name: Stage, fn: () => Promise<T> | T): Promise<T> => {
+  const run: StageRunner = async (name, fn) => {
     signal?.throwIfAborted();
     options.onStage?.(name);
     const t0 = performance.now();
@@ -77,49 +73,38 @@ export async function restorePhoto(
     }
   };
 
-  const photo = await stage('decode', () => decodePhoto(inputPath, { maxPixels: options.maxPixels }));
-  const detected = await stage('detect', () => options.faces ?? detectFaces(photo.image, options.detect));
-  const usable = detected.filter((f) => !f.skipped);
-  const size = restorer.faceSize;
-  const aligned = await stage('align', () => alignFaces(photo.image, usable, size, signal));
-  const restored = await stage('restore', () =>
-    restoreFaces(restorer, aligned, { steps: settings.steps, seed: settings.seed, mode: settings.mode, signal }),
-  );
-  const k = settings.scale;
-  const background = await stage('scale', () => scaleRaster(photo.image, k));
-  const alpha = photo.alpha ? await scaleAlpha(photo.alpha, photo.image.width, photo.image.height, k) : undefined;
-  const pairs = options.pairs ?? 'none';
-  const before = options.keepRasters || pairs !== 'none' ? cloneRaster(background) : undefined;
-  await stage('paste', () => {
-    const plane = 3 * size * size;
-    const outToPhoto = invertAffine(photoToOutput(k));
-    const faces: FaceToPaste[] = aligned.transforms.map((t, i) => ({
-      restored: restored.restored.subarray(i * plane, (i + 1) * plane),
-      original: aligned.faces.subarray(i * plane, (i + 1) * plane),
-      outToFace: composeAffine(t, outToPhoto),
-      size,
-    }));
-    return pasteFaces(background, faces, photo.tone.kind, signal);
+  const prepared = await preparePhoto(inputPath, run, {
+    faceSize: restorer.faceSize,
+    faces: options.faces,
+    detect: options.detect,
+    maxPixels: options.maxPixels,
+    signal,
   });
-  const encodeOptions = { format: settings.format, quality: settings.quality, scale: k, protect: [inputPath] };
-  const pairPaths = await stage('encode', async () => {
-    await encodePhoto(background, outputPath, photo, encodeOptions, alpha);
-    return before && pairs !== 'none' ? writePairs(pairs, before, background, outputPath, photo, encodeOptions) : [];
+  const restored = await restorePrepared(run, restorer, prepared, { steps: settings.steps, seed: settings.seed, mode: settings.mode, signal });
+  const { photo } = prepared;
+  const finished = await finishPhoto(run, prepared, restored, outputPath, {
+    scale: settings.scale,
+    format: settings.format,
+    quality: settings.quality,
+    protect: [inputPath],
+    pairs: options.pairs,
+    keepBefore: options.keepRasters,
+    signal,
   });
   return {
     inputPath,
     outputPath,
     width: photo.image.width,
     height: photo.image.height,
-    outputWidth: background.width,
-    outputHeight: background.height,
+    outputWidth: finished.after.width,
+    outputHeight: finished.after.height,
     tone: photo.tone.kind,
-    faces: detected.map((f) => ({ ...f, restored: !f.skipped })),
+    faces: prepared.faces.map((f) => ({ ...f, restored: f.skipped === undefined })),
     timings,
     restorer: restorer.description,
-    pairs: pairPaths,
-    before: options.keepRasters ? before : undefined,
-    after: options.keepRasters ? background : undefined,
+    pairs: finished.pairs,
+    before: options.keepRasters ? finished.before : undefined,
+    after: options.keepRasters ? finished.after : undefined,
     source: { exif: photo.exif, icc: photo.icc, density: photo.density, singleChannel: photo.singleChannel },
   };
 }

@@ -9,8 +9,8 @@ import path from 'node:path';
 import type { OutputFormat, PairMode } from '../../src-shared/settings.ts';
 import { commitFiles, discardFiles, tempPathFor } from '../util/atomic-file.ts';
 import { chooseOutputNames, namesFor } from '../export/naming.ts';
-import { writePairs } from '../export/pairs.ts';
 import { decodePhoto } from '../pipeline/decode.ts';
+import { writePairs } from '../pipeline/pairs.ts';
 import { scaleRaster } from '../pipeline/scale.ts';
 import { UserError } from '../util/errors.ts';
 

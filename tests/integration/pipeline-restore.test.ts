@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import sharp from 'sharp';
+import { namesFor } from '../../src-main/export/naming.ts';
 import { alignFaces } from '../../src-main/pipeline/align.ts';
 import { decodePhoto, detectTone } from '../../src-main/pipeline/decode.ts';
 import { parseExif } from '../../src-main/pipeline/exif.ts';
@@ -314,8 +315,9 @@ test('decode: 16-bit, CMYK, alpha and a pixel limit with a clear message', { ski
 
 test('before/after pairs: side-by-side (before | divider | after) and two files', { skip: photos.skip }, async () => {
   const input = path.join(photos.path, 'film-still-1.jpg');
-  const sbs = await restorePhoto(input, path.join(tmp, 'pair-sbs.png'), brightenRestorer(0.2), { ...PNG1, scale: 2 }, { pairs: 'side-by-side', keepRasters: true });
-  assert.deepEqual(sbs.pairs, [path.join(tmp, 'pair-sbs.pair.png')]);
+  const sbsNames = namesFor(tmp, 'pair-sbs', 'png', 'side-by-side');
+  const sbs = await restorePhoto(input, sbsNames.image, brightenRestorer(0.2), { ...PNG1, scale: 2 }, { pairs: sbsNames, keepRasters: true });
+  assert.deepEqual(sbs.pairs, [path.join(tmp, 'pair-sbs.before-after.png')]);
   const { data, info } = await sharp(sbs.pairs[0]).raw().toBuffer({ resolveWithObject: true });
   const w = sbs.outputWidth;
   assert.equal(info.height, sbs.outputHeight);
@@ -330,8 +332,9 @@ test('before/after pairs: side-by-side (before | divider | after) and two files'
   }
   assert.deepEqual([...data.subarray((row * info.width + w) * 3, (row * info.width + w) * 3 + 3)], [255, 255, 255]);
 
-  const files = await restorePhoto(input, path.join(tmp, 'pair-files.jpg'), brightenRestorer(0.2), { ...PNG1, format: 'jpg' }, { pairs: 'files' });
-  assert.deepEqual(files.pairs.map((p) => path.basename(p)), ['pair-files.before.jpg', 'pair-files.restored.jpg']);
+  const fileNames = namesFor(tmp, 'pair-files', 'jpg', 'files');
+  const files = await restorePhoto(input, fileNames.image, brightenRestorer(0.2), { ...PNG1, format: 'jpg' }, { pairs: fileNames });
+  assert.deepEqual(files.pairs.map((p) => path.basename(p)), ['pair-files.before.jpg', 'pair-files.after.jpg']);
   assert.deepEqual(readFileSync(files.pairs[1]), readFileSync(files.outputPath));
   const before = await sharp(files.pairs[0]).metadata();
   assert.deepEqual([before.width, before.height, before.format], [400, 225, 'jpeg']);

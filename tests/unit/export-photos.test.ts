@@ -85,7 +85,7 @@ test('export copies restored photos with pairs at one scale, and never overwrite
 });
 
 test('pair labels draw readable text on a dark tag in the corner only', async () => {
-  const { drawLabel } = await import('../../src-main/export/pairs.ts');
+  const { drawLabel } = await import('../../src-main/pipeline/pairs.ts');
   for (const depth of [8, 16] as const) {
     const width = 400;
     const height = 300;

@@ -11,8 +11,7 @@ import {
   invertAffine,
   templateFor,
 } from '../../src-main/pipeline/geometry.ts';
-import { outputPathsFor } from '../../src-main/pipeline/inputs.ts';
-import { pairPaths, sideBySide } from '../../src-main/pipeline/pairs.ts';
+import { sideBySide } from '../../src-main/pipeline/pairs.ts';
 import { maskAt } from '../../src-main/pipeline/paste.ts';
 
 function similarity(scale: number, angle: number, tx: number, ty: number): Affine {
@@ -90,13 +89,6 @@ test('the feather mask is 0 at the face border, 1 in the middle, monotone and sm
     prev = w;
   }
   assert.ok(maxStep < 0.02, `no hard edge (largest step per half pixel ${maxStep})`);
-});
-
-test('output names never collide with inputs or each other', () => {
-  const out = outputPathsFor(['/a/x.jpg', '/b/x.png', '/o/y.jpg', '/a/z.tif'], '/o', 'jpg');
-  assert.deepEqual(out, [path.join('/o', 'x-jpg.jpg'), path.join('/o', 'x-png.jpg'), path.join('/o', 'y.restored.jpg'), path.join('/o', 'z.jpg')]);
-  assert.deepEqual(pairPaths('/o/y.jpg', 'files', 'jpg'), [path.join('/o', 'y.before.jpg'), path.join('/o', 'y.restored.jpg')]);
-  assert.deepEqual(pairPaths('/o/y.png', 'side-by-side', 'png'), [path.join('/o', 'y.pair.png')]);
 });
 
 test('side-by-side puts before left, a white divider, after right', () => {

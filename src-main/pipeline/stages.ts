@@ -1,0 +1,131 @@
+/**
+ * The pipeline's stages, grouped in the three steps the batch queue overlaps (it prepares the next
+ * photo while the model restores the current one):
+ *   preparePhoto = decode + detect + align
+ *   restorePrepared = the model
+ *   finishPhoto  = scale + paste + encode (+ before/after pairs)
+ * `restorePhoto` (restore-photo.ts) runs them back to back; the queue's processor
+ * (jobs/photo-stages.ts) runs them as separate steps. Cancellation is checked by the caller's
+ * StageRunner before each stage, and by align and paste between faces.
+ */
+import type { DetectedFace } from '../../src-shared/faces.ts';
+import type { OutputFormat } from '../../src-shared/settings.ts';
+import { type AlignedFaces, alignFaces } from './align.ts';
+import { type DecodedPhoto, decodePhoto } from './decode.ts';
+import { type DetectOptions, detectFaces } from './detect.ts';
+import { type EncodeOptions, encodePhoto } from './encode.ts';
+import type { FaceRestorer, RestoreOptions, RestoredFaces } from './face-restorer.ts';
+import { composeAffine, invertAffine } from './geometry.ts';
+import { type PairTargets, writePairs } from './pairs.ts';
+import { type FaceToPaste, pasteFaces } from './paste.ts';
+import { type Raster, cloneRaster } from './raster.ts';
+import { restoreFaces } from './restore-faces.ts';
+import { photoToOutput, scaleAlpha, scaleRaster } from './scale.ts';
+
+export const STAGES = ['decode', 'detect', 'align', 'restore', 'scale', 'paste', 'encode'] as const;
+export type Stage = (typeof STAGES)[number];
+
+/** Runs one stage: the caller checks cancellation, reports progress and times it. */
+export type StageRunner = <T>(stage: Stage, fn: () => Promise<T> | T) => Promise<T>;
+
+export interface PrepareOptions {
+  /** Side of the aligned faces (the restorer's faceSize). */
+  faceSize: number;
+  /** Use these faces instead of running the detector (e.g. stored or edited by the user). */
+  faces?: readonly DetectedFace[];
+  /** Whether face `i` of the given faces is restored (default: all); skipped faces never are. */
+  include?: (index: number) => boolean;
+  detect?: DetectOptions;
+  maxPixels?: number;
+  signal?: AbortSignal;
+}
+
+export interface PreparedPhoto {
+  photo: DecodedPhoto;
+  /** Every face, detected or given. */
+  faces: readonly DetectedFace[];
+  /** True when `faces` come from the detector. */
+  detected: boolean;
+  /** Indices into `faces` of the faces aligned for the model, in batch order. */
+  restoredIdx: number[];
+  aligned: AlignedFaces;
+}
+
+/** decode + detect (unless faces are given) + align. */
+export async function preparePhoto(inputPath: string, run: StageRunner, options: PrepareOptions): Promise<PreparedPhoto> {
+  const photo = await run('decode', () => decodePhoto(inputPath, { maxPixels: options.maxPixels }));
+  const given = options.faces;
+  const faces = given ?? (await run('detect', () => detectFaces(photo.image, options.detect)));
+  const include = options.include ?? (() => true);
+  const restoredIdx = faces.flatMap((f, i) => (include(i) && f.skipped === undefined ? [i] : []));
+  const aligned = await run('align', () =>
+    alignFaces(photo.image, restoredIdx.map((i) => faces[i]), options.faceSize, options.signal),
+  );
+  return { photo, faces, detected: given === undefined, restoredIdx, aligned };
+}
+
+/** The model on a photo's aligned faces (one batch). */
+export function restorePrepared(run: StageRunner, restorer: FaceRestorer, prepared: PreparedPhoto, options: RestoreOptions): Promise<RestoredFaces> {
+  return run('restore', () => restoreFaces(restorer, prepared.aligned, options));
+}
+
+export interface FinishOptions {
+  scale: number;
+  format: OutputFormat;
+  quality: number;
+  /** Paths the output must never replace (the input). */
+  protect: string[];
+  /** Before/after pair files to write next to the output (paths from export/naming.ts). */
+  pairs?: Omit<PairTargets, 'image'>;
+  /** Write "Before" / "After" on the side-by-side pair. */
+  pairLabels?: boolean;
+  /** Keep the unrestored photo at the output scale in the result. */
+  keepBefore?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface FinishedPhoto {
+  /** The restored photo at the output scale. */
+  after: Raster;
+  /** The photo before restoration at the output scale (with keepBefore or pairs). */
+  before?: Raster;
+  /** Pair files written. */
+  pairs: string[];
+}
+
+/** scale + paste + encode to `outputPath` (+ pairs). */
+export async function finishPhoto(
+  run: StageRunner,
+  prepared: PreparedPhoto,
+  restored: RestoredFaces,
+  outputPath: string,
+  options: FinishOptions,
+): Promise<FinishedPhoto> {
+  const { photo, aligned } = prepared;
+  const k = options.scale;
+  const background = await run('scale', () => scaleRaster(photo.image, k));
+  const alpha = photo.alpha === undefined ? undefined : await scaleAlpha(photo.alpha, photo.image.width, photo.image.height, k);
+  const pairFiles = [options.pairs?.sideBySide, options.pairs?.before, options.pairs?.after].filter((p): p is string => typeof p === 'string');
+  // Pasting works in place: keep an unrestored copy for the pairs.
+  const before = options.keepBefore || pairFiles.length > 0 ? cloneRaster(background) : undefined;
+  await run('paste', () => {
+    const size = aligned.size;
+    const plane = 3 * size * size;
+    const outToPhoto = invertAffine(photoToOutput(k));
+    const faces: FaceToPaste[] = aligned.transforms.map((t, i) => ({
+      restored: restored.restored.subarray(i * plane, (i + 1) * plane),
+      original: aligned.faces.subarray(i * plane, (i + 1) * plane),
+      outToFace: composeAffine(t, outToPhoto),
+      size,
+    }));
+    return pasteFaces(background, faces, photo.tone.kind, options.signal);
+  });
+  const encode: EncodeOptions = { format: options.format, quality: options.quality, scale: k, protect: options.protect };
+  await run('encode', async () => {
+    await encodePhoto(background, outputPath, photo, encode, alpha);
+    if (before !== undefined && options.pairs !== undefined && pairFiles.length > 0) {
+      await writePairs(before, background, photo, encode, { image: outputPath, ...options.pairs }, { labels: options.pairLabels });
+    }
+  });
+  return { after: background, before, pairs: pairFiles };
+}
