@@ -13,7 +13,7 @@ import { decodePhoto } from '../pipeline/decode.ts';
 import { writePairs } from '../pipeline/pairs.ts';
 import { typedPixels, type Raster } from '../pipeline/raster.ts';
 import { commitFiles, discardFiles, removeStaleTemps, tempPathFor } from '../util/atomic-file.ts';
-import { allPaths, chooseOutputNames, type OutputNames } from './naming.ts';
+import { allPaths, chooseOutputNames, mapNames, pairPaths, type OutputNames } from './naming.ts';
 
 export interface ExportRequest {
   photos: { photoId: number; original: string; restored: string }[];
@@ -53,13 +53,7 @@ async function exportOne(original: string, restored: string, pairs: PairMode, fo
   if (!existsSync(restored)) throw new Error('the restored photo is missing (restore it again)');
   const format = formatOfFile(restored);
   const names = chooseOutputNames(folder, original, format, pairs);
-  const temp = {
-    image: tempPathFor(names.image),
-    sideBySide: names.sideBySide === null ? null : tempPathFor(names.sideBySide),
-    before: names.before === null ? null : tempPathFor(names.before),
-    after: names.after === null ? null : tempPathFor(names.after),
-    sidecar: tempPathFor(names.sidecar),
-  };
+  const temp = mapNames(names, tempPathFor);
   const moves: { temp: string; final: string }[] = [];
   try {
     await copyFile(restored, temp.image);
@@ -77,7 +71,7 @@ async function exportOne(original: string, restored: string, pairs: PairMode, fo
       }
     }
     if (sidecar !== null) {
-      const pairNames = [names.sideBySide, names.before, names.after].filter((n): n is string => n !== null).map((n) => path.basename(n));
+      const pairNames = pairPaths(names).map((n) => path.basename(n));
       writeFileSync(temp.sidecar, `${JSON.stringify({ ...sidecar.json, output: { image: path.basename(names.image), pairs: pairNames } }, null, 2)}\n`);
       moves.push({ temp: temp.sidecar, final: names.sidecar });
     }

@@ -28,6 +28,17 @@ export function allPaths(n: OutputNames): string[] {
   return [n.image, n.sideBySide, n.before, n.after, n.sidecar].filter((p): p is string => p !== null);
 }
 
+/** The pair files of a group (side-by-side, before, after), those asked for. */
+export function pairPaths(n: OutputNames): string[] {
+  return [n.sideBySide, n.before, n.after].filter((p): p is string => p !== null);
+}
+
+/** The same group with every path passed through `f` (e.g. to temporary names). */
+export function mapNames(n: OutputNames, f: (p: string) => string): OutputNames {
+  const opt = (p: string | null) => (p === null ? null : f(p));
+  return { image: f(n.image), sideBySide: opt(n.sideBySide), before: opt(n.before), after: opt(n.after), sidecar: f(n.sidecar) };
+}
+
 export function namesFor(folder: string, stem: string, format: OutputFormat, pairs: PairMode): OutputNames {
   const ext = extensionFor(format);
   const p = (suffix: string) => path.join(folder, `${stem}.${suffix}.${ext}`);

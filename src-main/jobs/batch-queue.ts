@@ -5,7 +5,7 @@ import type { RestoreSettings } from '../../src-shared/settings.ts';
 import type { LibraryDb } from '../library/db.ts';
 import { addResult, getPhoto, listFaces, matchingResults, replaceFaces, setPhotoStatus, type PhotoRow } from '../library/photos.ts';
 import { commitFiles, discardFiles, removeStaleTemps, tempPathFor } from '../util/atomic-file.ts';
-import { allPaths, chooseOutputNames, type OutputNames } from '../export/naming.ts';
+import { allPaths, chooseOutputNames, mapNames, pairPaths, type OutputNames } from '../export/naming.ts';
 import { buildSidecar, writeSidecar } from '../export/sidecar.ts';
 import {
   cancelQueuedItems,
@@ -426,20 +426,14 @@ export class BatchQueue {
       throw folderProblem(outputFolder) ?? err;
     }
     if (item.outputs === null) reserveOutputs(this.#db, item.id, names);
-    const temp = {
-      image: tempPathFor(names.image),
-      sideBySide: names.sideBySide === null ? null : tempPathFor(names.sideBySide),
-      before: names.before === null ? null : tempPathFor(names.before),
-      after: names.after === null ? null : tempPathFor(names.after),
-      sidecar: tempPathFor(names.sidecar),
-    };
+    const temp = mapNames(names, tempPathFor);
     const temps = allPaths(temp);
     try {
       const fin = await this.#processor.finish(prepared, restored, temp, ctx);
       const stages = { ...prepared.timingsMs, ...restoreTimings, ...fin.timingsMs };
       // The photo's own cost; with prefetching its wall time overlaps the previous photo's.
       const timingsMs = { ...stages, totalMs: Math.round(Object.values(stages).reduce((a, b) => a + b, 0)) };
-      const pairs = [names.sideBySide, names.before, names.after].filter((p): p is string => p !== null);
+      const pairs = pairPaths(names);
       writeSidecar(
         temp.sidecar,
         buildSidecar({
@@ -452,7 +446,8 @@ export class BatchQueue {
         }),
       );
       ctx.signal.throwIfAborted();
-      commitFiles(allPaths(names).map((final) => ({ final, temp: tempFor(temp, names, final) })));
+      // mapNames keeps the group's shape, so both lists are in the same order.
+      commitFiles(allPaths(names).map((final, i) => ({ final, temp: temps[i] })));
       const outputs = allPaths(names);
       this.#db.transaction(() => {
         addResult(this.#db, {
@@ -475,13 +470,6 @@ export class BatchQueue {
       throw folderProblem(outputFolder) ?? err;
     }
   }
-}
-
-function tempFor(temp: OutputNames, names: OutputNames, final: string): string {
-  const key = (Object.keys(names) as (keyof OutputNames)[]).find((k) => names[k] === final);
-  const t = key === undefined ? null : temp[key];
-  if (t === null || t === undefined) throw new Error(`no temporary file for ${final}`);
-  return t;
 }
 
 /** Throws a clear error when the output folder is missing, not a folder or not writable. */

@@ -8,7 +8,7 @@ import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { OutputFormat, PairMode } from '../../src-shared/settings.ts';
 import { commitFiles, discardFiles, tempPathFor } from '../util/atomic-file.ts';
-import { chooseOutputNames, namesFor } from '../export/naming.ts';
+import { chooseOutputNames, namesFor, pairPaths } from '../export/naming.ts';
 import { decodePhoto } from '../pipeline/decode.ts';
 import { writePairs } from '../pipeline/pairs.ts';
 import { scaleRaster } from '../pipeline/scale.ts';
@@ -24,7 +24,7 @@ export async function exportPhoto(req: { original: string; restored: string; fol
   const inPlace = path.resolve(path.dirname(req.restored)) === path.resolve(req.folder);
   const stem = path.basename(req.restored).replace(/\.restored\.[^.]+$/, '');
   const names = inPlace ? { ...namesFor(req.folder, stem, format, req.pairs), image: req.restored } : chooseOutputNames(req.folder, req.original, format, req.pairs);
-  const pairFiles = [names.sideBySide, names.before, names.after].filter((p): p is string => p !== null);
+  const pairFiles = pairPaths(names);
   if (inPlace && pairFiles.every((p) => existsSync(p))) return [names.image, ...pairFiles];
   if (inPlace && pairFiles.some((p) => existsSync(p))) {
     throw new UserError(`${path.basename(pairFiles[0])}: some of the pair files already exist; move them away or export to another folder`);

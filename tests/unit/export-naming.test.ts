@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { allPaths, chooseOutputNames, namesFor, stemOf } from '../../src-main/export/naming.ts';
+import { allPaths, chooseOutputNames, mapNames, namesFor, pairPaths, stemOf } from '../../src-main/export/naming.ts';
 import { commitFiles, isTempName, removeStaleTemps, tempPathFor } from '../../src-main/util/atomic-file.ts';
 import { buildSummary, toCsv } from '../../src-main/export/summary.ts';
 import { DEFAULT_SETTINGS } from '../../src-shared/settings.ts';
@@ -85,4 +85,13 @@ test('the CSV summary quotes fields and defuses spreadsheet formulas', () => {
   assert.equal(lines[0], 'input,outcome,faces,total_ms,outputs,error');
   assert.equal(lines[1], '"/p/a, ""b"".jpg",restored,2,1234,a.restored.jpg;a.restored.jpg.json,');
   assert.equal(lines[2], `/p/c.jpg,failed,,,,"'=HYPERLINK(""x"")"`);
+});
+
+test('a group maps to temporary names of the same shape; pair files in group order', () => {
+  const n = namesFor('/out', 'g', 'png', 'files');
+  const t = mapNames(n, (p) => `${p}.tmp`);
+  assert.deepEqual(allPaths(t), allPaths(n).map((p) => `${p}.tmp`));
+  assert.equal(t.sideBySide, null);
+  assert.deepEqual(pairPaths(n), [path.join('/out', 'g.before.png'), path.join('/out', 'g.after.png')]);
+  assert.deepEqual(pairPaths(namesFor('/out', 'g', 'png', 'none')), []);
 });
