@@ -3,7 +3,7 @@
  * the queue. Rerunning the same command resumes: an interrupted job with the same settings is
  * continued, and photos already restored with these settings are skipped.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { JobProgress } from '../../src-shared/ipc.ts';
 import type { RestoreSettings } from '../../src-shared/settings.ts';
@@ -15,7 +15,7 @@ import { BatchQueue, checkOutputFolder, type ItemEvent } from './batch-queue.ts'
 import { addPhotos, countItems, createJob, findResumableJob, getJob, listItems, recoverInterrupted, requeueUnfinished, setJobState, type JobCounts, type JobRow } from './job-store.ts';
 import { getPhoto, latestResult } from '../library/photos.ts';
 import type { PhotoProcessor } from './photo-processor.ts';
-import { isProcessAlive } from '../util/pid.ts';
+import { lockWithPid } from '../util/pid.ts';
 
 export interface RunBatchOptions {
   inputs: string[];
@@ -128,29 +128,13 @@ function reportFinished(db: LibraryDb, jobId: number, onItem: ((e: ItemEvent) =>
  * no longer runs) is taken over.
  */
 function lockFolder(stateDir: string): () => void {
-  const file = path.join(stateDir, 'lock');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(file, 'wx');
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return () => rmSync(file, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new UserError(`cannot lock ${stateDir}: ${(err as Error).message}`);
-      const pid = Number(readFileSafe(file));
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isProcessAlive(pid)) {
-        throw new UserError(`another heirloom (pid ${pid}) is already restoring into ${path.dirname(stateDir)}`);
-      }
-      rmSync(file, { force: true });
-    }
-  }
-  throw new UserError(`cannot lock ${stateDir}`);
-}
-
-function readFileSafe(file: string): string {
+  let lock: ReturnType<typeof lockWithPid>;
   try {
-    return statSync(file).size < 64 ? readFileSync(file, 'utf8').trim() : '';
-  } catch {
-    return '';
+    lock = lockWithPid(path.join(stateDir, 'lock'));
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    throw new UserError(`cannot lock ${stateDir}: ${(err as Error).message}`);
   }
+  if ('heldBy' in lock) throw new UserError(`another heirloom (pid ${lock.heldBy}) is already restoring into ${path.dirname(stateDir)}`);
+  return lock.release;
 }

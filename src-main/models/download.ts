@@ -5,7 +5,7 @@ import path from 'node:path';
 import { commitFiles } from '../util/atomic-file.ts';
 import { UserError } from '../util/errors.ts';
 import { httpStatusError } from './hf-hub.ts';
-import { isProcessAlive } from '../util/pid.ts';
+import { lockWithPid } from '../util/pid.ts';
 
 /**
  * Resumable, verified download of one large file:
@@ -107,21 +107,12 @@ function mb(n: number): string {
  * One download per destination at a time (the app and the CLI may both try): a lock file
  * created exclusively, holding the owner's pid; a lock whose process is gone is stale.
  */
-async function acquireLock(lockFile: string): Promise<void> {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      await writeFile(lockFile, String(process.pid), { flag: 'wx' });
-      return;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    const pid = Number(await readFile(lockFile, 'utf8').catch(() => ''));
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isProcessAlive(pid)) {
-      throw new UserError(`another Heirloom process (pid ${pid}) is already downloading this model; wait for it or stop it`);
-    }
-    await rm(lockFile, { force: true }); // stale
+function acquireLock(lockFile: string): () => void {
+  const lock = lockWithPid(lockFile);
+  if ('heldBy' in lock) {
+    throw new UserError(`another Heirloom process (pid ${lock.heldBy}) is already downloading this model; wait for it or stop it`);
   }
-  throw new UserError(`cannot lock ${lockFile}`);
+  return lock.release;
 }
 
 async function checkDiskSpace(dir: string, needed: number): Promise<void> {
@@ -140,11 +131,11 @@ async function checkDiskSpace(dir: string, needed: number): Promise<void> {
 export async function downloadFile(opts: DownloadOptions): Promise<DownloadResult> {
   await mkdir(path.dirname(opts.dest), { recursive: true });
   const lock = `${opts.dest}.lock`;
-  await acquireLock(lock);
+  const unlock = acquireLock(lock);
   try {
     return await downloadLocked(opts);
   } finally {
-    await rm(lock, { force: true });
+    unlock();
   }
 }
 
