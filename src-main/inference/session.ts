@@ -72,7 +72,7 @@ export function providerPlan(
       return false;
     }
     if (!b.bundled && !libraryPresent(ep)) {
-      skipped.push(`${ep}: its provider library is not installed (onnxruntime-node installs it only with ONNXRUNTIME_NODE_INSTALL_CUDA)`);
+      skipped.push(`${ep}: its provider library is not installed (onnxruntime-node downloads it when it is installed with network access, unless ONNXRUNTIME_NODE_INSTALL=skip; reinstall it to use the GPU)`);
       return false;
     }
     return true;
