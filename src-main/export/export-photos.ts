@@ -1,101 +1,105 @@
 /**
- * The app's "Export": restored photos (and, if asked, before/after pairs) copied into a folder the
- * user picked, under the same naming scheme as the batch (naming.ts), never over an existing file.
- * The sidecar of each restored photo goes along, with its output names updated.
+ * The app's "Export" of one restored photo (and, if asked, its before/after pair) into a folder
+ * the user picked, under the batch's naming scheme (naming.ts), never over an existing file.
+ * Two cases:
+ * - another folder: the restored file is copied under the first free group of names, with its
+ *   sidecar (output names updated) and the pair files;
+ * - the folder the batch wrote to: the restored file is already there, so only its pair is
+ *   added, under the same stem (`x.restored.jpg` -> `x.before-after.jpg`).
+ * Everything is written to temporary names and renamed at the end (atomic-file.ts).
+ * Runs in the inference process (it decodes and encodes photos).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
-import sharp from 'sharp';
-import type { ExportSummary } from '../../src-shared/ipc.ts';
 import { DEFAULT_SETTINGS, type OutputFormat, type PairMode } from '../../src-shared/settings.ts';
 import { decodePhoto } from '../pipeline/decode.ts';
 import { writePairs } from '../pipeline/pairs.ts';
-import { typedPixels, type Raster } from '../pipeline/raster.ts';
+import { scaleRaster } from '../pipeline/scale.ts';
 import { commitFiles, discardFiles, removeStaleTemps, tempPathFor } from '../util/atomic-file.ts';
-import { allPaths, chooseOutputNames, mapNames, pairPaths, type OutputNames } from './naming.ts';
+import { UserError } from '../util/errors.ts';
+import { chooseOutputNames, mapNames, namesFor, pairPaths, type OutputNames } from './naming.ts';
 
 export interface ExportRequest {
-  photos: { photoId: number; original: string; restored: string }[];
-  pairs: PairMode;
+  original: string;
+  restored: string;
   folder: string;
+  pairs: PairMode;
+  /** Encoder quality of the pair files; default: the sidecar's, else the default setting. */
+  quality?: number;
   /** Write "Before" / "After" on side-by-side pairs. */
   labels?: boolean;
 }
 
-export function formatOfFile(file: string): OutputFormat {
-  const ext = path.extname(file).toLowerCase();
-  if (ext === '.jpg' || ext === '.jpeg') return 'jpg';
-  if (ext === '.png') return 'png';
-  if (ext === '.tif' || ext === '.tiff') return 'tiff';
-  if (ext === '.webp') return 'webp';
-  throw new Error(`unexpected restored file type ${ext}`);
-}
+const FORMATS: Record<string, OutputFormat> = { '.jpg': 'jpg', '.jpeg': 'jpg', '.png': 'png', '.tif': 'tiff', '.tiff': 'tiff', '.webp': 'webp' };
 
-export async function exportPhotos(req: ExportRequest, signal?: AbortSignal): Promise<ExportSummary> {
+/** Exports one photo; returns the absolute paths of its files in the export folder. */
+export async function exportPhoto(req: ExportRequest): Promise<string[]> {
   const folder = path.resolve(req.folder);
+  const restored = path.resolve(req.restored);
+  const format = FORMATS[path.extname(restored).toLowerCase()];
+  if (format === undefined) throw new UserError(`${path.basename(restored)}: not a restored image Heirloom wrote`);
+  if (!existsSync(restored)) throw new UserError(`${path.basename(restored)}: the restored photo is missing (restore it again)`);
   removeStaleTemps(folder);
-  const written: string[] = [];
-  const failed: ExportSummary['failed'] = [];
-  for (const p of req.photos) {
-    signal?.throwIfAborted();
-    try {
-      const names = await exportOne(p.original, p.restored, req.pairs, folder, req.labels ?? false);
-      written.push(...allPaths(names).filter((f) => existsSync(f)).map((f) => path.basename(f)));
-    } catch (err) {
-      failed.push({ name: path.basename(p.original), error: err instanceof Error ? err.message : String(err) });
-    }
-  }
-  return { folder, written, failed };
-}
+  const sidecar = readSidecar(`${restored}.json`);
+  const quality = req.quality ?? sidecar?.quality ?? DEFAULT_SETTINGS.quality;
 
-async function exportOne(original: string, restored: string, pairs: PairMode, folder: string, labels: boolean): Promise<OutputNames> {
-  if (!existsSync(restored)) throw new Error('the restored photo is missing (restore it again)');
-  const format = formatOfFile(restored);
-  const names = chooseOutputNames(folder, original, format, pairs);
-  const temp = mapNames(names, tempPathFor);
-  const moves: { temp: string; final: string }[] = [];
+  const inPlace = path.dirname(restored) === folder;
+  let names: OutputNames;
+  if (inPlace) {
+    const stem = path.basename(restored).replace(/\.restored\.[^.]+$/, '');
+    names = { ...namesFor(folder, stem, format, req.pairs), image: restored };
+    const pairFiles = pairPaths(names);
+    // Exported before with the same pairs: nothing to do.
+    if (pairFiles.every((p) => existsSync(p))) return [restored, ...pairFiles];
+    if (pairFiles.some((p) => existsSync(p))) {
+      throw new UserError(`${path.basename(pairFiles[0])}: some of the pair files already exist; move them away or export to another folder`);
+    }
+  } else {
+    names = chooseOutputNames(folder, req.original, format, req.pairs);
+  }
+  // The files this export creates; in place the restored file and its sidecar stay as they are.
+  const finals = inPlace ? pairPaths(names) : [names.image, ...pairPaths(names), ...(sidecar === null ? [] : [names.sidecar])];
+  const temps = new Map(finals.map((f) => [f, tempPathFor(f)]));
+  // Paths to write to: a temporary name for each new file; the restored file itself in place.
+  const temp = mapNames(names, (p) => temps.get(p) ?? p);
   try {
-    await copyFile(restored, temp.image);
-    moves.push({ temp: temp.image, final: names.image });
-    const sidecar = readSidecar(`${restored}.json`);
-    if (pairs !== 'none') {
-      const after = await decodePhoto(restored);
-      const before = await beforeAtScale(original, after.image);
-      const encode = { format, quality: sidecar?.quality ?? DEFAULT_SETTINGS.quality, protect: [original, restored] };
-      await writePairs(before, after.image, after, encode, { image: restored, sideBySide: temp.sideBySide, before: temp.before, after: temp.after }, { labels });
-      for (const key of ['sideBySide', 'before', 'after'] as const) {
-        const t = temp[key];
-        const final = names[key];
-        if (t !== null && final !== null) moves.push({ temp: t, final });
-      }
+    if (!inPlace) await copyFile(restored, temp.image);
+    if (req.pairs !== 'none') await writePairsAtScale(req.original, restored, temp, format, quality, req.labels ?? false);
+    if (!inPlace && sidecar !== null) {
+      const output = { image: path.basename(names.image), pairs: pairPaths(names).map((n) => path.basename(n)) };
+      writeFileSync(temp.sidecar, `${JSON.stringify({ ...sidecar.json, output }, null, 2)}\n`);
     }
-    if (sidecar !== null) {
-      const pairNames = pairPaths(names).map((n) => path.basename(n));
-      writeFileSync(temp.sidecar, `${JSON.stringify({ ...sidecar.json, output: { image: path.basename(names.image), pairs: pairNames } }, null, 2)}\n`);
-      moves.push({ temp: temp.sidecar, final: names.sidecar });
-    }
-    commitFiles(moves);
-    return names;
+    commitFiles(finals.map((final) => ({ final, temp: temps.get(final)! })));
   } catch (err) {
-    discardFiles(allPaths(temp));
+    discardFiles([...temps.values()]);
     throw err;
   }
+  return inPlace ? [restored, ...finals] : finals;
 }
 
-/** The original at the restored photo's size and depth, so both halves share one scale. */
-async function beforeAtScale(original: string, after: Raster): Promise<Raster> {
+/**
+ * The pair: the original scaled by the batch's factor next to the restored photo. The restored
+ * file must be a 1x, 2x or 4x restoration of the original, so both halves share one geometry.
+ */
+async function writePairsAtScale(
+  original: string,
+  restored: string,
+  temp: OutputNames,
+  format: OutputFormat,
+  quality: number,
+  labels: boolean,
+): Promise<void> {
   const photo = await decodePhoto(original);
-  const img = photo.image;
-  if (img.width === after.width && img.height === after.height && img.depth === after.depth) return img;
-  // The colourspace conversion also converts 8 <-> 16 bit values.
-  const sixteen = after.depth === 16;
-  const { data, info } = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
-    .resize(after.width, after.height, { fit: 'fill', kernel: 'lanczos3' })
-    .toColourspace(sixteen ? 'rgb16' : 'srgb')
-    .raw({ depth: sixteen ? 'ushort' : 'uchar' })
-    .toBuffer({ resolveWithObject: true });
-  return { width: info.width, height: info.height, depth: after.depth, data: typedPixels(data, after.depth) };
+  const after = (await decodePhoto(restored)).image;
+  const k = after.width / photo.image.width;
+  if (![1, 2, 4].includes(k) || after.height !== photo.image.height * k) {
+    throw new UserError(`${path.basename(restored)} is not a 1x, 2x or 4x restoration of ${path.basename(original)} (was the original changed?)`);
+  }
+  const before = await scaleRaster(photo.image, k);
+  const encode = { format, quality, scale: k, protect: [original, restored] };
+  const targets = { image: temp.image, sideBySide: temp.sideBySide, before: temp.before, after: temp.after };
+  await writePairs(before, after, photo, encode, targets, { labels });
 }
 
 /** The batch's sidecar of a restored file, if it has a readable one. */

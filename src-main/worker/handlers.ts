@@ -8,6 +8,7 @@ import sharp from 'sharp';
 import { z } from 'zod';
 import { restoreSettingsSchema, type PhotoStage } from '../../src-shared/ipc.ts';
 import { DEVICES, PAIR_MODES, type Device } from '../../src-shared/settings.ts';
+import { exportPhoto } from '../export/export-photos.ts';
 import { resolveArch } from '../inference/arch.ts';
 import { hditFlops, swinirFlops } from '../inference/flops.ts';
 import { providerPlan } from '../inference/session.ts';
@@ -19,7 +20,6 @@ import type { RestoreOptions } from '../pipeline/face-restorer.ts';
 import { writeFileAtomic } from '../util/atomic-file.ts';
 import { UserError } from '../util/errors.ts';
 import { engineFor, keepPrepared, release, slot } from './engine-state.ts';
-import { exportPhoto } from './export-photo.ts';
 import type { WorkerMethod, WorkerMethods } from './protocol.ts';
 
 export interface CallContext {

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { exportPhotos } from '../../src-main/export/export-photos.ts';
+import { exportPhoto } from '../../src-main/export/export-photos.ts';
 
 /** A small synthetic photo: a horizontal gradient with a bright square (a "face"). */
 async function makePhoto(file: string, width: number, height: number, brighten = 0): Promise<void> {
@@ -20,24 +20,32 @@ async function makePhoto(file: string, width: number, height: number, brighten =
   await sharp(px, { raw: { width, height, channels: 3 } }).toFile(file);
 }
 
-test('export copies restored photos with pairs at one scale, and never overwrites', async () => {
+/** A temp dir with an original (120x90), a 2x restored PNG and its sidecar in `batch/`, and an empty `share/`. */
+async function setup(): Promise<{ dir: string; original: string; restored: string; batch: string; folder: string }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'heirloom-export-'));
-  try {
-    const original = path.join(dir, 'Grandma 1950.jpg');
-    const restoredDir = path.join(dir, 'batch');
-    mkdirSync(restoredDir);
-    const restored = path.join(restoredDir, 'Grandma 1950.restored.png');
-    await makePhoto(original, 120, 90);
-    await makePhoto(restored, 240, 180, 20); // restored at 2x
-    writeFileSync(`${restored}.json`, JSON.stringify({ format: 'heirloom-sidecar', version: 1, settings: { quality: 80 }, output: { image: 'x', pairs: [] } }));
-    const folder = path.join(dir, 'share');
-    mkdirSync(folder);
+  const original = path.join(dir, 'Grandma 1950.jpg');
+  const batch = path.join(dir, 'batch');
+  mkdirSync(batch);
+  const restored = path.join(batch, 'Grandma 1950.restored.png');
+  await makePhoto(original, 120, 90);
+  await makePhoto(restored, 240, 180, 20); // restored at 2x
+  writeFileSync(`${restored}.json`, JSON.stringify({ format: 'heirloom-sidecar', version: 1, settings: { quality: 80 }, output: { image: 'x', pairs: [] } }));
+  const folder = path.join(dir, 'share');
+  mkdirSync(folder);
+  return { dir, original, restored, batch, folder };
+}
 
-    const first = await exportPhotos({ photos: [{ photoId: 1, original, restored }], pairs: 'side-by-side', folder });
-    assert.deepEqual(first.failed, []);
-    assert.deepEqual(first.written.sort(), ['Grandma 1950.before-after.png', 'Grandma 1950.restored.png', 'Grandma 1950.restored.png.json']);
+const names = (files: string[]) => files.map((f) => path.basename(f)).sort();
+
+test('export copies a restored photo with its sidecar and a pair at one scale, and never overwrites', async () => {
+  const { dir, original, restored, folder } = await setup();
+  try {
+    const first = await exportPhoto({ original, restored, pairs: 'side-by-side', folder });
+    assert.ok(first.every((f) => path.isAbsolute(f) && path.dirname(f) === folder), 'absolute paths in the export folder');
+    assert.deepEqual(names(first), ['Grandma 1950.before-after.png', 'Grandma 1950.restored.png', 'Grandma 1950.restored.png.json']);
     const sidecar = JSON.parse(readFileSync(path.join(folder, 'Grandma 1950.restored.png.json'), 'utf8'));
     assert.deepEqual(sidecar.output, { image: 'Grandma 1950.restored.png', pairs: ['Grandma 1950.before-after.png'] });
+    assert.deepEqual(sidecar.settings, { quality: 80 }, 'the rest of the sidecar is kept');
 
     // Both halves at the restored photo's scale: 240x180 each, a thin divider between.
     const pair = path.join(folder, 'Grandma 1950.before-after.png');
@@ -56,29 +64,102 @@ test('export copies restored photos with pairs at one scale, and never overwrite
     assert.ok(Math.abs(at(left, 120, 90) - 230) <= 6, 'the square sits in the middle: same geometry');
 
     // Exporting again: a second group of names, the first files untouched.
-    const before = readFileSync(path.join(folder, 'Grandma 1950.restored.png'));
-    const second = await exportPhotos({ photos: [{ photoId: 1, original, restored }], pairs: 'files', folder });
-    assert.deepEqual(second.written.sort(), [
+    const kept = readFileSync(path.join(folder, 'Grandma 1950.restored.png'));
+    const second = await exportPhoto({ original, restored, pairs: 'files', folder });
+    assert.deepEqual(names(second), [
       'Grandma 1950 (2).after.png',
       'Grandma 1950 (2).before.png',
       'Grandma 1950 (2).restored.png',
       'Grandma 1950 (2).restored.png.json',
     ]);
-    assert.ok(readFileSync(path.join(folder, 'Grandma 1950.restored.png')).equals(before));
+    assert.ok(readFileSync(path.join(folder, 'Grandma 1950.restored.png')).equals(kept));
+    assert.ok(readFileSync(path.join(folder, 'Grandma 1950 (2).after.png')).equals(readFileSync(restored)), 'the after file is the restored file');
+    assert.equal((await sharp(path.join(folder, 'Grandma 1950 (2).before.png')).metadata()).width, 240, 'the before file at the restored scale');
     assert.ok(!readdirSync(folder).some((n) => n.startsWith('.')), 'no temporary files left');
 
-    // A missing restored file fails alone.
-    const third = await exportPhotos({
-      photos: [
-        { photoId: 2, original, restored: path.join(restoredDir, 'gone.png') },
-        { photoId: 1, original, restored },
-      ],
-      pairs: 'none',
-      folder,
-    });
-    assert.equal(third.failed.length, 1);
-    assert.match(third.failed[0].error, /missing/);
-    assert.ok(third.written.includes('Grandma 1950 (3).restored.png'));
+    // Without a sidecar and without pairs: just the photo.
+    rmSync(`${restored}.json`);
+    const third = await exportPhoto({ original, restored, pairs: 'none', folder });
+    assert.deepEqual(names(third), ['Grandma 1950 (3).restored.png']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('export into the batch folder adds only the pair next to the restored photo', async () => {
+  const { dir, original, restored, batch } = await setup();
+  try {
+    const restoredBytes = readFileSync(restored);
+    const sidecarBytes = readFileSync(`${restored}.json`);
+    const written = await exportPhoto({ original, restored, pairs: 'files', folder: batch, quality: 90 });
+    assert.deepEqual(written, [restored, path.join(batch, 'Grandma 1950.before.png'), path.join(batch, 'Grandma 1950.after.png')]);
+    assert.deepEqual(readdirSync(batch).sort(), ['Grandma 1950.after.png', 'Grandma 1950.before.png', 'Grandma 1950.restored.png', 'Grandma 1950.restored.png.json']);
+    assert.ok(readFileSync(restored).equals(restoredBytes), 'the restored file is untouched');
+    assert.ok(readFileSync(`${restored}.json`).equals(sidecarBytes), 'its sidecar is untouched');
+    const before = await sharp(path.join(batch, 'Grandma 1950.before.png')).metadata();
+    assert.deepEqual([before.width, before.height], [240, 180]);
+
+    // Again with the same pairs: nothing new, the same answer.
+    const mtime = statSync(path.join(batch, 'Grandma 1950.before.png')).mtimeMs;
+    assert.deepEqual(await exportPhoto({ original, restored, pairs: 'files', folder: batch }), written);
+    assert.equal(statSync(path.join(batch, 'Grandma 1950.before.png')).mtimeMs, mtime);
+
+    // Only part of a pair present: refused rather than overwritten.
+    rmSync(path.join(batch, 'Grandma 1950.after.png'));
+    await assert.rejects(exportPhoto({ original, restored, pairs: 'files', folder: batch }), /some of the pair files already exist/);
+    assert.ok(!readdirSync(batch).includes('Grandma 1950.after.png'));
+
+    // A different pair mode is added alongside.
+    const sbs = await exportPhoto({ original, restored, pairs: 'side-by-side', folder: batch });
+    assert.deepEqual(names(sbs), ['Grandma 1950.before-after.png', 'Grandma 1950.restored.png']);
+    assert.ok(!readdirSync(batch).some((n) => n.startsWith('.')), 'no temporary files left');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('export refuses a restored file that is not a 1x/2x/4x restoration, a missing one and a foreign type, writing nothing', async () => {
+  const { dir, original, restored, batch, folder } = await setup();
+  try {
+    await makePhoto(restored, 300, 180); // 2.5x wide: the original was changed
+    await assert.rejects(exportPhoto({ original, restored, pairs: 'side-by-side', folder }), /not a 1x, 2x or 4x restoration of Grandma 1950\.jpg/);
+    await assert.rejects(exportPhoto({ original, restored, pairs: 'files', folder: batch }), /not a 1x, 2x or 4x restoration/);
+    assert.deepEqual(readdirSync(folder), [], 'nothing left in the export folder');
+    assert.deepEqual(readdirSync(batch).sort(), ['Grandma 1950.restored.png', 'Grandma 1950.restored.png.json'], 'nothing added to the batch folder');
+
+    await makePhoto(restored, 480, 360); // 4x is fine
+    assert.deepEqual(names(await exportPhoto({ original, restored, pairs: 'side-by-side', folder })), [
+      'Grandma 1950.before-after.png',
+      'Grandma 1950.restored.png',
+      'Grandma 1950.restored.png.json',
+    ]);
+
+    await assert.rejects(exportPhoto({ original, restored: path.join(batch, 'gone.restored.png'), pairs: 'none', folder }), /missing/);
+    const text = path.join(batch, 'notes.txt');
+    writeFileSync(text, 'hello');
+    await assert.rejects(exportPhoto({ original, restored: text, pairs: 'none', folder }), /not a restored image/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('side-by-side labels are drawn only when asked', async () => {
+  const { dir, original, restored, folder } = await setup();
+  try {
+    await exportPhoto({ original, restored, pairs: 'side-by-side', folder });
+    await exportPhoto({ original, restored, pairs: 'side-by-side', folder, labels: true });
+    const plain = await sharp(path.join(folder, 'Grandma 1950.before-after.png')).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const labelled = await sharp(path.join(folder, 'Grandma 1950 (2).before-after.png')).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    assert.deepEqual([labelled.info.width, labelled.info.height], [plain.info.width, plain.info.height]);
+    const w = plain.info.width;
+    const differs = (x0: number, x1: number, y0: number, y1: number) => {
+      let n = 0;
+      for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) if (plain.data[(y * w + x) * 3] !== labelled.data[(y * w + x) * 3]) n++;
+      return n;
+    };
+    assert.ok(differs(0, 60, 0, 20) > 50, 'a tag on the before half');
+    assert.ok(differs(w - 240, w - 180, 0, 20) > 50, 'a tag on the after half');
+    assert.equal(differs(0, w, 120, 180), 0, 'the lower part untouched');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
