@@ -5,6 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { exportPhoto } from '../../src-main/export/export-photos.ts';
+import { workerExport } from '../../src-main/services/export-port.ts';
+import type { InferenceWorker } from '../../src-main/worker/client.ts';
 
 /** A small synthetic photo: a horizontal gradient with a bright square (a "face"). */
 async function makePhoto(file: string, width: number, height: number, brighten = 0): Promise<void> {
@@ -160,6 +162,39 @@ test('side-by-side labels are drawn only when asked', async () => {
     assert.ok(differs(0, 60, 0, 20) > 50, 'a tag on the before half');
     assert.ok(differs(w - 240, w - 180, 0, 20) > 50, 'a tag on the after half');
     assert.equal(differs(0, w, 120, 180), 0, 'the lower part untouched');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the app export (through the worker port) reports a failing photo and goes on with the rest', async () => {
+  const { dir, original, restored, batch, folder } = await setup();
+  try {
+    // The inference process, in-process: the same handler body the worker runs.
+    const worker = {
+      call: async (method: string, params: Parameters<typeof exportPhoto>[0]) => {
+        assert.equal(method, 'exportPhoto');
+        return { written: await exportPhoto(params) };
+      },
+    } as unknown as InferenceWorker;
+    const summary = await workerExport(worker).run({
+      photos: [
+        { photoId: 2, original: path.join(dir, 'Gone.jpg'), restored: path.join(batch, 'Gone.restored.png') },
+        { photoId: 1, original, restored },
+      ],
+      pairs: 'side-by-side',
+      folder,
+      quality: 90,
+    });
+    assert.equal(summary.folder, folder);
+    assert.deepEqual(summary.failed.map((f) => f.name), ['Gone.jpg']);
+    assert.match(summary.failed[0].error, /missing/);
+    assert.deepEqual(summary.written, [
+      path.join(folder, 'Grandma 1950.restored.png'),
+      path.join(folder, 'Grandma 1950.before-after.png'),
+      path.join(folder, 'Grandma 1950.restored.png.json'),
+    ]);
+    for (const f of summary.written) assert.ok(statSync(f).size > 0, f);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
