@@ -1,7 +1,7 @@
 // The app's services end to end in Node (SQLite library, batch queue, inference worker, tiny PMRF
 // test model), as the Electron main process and the dev server run them.
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
@@ -81,7 +81,22 @@ test('a batch restores every readable photo, reports the broken one, and exports
   assert.deepEqual(exported.failed, []);
   assert.deepEqual(exported.written.map((f) => path.basename(f)), ['group-office-4.restored.jpg', 'group-office-4.before.jpg', 'group-office-4.after.jpg']);
   for (const f of exported.written) assert.ok(existsSync(f), f);
+  // The export folder is the batch's: only the pair was added next to the restored file.
+  assert.deepEqual(exported.written.map((f) => path.dirname(f)), [w.out, w.out, w.out]);
   assert.deepEqual(readdirSync(w.input).sort(), ['damaged.jpg', 'group-office-4.jpg', 'portrait-small-1.jpg'], 'nothing written next to the originals');
+
+  // Another folder: the restored file is copied with its sidecar and a side-by-side pair.
+  const share = path.join(w.root, 'share');
+  mkdirSync(share);
+  w.picker.outputFolderAnswer = share;
+  await s.call('settings:pickOutputFolder', {});
+  const shared = await s.call('export:run', { photoIds: [office.id], pairs: 'side-by-side' });
+  assert.deepEqual(shared.failed, []);
+  assert.deepEqual(shared.written, ['group-office-4.restored.jpg', 'group-office-4.before-after.jpg', 'group-office-4.restored.jpg.json'].map((f) => path.join(share, f)));
+  assert.deepEqual(readdirSync(share).sort(), ['group-office-4.before-after.jpg', 'group-office-4.restored.jpg', 'group-office-4.restored.jpg.json']);
+  const sidecar = JSON.parse(readFileSync(path.join(share, 'group-office-4.restored.jpg.json'), 'utf8')) as { output: unknown; input: { name: string } };
+  assert.deepEqual(sidecar.output, { image: 'group-office-4.restored.jpg', pairs: ['group-office-4.before-after.jpg'] });
+  assert.equal(sidecar.input.name, 'group-office-4.jpg');
 });
 
 test('cancel stops the photo in the model quickly, leaves no output, and a new batch works', { skip: photos.skip }, async (t) => {
