@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { loadDetector } from '../src-main/pipeline/detect.ts';
 import { type RestorePhotoResult, type Settings, STAGES, restorePhoto } from '../src-main/pipeline/restore-photo.ts';
+import { useAllCoresForSharp } from '../src-main/util/sharp-threads.ts';
 import { identityRestorer } from '../tests/helpers/pipeline-restorers.ts';
 import { sharedPath } from '../tests/helpers/shared.ts';
 
@@ -94,4 +95,6 @@ async function main(): Promise<void> {
   }
 }
 
+// As the CLI and the inference worker do at start-up.
+useAllCoresForSharp();
 await main();
