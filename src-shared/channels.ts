@@ -13,6 +13,7 @@ export const CHANNELS = [
   'library:remove',
   'photos:detect',
   'faces:update',
+  'faces:add',
   'faces:preview',
   'settings:get',
   'settings:set',

@@ -1,6 +1,9 @@
 /** A point in the photo's upright (EXIF-rotated) pixel coordinates. */
 export type Point = [x: number, y: number];
 
+/** Smallest side (photo pixels) of a face box the user may draw: below it alignment has nothing to work with. */
+export const MIN_MANUAL_FACE_PX = 12;
+
 /** One detected face. Coordinates are in the upright photo's pixels. */
 export interface DetectedFace {
   /** [x, y, width, height] */
@@ -11,6 +14,8 @@ export interface DetectedFace {
   points: [Point, Point, Point, Point, Point];
   /** Set when the face is too small to restore: it is reported, never dropped silently. */
   skipped?: 'too-small';
+  /** Added by hand (the user drew the box): kept when the photo is detected again. */
+  manual?: true;
 }
 
 export interface DetectionResult {

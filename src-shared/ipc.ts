@@ -10,7 +10,7 @@
  * Channel names are `area:verb`. Imports nothing from src-main, node or electron.
  */
 import { z } from 'zod';
-import type { DetectedFace } from './faces.ts';
+import { MIN_MANUAL_FACE_PX, type DetectedFace } from './faces.ts';
 import { DEVICES, OUTPUT_FORMATS, PAIR_MODES, RESTORE_MODES, type Device, type RestoreSettings } from './settings.ts';
 
 // ---------- records ----------
@@ -137,6 +137,11 @@ export type AppSettings = z.infer<typeof appSettingsSchema>;
 
 const none = z.object({}).strict();
 
+/** A face box drawn by the user, [x, y, width, height] in upright photo pixels. The photo's bounds are checked by the service. */
+export const faceBoxSchema = z
+  .tuple([z.number().finite().min(0), z.number().finite().min(0), z.number().finite(), z.number().finite()])
+  .refine(([, , w, h]) => w >= MIN_MANUAL_FACE_PX && h >= MIN_MANUAL_FACE_PX, `the box must be at least ${MIN_MANUAL_FACE_PX} pixels on each side`);
+
 export const requestSchemas = {
   /** Shows an open dialog; imports what the user picked. null when cancelled. */
   'library:importDialog': z.object({ kind: z.enum(['files', 'folder']) }).strict(),
@@ -147,6 +152,8 @@ export const requestSchemas = {
   'library:remove': z.object({ photoIds: z.array(id).min(1) }).strict(),
   'photos:detect': z.object({ photoIds: z.array(id).min(1) }).strict(),
   'faces:update': z.object({ faceId: id, include: z.boolean().optional(), seed: z.number().int().min(0).max(2 ** 32 - 1).optional() }).strict(),
+  /** Adds a face the user drew (the detector missed it); returns the photo with its faces. */
+  'faces:add': z.object({ photoId: id, box: faceBoxSchema }).strict(),
   /** Restores one face at the current settings and returns both the mean and the flow result. */
   'faces:preview': z.object({ faceId: id }).strict(),
   'settings:get': none,
@@ -178,6 +185,7 @@ export interface RequestResults {
   'library:remove': void;
   'photos:detect': PhotoDetail[];
   'faces:update': FaceRecord;
+  'faces:add': PhotoDetail;
   'faces:preview': FacePreview;
   'settings:get': AppSettings;
   'settings:set': AppSettings;

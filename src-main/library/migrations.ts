@@ -76,6 +76,10 @@ export const migrations: readonly string[] = [
   UPDATE results SET photo_hash = (SELECT hash FROM photos WHERE photos.id = results.photo_id);
   CREATE INDEX job_items_job_state ON job_items (job_id, state, position);
   `,
+  // v3: faces the user added by hand (kept when the photo is detected again).
+  `
+  ALTER TABLE faces ADD COLUMN manual INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

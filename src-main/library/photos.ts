@@ -106,6 +106,7 @@ interface RawFace {
   include: number;
   seed: number;
   skipped: string | null;
+  manual: number;
 }
 
 function toFace(r: RawFace): FaceRecord {
@@ -119,6 +120,7 @@ function toFace(r: RawFace): FaceRecord {
     seed: r.seed,
   };
   if (r.skipped === 'too-small') face.skipped = 'too-small';
+  if (r.manual === 1) face.manual = true;
   return face;
 }
 
@@ -145,15 +147,32 @@ export function replaceFaces(
   baseSeed: number,
 ): FaceRecord[] {
   const insert = db.prepare(
-    'INSERT INTO faces (photo_id, idx, box, points, score, include, seed, skipped) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    'INSERT INTO faces (photo_id, idx, box, points, score, include, seed, skipped, manual) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
   db.transaction(() => {
     db.prepare('DELETE FROM faces WHERE photo_id = ?').run(photoId);
     faces.forEach((f, i) => {
       const seed = f.seed ?? faceSeed(baseSeed, i);
       const include = f.include === false ? 0 : 1;
-      insert.run(photoId, i, JSON.stringify(f.box), JSON.stringify(f.points), f.score, include, seed >>> 0, f.skipped ?? null);
+      insert.run(photoId, i, JSON.stringify(f.box), JSON.stringify(f.points), f.score, include, seed >>> 0, f.skipped ?? null, f.manual ? 1 : 0);
     });
+    db.prepare("UPDATE photos SET status = 'detected', error = NULL WHERE id = ? AND status IN ('new', 'failed')").run(photoId);
+  })();
+  return listFaces(db, photoId);
+}
+
+/** Appends a face the user drew; it is included and gets the next face index's seed. */
+export function addFace(db: LibraryDb, photoId: number, face: DetectedFace, baseSeed: number): FaceRecord[] {
+  db.transaction(() => {
+    const { n } = db.prepare<[number], { n: number }>('SELECT COALESCE(MAX(idx) + 1, 0) AS n FROM faces WHERE photo_id = ?').get(photoId) ?? { n: 0 };
+    db.prepare('INSERT INTO faces (photo_id, idx, box, points, score, include, seed, skipped, manual) VALUES (?, ?, ?, ?, ?, 1, ?, NULL, 1)').run(
+      photoId,
+      n,
+      JSON.stringify(face.box),
+      JSON.stringify(face.points),
+      face.score,
+      faceSeed(baseSeed, n),
+    );
     db.prepare("UPDATE photos SET status = 'detected', error = NULL WHERE id = ? AND status IN ('new', 'failed')").run(photoId);
   })();
   return listFaces(db, photoId);

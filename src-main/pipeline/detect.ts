@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { DetectedFace, Point } from '../../src-shared/faces.ts';
+import { templateFor } from './geometry.ts';
 import type { Raster } from './raster.ts';
 
 type FaceApi = typeof import('@vladmandic/face-api/dist/face-api.node-wasm.js');
@@ -211,4 +212,56 @@ export function nonMaxSuppression<T extends { box: [number, number, number, numb
   const kept: T[] = [];
   for (const f of sorted) if (kept.every((k) => overlap(k.box, f.box) < threshold)) kept.push(f);
   return kept;
+}
+
+/** Where a detector-style face box sits in the FFHQ template's 512x512 frame (used to place points without the net). */
+const TEMPLATE_FACE_BOX = [96, 128, 320, 320] as const;
+/** Margin added around a user's box before the landmark net sees it (boxes drawn by hand are loose or tight). */
+const BOX_MARGIN = 0.1;
+/** Side of the crop handed to the landmark net (it works at 112 px; a little more keeps detail for the resize). */
+const LANDMARK_CROP_PX = 224;
+
+/** The 5 points placed in a box by the FFHQ template's proportions (no model). */
+export function templatePointsInBox(box: DetectedFace['box']): DetectedFace['points'] {
+  const [tx, ty, tw, th] = TEMPLATE_FACE_BOX;
+  return templateFor(512).map(([px, py]): Point => [box[0] + ((px - tx) / tw) * box[2], box[1] + ((py - ty) / th) * box[3]]) as DetectedFace['points'];
+}
+
+/**
+ * The 5 alignment points of a face the user boxed: face-api's 68-point landmark net on the crop
+ * (enlarged a little). Falls back to the template's proportions when the net's answer is not a
+ * plausible face in the box (eyes out of order, points outside it).
+ */
+export async function landmarksInBox(image: Raster, box: DetectedFace['box']): Promise<{ points: DetectedFace['points']; fromNet: boolean }> {
+  const { faceapi, tf } = await loadDetector();
+  const m = BOX_MARGIN * Math.max(box[2], box[3]);
+  const x0 = Math.max(0, Math.floor(box[0] - m));
+  const y0 = Math.max(0, Math.floor(box[1] - m));
+  const x1 = Math.min(image.width, Math.ceil(box[0] + box[2] + m));
+  const y1 = Math.min(image.height, Math.ceil(box[1] + box[3] + m));
+  const cw = x1 - x0;
+  const ch = y1 - y0;
+  if (cw < 2 || ch < 2) return { points: templatePointsInBox(box), fromNet: false };
+  const s = LANDMARK_CROP_PX / Math.max(cw, ch);
+  const dw = Math.max(1, Math.round(cw * s));
+  const dh = Math.max(1, Math.round(ch * s));
+  const { data } = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+    .extract({ left: x0, top: y0, width: cw, height: ch })
+    .resize(dw, dh, { fit: 'fill', kernel: 'lanczos3' })
+    .toColourspace('srgb')
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true });
+  const tensor = tf.tensor3d(new Uint8Array(data.buffer, data.byteOffset, data.length), [dh, dw, 3], 'int32');
+  let positions: { x: number; y: number }[];
+  try {
+    const result = await faceapi.nets.faceLandmark68Net.detectLandmarks(tensor);
+    positions = (Array.isArray(result) ? result[0] : result).positions.map((q) => ({ x: x0 + q.x / (dw / cw), y: y0 + q.y / (dh / ch) }));
+  } finally {
+    tensor.dispose();
+  }
+  const p = positions;
+  const points: DetectedFace['points'] = [mean(p, 36, 41), mean(p, 42, 47), [p[30].x, p[30].y], [p[48].x, p[48].y], [p[54].x, p[54].y]];
+  const inBox = points.every(([x, y]) => x >= box[0] && x <= box[0] + box[2] && y >= box[1] && y <= box[1] + box[3]);
+  const ordered = points[0][0] < points[1][0] && points[3][0] < points[4][0] && points[0][1] < points[3][1];
+  return inBox && ordered ? { points, fromNet: true } : { points: templatePointsInBox(box), fromNet: false };
 }

@@ -207,6 +207,18 @@ export class HeirloomServices {
         this.#changed([face.photoId]);
         return face;
       },
+      'faces:add': async ({ photoId, box }) => {
+        const photo = this.#detail(photoId);
+        // The stored size is checked first (cheap, clear message); the worker checks the decoded one.
+        if (photo.width !== null && photo.height !== null && (box[0] + box[2] > photo.width || box[1] + box[3] > photo.height)) {
+          throw new ServiceError('invalid-arguments', `the face box is outside the photo (${photo.width}x${photo.height})`);
+        }
+        const { points } = await inference.landmarks(this.#photoFile(photoId), box);
+        // Score 1: the user is sure there is a face; `manual` marks where it came from.
+        lib.addFace(photoId, { box, score: 1, points, manual: true });
+        this.#changed([photoId]);
+        return this.#detail(photoId);
+      },
       'faces:preview': async ({ faceId }) => {
         const face = lib.getFace(faceId);
         if (face === null) throw new ServiceError('not-found', `no face ${faceId}`);

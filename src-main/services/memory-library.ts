@@ -6,7 +6,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import type { DetectionResult } from '../../src-shared/faces.ts';
+import type { DetectedFace, DetectionResult } from '../../src-shared/faces.ts';
 import type { AppSettings, FaceRecord, ImportResult, PhotoDetail, PhotoSummary } from '../../src-shared/ipc.ts';
 import { DEFAULT_SETTINGS } from '../../src-shared/settings.ts';
 import type { LibraryPort } from './ports.ts';
@@ -118,13 +118,26 @@ export class MemoryLibrary implements LibraryPort {
   setDetection(photoId: number, result: DetectionResult): void {
     const p = this.#photos.get(photoId);
     if (!p) return;
-    for (const f of p.faceIds) this.#faces.delete(f);
+    // Faces the user drew stay, after the detected ones.
+    const manual = p.faceIds.filter((f) => this.#faces.get(f)?.manual === true);
+    for (const f of p.faceIds) if (!manual.includes(f)) this.#faces.delete(f);
     p.faceIds = result.faces.map((face, i) => {
       const id = this.#nextFace++;
       this.#faces.set(id, { ...face, id, photoId, include: face.skipped === undefined, seed: (this.#settings.restore.seed + i) >>> 0 });
       return id;
     });
+    p.faceIds.push(...manual);
     Object.assign(p.summary, { status: 'detected', faceCount: p.faceIds.length, error: null, width: result.width, height: result.height });
+  }
+
+  addFace(photoId: number, face: DetectedFace): void {
+    const p = this.#photos.get(photoId);
+    if (!p) return;
+    const id = this.#nextFace++;
+    const seed = (this.#settings.restore.seed + p.faceIds.length) >>> 0;
+    this.#faces.set(id, { ...face, manual: true, id, photoId, include: true, seed });
+    p.faceIds.push(id);
+    Object.assign(p.summary, { status: p.summary.status === 'new' ? 'detected' : p.summary.status, faceCount: p.faceIds.length });
   }
 
   setFailed(photoId: number, error: string): void {

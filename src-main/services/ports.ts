@@ -31,6 +31,8 @@ export interface LibraryPort {
   removePhotos(photoIds: number[]): void;
   setDetection(photoId: number, result: DetectionResult): void;
   setFailed(photoId: number, error: string): void;
+  /** Appends a face the user drew (included, the next seed, marked manual). */
+  addFace(photoId: number, face: DetectedFace): void;
   getFace(faceId: number): FaceRecord | null;
   updateFace(faceId: number, change: { include?: boolean; seed?: number }): FaceRecord;
   getSettings(): AppSettings;
@@ -65,6 +67,8 @@ export interface ExportPort {
 /** Heavy work in the inference process. */
 export interface InferencePort {
   detect(path: string, signal?: AbortSignal): Promise<DetectionResult>;
+  /** The 5 alignment points of a face the user boxed, and the photo's upright size. */
+  landmarks(path: string, box: DetectedFace['box'], signal?: AbortSignal): Promise<{ points: DetectedFace['points']; width: number; height: number }>;
   /** Writes the aligned 512x512 face as PNG to outPath. */
   alignFace(path: string, face: DetectedFace, outPath: string, signal?: AbortSignal): Promise<void>;
   /** Restores one face both ways; writes PNGs (aligned, posterior mean, flow result). */

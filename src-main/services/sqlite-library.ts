@@ -1,12 +1,14 @@
 /** LibraryPort over the SQLite library (src-main/library) plus the settings file. */
-import type { DetectionResult } from '../../src-shared/faces.ts';
+import type { DetectedFace, DetectionResult } from '../../src-shared/faces.ts';
 import type { AppSettings, FaceRecord, ImportResult, PhotoDetail, PhotoSummary } from '../../src-shared/ipc.ts';
 import type { LibraryDb } from '../library/db.ts';
 import { importPaths } from '../library/import.ts';
 import {
+  addFace,
   getPhoto,
   getPhotoDetail,
   latestResult,
+  listFaces,
   listPhotos,
   removePhotos,
   replaceFaces,
@@ -52,8 +54,15 @@ export class SqliteLibrary implements LibraryPort {
 
   setDetection(photoId: number, result: DetectionResult): void {
     // A face too small to restore is listed but starts excluded.
-    const faces = result.faces.map((f) => ({ ...f, include: f.skipped === undefined }));
+    const detected = result.faces.map((f) => ({ ...f, include: f.skipped === undefined }));
+    // Faces the user drew stay (with their choices): the detector missed them before and will again.
+    const manual = listFaces(this.#db, photoId).filter((f) => f.manual === true);
+    const faces = [...detected, ...manual.map(({ id: _id, photoId: _p, ...f }) => f)];
     replaceFaces(this.#db, photoId, faces, this.#settings.get().restore.seed);
+  }
+
+  addFace(photoId: number, face: DetectedFace): void {
+    addFace(this.#db, photoId, face, this.#settings.get().restore.seed);
   }
 
   setFailed(photoId: number, error: string): void {

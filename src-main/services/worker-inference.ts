@@ -6,13 +6,17 @@ import type { InferencePort } from './ports.ts';
 
 /** Only the detected-face fields cross to the worker (records carry ids and choices too). */
 function plainFace(face: DetectedFace): DetectedFace {
-  const { box, score, points, skipped } = face;
-  return skipped === undefined ? { box, score, points } : { box, score, points, skipped };
+  const { box, score, points, skipped, manual } = face;
+  return { box, score, points, ...(skipped === undefined ? {} : { skipped }), ...(manual === undefined ? {} : { manual }) };
 }
 
 export function workerInference(worker: InferenceWorker, config: EngineConfig): InferencePort {
   return {
     detect: (path, signal) => worker.call('detect', { path }, { signal }),
+    landmarks: async (path, box, signal) => {
+      const { points, width, height } = await worker.call('landmarks', { path, box }, { signal });
+      return { points, width, height };
+    },
     alignFace: async (path, face, outPath, signal) => {
       await worker.call('alignFace', { path, face: plainFace(face), faceSize: config.faceSize, outPath }, { signal });
     },

@@ -15,7 +15,7 @@ import { providerPlan } from '../inference/session.ts';
 import type { Prepared, StageContext } from '../jobs/photo-processor.ts';
 import { alignFaces } from '../pipeline/align.ts';
 import { decodePhoto } from '../pipeline/decode.ts';
-import { detectFaces } from '../pipeline/detect.ts';
+import { detectFaces, landmarksInBox } from '../pipeline/detect.ts';
 import type { RestoreOptions } from '../pipeline/face-restorer.ts';
 import { writeFileAtomic } from '../util/atomic-file.ts';
 import { UserError } from '../util/errors.ts';
@@ -37,6 +37,7 @@ const faceSchema = z.object({
   score: z.number(),
   points: z.tuple([point, point, point, point, point]),
   skipped: z.literal('too-small').optional(),
+  manual: z.literal(true).optional(),
 });
 const faceSize = z.number().int().min(64).max(2048).multipleOf(64);
 const engineSchema = z.object({ checkpoint: absPath, arch: z.string().min(1).nullable(), faceSize, device: z.enum(DEVICES) });
@@ -46,6 +47,7 @@ const knownFace = faceSchema.extend({ id: z.number().int(), photoId: z.number().
 const paramSchemas = {
   ping: z.object({}),
   detect: z.object({ path: absPath }),
+  landmarks: z.object({ path: absPath, box: z.tuple([z.number(), z.number(), z.number().positive(), z.number().positive()]) }),
   alignFace: z.object({ path: absPath, face: faceSchema, faceSize, outPath: absPath }),
   previewFace: z.object({
     path: absPath,
@@ -111,6 +113,15 @@ export const handlers: Handlers = {
     const faces = await detectFaces(photo.image);
     ctx.progress('detect', 1);
     return { path, width: photo.image.width, height: photo.image.height, faces };
+  },
+
+  landmarks: async ({ path, box }) => {
+    const photo = await decodePhoto(path);
+    const { width, height } = photo.image;
+    if (box[0] < 0 || box[1] < 0 || box[0] + box[2] > width || box[1] + box[3] > height) {
+      throw new UserError(`the face box is outside the photo (${width}x${height})`);
+    }
+    return { ...(await landmarksInBox(photo.image, box)), width, height };
   },
 
   alignFace: async ({ path, face, faceSize: size, outPath }) => {

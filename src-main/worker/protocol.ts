@@ -29,6 +29,8 @@ export interface PlannedFace extends DetectedFace {
 export interface WorkerMethods {
   ping: { params: Record<string, never>; result: { pid: number; methods: WorkerMethod[] } };
   detect: { params: { path: string }; result: DetectionResult };
+  /** The 5 alignment points of a face the user boxed (landmark net, or the template's proportions). */
+  landmarks: { params: { path: string; box: DetectedFace['box'] }; result: { points: DetectedFace['points']; fromNet: boolean; width: number; height: number } };
   /** Writes the aligned face (faceSize x faceSize) as PNG. */
   alignFace: { params: { path: string; face: DetectedFace; faceSize: number; outPath: string }; result: { outPath: string } };
   /** Restores one face with PMRF both ways (posterior mean and flow); writes three PNGs. */
@@ -73,7 +75,7 @@ export type WorkerMethod = keyof WorkerMethods;
 export type WorkerParams<M extends WorkerMethod> = WorkerMethods[M]['params'];
 export type WorkerResult<M extends WorkerMethod> = WorkerMethods[M]['result'];
 
-export const WORKER_METHODS: readonly WorkerMethod[] = ['ping', 'detect', 'alignFace', 'previewFace', 'engineInfo', 'prepare', 'restore', 'finish', 'exportPhoto', 'release'];
+export const WORKER_METHODS: readonly WorkerMethod[] = ['ping', 'detect', 'landmarks', 'alignFace', 'previewFace', 'engineInfo', 'prepare', 'restore', 'finish', 'exportPhoto', 'release'];
 
 export function isWorkerMethod(m: unknown): m is WorkerMethod {
   return typeof m === 'string' && (WORKER_METHODS as readonly string[]).includes(m);

@@ -98,3 +98,21 @@ export function visibleSpan(stage: Size, fit: Rect, view: View): { left: number;
   const b = Math.min(stage.width, fit.left + view.x + fit.width * view.scale);
   return b > a ? { left: a, width: b - a } : { left: 0, width: 0 };
 }
+
+/** A stage point (stage pixels) in photo pixels, through the fit and the zoom/pan view. */
+export function stageToPhoto(px: number, py: number, fit: Rect, view: View, image: Size): [number, number] {
+  if (!(fit.width > 0 && fit.height > 0)) return [0, 0];
+  return [((px - fit.left - view.x) / (fit.width * view.scale)) * image.width, ((py - fit.top - view.y) / (fit.height * view.scale)) * image.height];
+}
+
+/**
+ * The box [x, y, w, h] (whole photo pixels) spanned by a drag between two photo points, in any
+ * direction, clipped to the photo. null when nothing of it lies on the photo.
+ */
+export function dragBox(a: readonly [number, number], b: readonly [number, number], image: Size): [number, number, number, number] | null {
+  const x0 = Math.max(0, Math.round(Math.min(a[0], b[0])));
+  const y0 = Math.max(0, Math.round(Math.min(a[1], b[1])));
+  const x1 = Math.min(image.width, Math.round(Math.max(a[0], b[0])));
+  const y1 = Math.min(image.height, Math.round(Math.max(a[1], b[1])));
+  return x1 > x0 && y1 > y0 ? [x0, y0, x1 - x0, y1 - y0] : null;
+}

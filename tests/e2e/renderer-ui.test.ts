@@ -53,7 +53,8 @@ function installFakeApi(): void {
     const p = photos.find((x) => x.id === id)!;
     return {
       ...p,
-      faces: id === 2 ? faces : [],
+      // Copies, as a real bridge (structured clone) would return.
+      faces: id === 2 ? faces.map((f) => ({ ...f })) : [],
       result: p.status === 'restored' ? { settings: settings.restore, outputName: 'wedding-restored.jpg', finishedAt: '2026-01-01T00:00:00Z', timingsMs: {} } : null,
     };
   };
@@ -76,6 +77,12 @@ function installFakeApi(): void {
       if (a.include !== undefined) f.include = a.include;
       if (a.seed !== undefined) f.seed = a.seed;
       return { ...f };
+    },
+    'faces:add': (a) => {
+      const [x, y, bw, bh] = a.box;
+      const pt = (u: number, v: number) => [x + u * bw, y + v * bh];
+      faces.push({ id: 14, photoId: a.photoId, box: a.box, score: 1, points: [pt(0.3, 0.35), pt(0.7, 0.35), pt(0.5, 0.55), pt(0.35, 0.75), pt(0.65, 0.75)], include: true, seed: 8, manual: true } as any);
+      return detail(a.photoId);
     },
     'faces:preview': (a) => ({ faceId: a.faceId, seed: 5, mean: { kind: 'face', faceId: a.faceId, variant: 'mean' }, flow: { kind: 'face', faceId: a.faceId, variant: 'flow' } }),
     'settings:get': () => settings,
@@ -290,6 +297,49 @@ describe('renderer UI with a scripted bridge', { skip, timeout: 180_000 }, () =>
     await waitForCalls('library:get', before + 1);
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(await text(page.getByLabel('Zoom level')), '150%');
+    await page.getByRole('button', { name: 'Fit' }).click();
+  });
+
+  it('adds a face by dragging a box on the zoomed photo; Escape cancels drawing', async () => {
+    const add = page.getByRole('button', { name: 'Add a face' });
+    await add.click();
+    assert.equal(await add.getAttribute('aria-pressed'), 'true');
+    await page.keyboard.press('Escape');
+    assert.equal(await page.getByRole('button', { name: 'Add a face' }).getAttribute('aria-pressed'), 'false');
+    assert.ok(await page.getByRole('region', { name: 'Photo viewer' }).isVisible(), 'Escape left draw mode, not the viewer');
+    assert.equal((await calls('faces:add')).length, 0);
+
+    // Zoom in about the centre, then drag from photo (360, 260) to (420, 350): the box must come back in photo pixels.
+    await page.getByRole('button', { name: 'Zoom in' }).click();
+    const stage = page.getByRole('group', { name: 'Before and after' });
+    const r = (await stage.boundingBox())!;
+    const k = Math.min(r.width / 800, r.height / 600);
+    const fit = { left: (r.width - 800 * k) / 2, top: (r.height - 600 * k) / 2, width: 800 * k, height: 600 * k };
+    // zoomAt(1.5) about the stage centre: x = cx - fit.left - (cx - fit.left) * 1.5.
+    const s = 1.5;
+    const vx = r.width / 2 - fit.left - (r.width / 2 - fit.left) * s;
+    const vy = r.height / 2 - fit.top - (r.height / 2 - fit.top) * s;
+    const screen = (u: number, v: number): [number, number] => [r.x + fit.left + vx + (u / 800) * fit.width * s, r.y + fit.top + vy + (v / 600) * fit.height * s];
+    await page.getByRole('button', { name: 'Add a face' }).click();
+    await page.mouse.move(...screen(360, 260));
+    await page.mouse.down();
+    await page.mouse.move(...screen(390, 300), { steps: 3 });
+    await page.getByTestId('face-sketch').waitFor();
+    await page.mouse.move(...screen(420, 350), { steps: 3 });
+    await page.mouse.up();
+    await waitForCalls('faces:add', 1);
+    const [added] = await calls('faces:add');
+    assert.equal(added.photoId, 2);
+    const want = [360, 260, 60, 90];
+    added.box.forEach((v: number, i: number) => assert.ok(Math.abs(v - want[i]) <= 1, `box ${added.box} is about ${want}`));
+    const cards = page.locator('.faces li.card');
+    for (let i = 0; i < 40 && (await cards.count()) !== 4; i++) await new Promise((res) => setTimeout(res, 50));
+    assert.equal(await cards.count(), 4);
+    await page.getByRole('button', { name: 'Face 4', exact: true }).waitFor();
+    assert.ok(await cards.nth(3).evaluate((el) => el.classList.contains('active')), 'the new face is selected');
+    assert.match(await text(cards.nth(3)), /60×90 px · added by hand/);
+    assert.equal(await page.getByRole('button', { name: 'Add a face' }).getAttribute('aria-pressed'), 'false');
+    await page.screenshot({ path: path.join(shots, 'ui-add-face.png') });
     await page.getByRole('button', { name: 'Fit' }).click();
   });
 

@@ -13,6 +13,7 @@ test('parseRequest accepts well-formed arguments and returns them', () => {
   assert.deepEqual(parseRequest('library:get', { photoId: 3 }), { photoId: 3 });
   assert.deepEqual(parseRequest('library:importDialog', { kind: 'folder' }), { kind: 'folder' });
   assert.deepEqual(parseRequest('faces:update', { faceId: 1, include: false }), { faceId: 1, include: false });
+  assert.deepEqual(parseRequest('faces:add', { photoId: 2, box: [0, 5.5, 12, 40] }), { photoId: 2, box: [0, 5.5, 12, 40] });
   assert.deepEqual(parseRequest('export:run', { photoIds: [1, 2], pairs: 'side-by-side' }), { photoIds: [1, 2], pairs: 'side-by-side' });
   const settings = { restore: { ...DEFAULT_SETTINGS }, outputFolder: null };
   assert.deepEqual(parseRequest('settings:set', settings), settings);
@@ -33,6 +34,12 @@ test('parseRequest rejects bad arguments with a message naming the channel and f
     ['jobs:start', { photoIds: [1], extra: true }, /extra|unrecognized/i],
     ['faces:update', { faceId: 1, seed: -1 }, /seed/],
     ['faces:update', { faceId: 1, seed: 2 ** 32 }, /seed/],
+    ['faces:add', { photoId: 1, box: [10, 10, 11, 40] }, /faces:add: box: the box must be at least 12 pixels/],
+    ['faces:add', { photoId: 1, box: [10, 10, 40, -40] }, /box/],
+    ['faces:add', { photoId: 1, box: [-3, 10, 40, 40] }, /box\.0/],
+    ['faces:add', { photoId: 1, box: [10, 10, 40] }, /box/],
+    ['faces:add', { photoId: 1, box: [10, 10, Infinity, 40] }, /box\.2/],
+    ['faces:add', { box: [10, 10, 40, 40] }, /photoId/],
     ['settings:set', { restore: { ...DEFAULT_SETTINGS, scale: 3 }, outputFolder: null }, /restore\.scale/],
     ['settings:set', { restore: { ...DEFAULT_SETTINGS, steps: 0 }, outputFolder: null }, /restore\.steps/],
     ['library:list', { sneaky: 1 }, /sneaky|unrecognized/i],

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { boxPercent, clampView, FIT_VIEW, fitRect, MAX_SCALE, panBy, visibleSpan, zoomAt } from '../../src-renderer/lib/viewport.ts';
+import { boxPercent, clampView, dragBox, FIT_VIEW, fitRect, MAX_SCALE, panBy, stageToPhoto, visibleSpan, zoomAt } from '../../src-renderer/lib/viewport.ts';
 
 const stage = { width: 800, height: 600 };
 // A 2:1 landscape photo fits the width: 800x400, centred vertically.
@@ -56,4 +56,21 @@ test('visibleSpan is the photo between its letterbox bars, and the whole stage w
   const z = zoomAt(FIT_VIEW, 4, 400, 300, stage, portrait); // 1200 wide over an 800 stage
   assert.deepEqual(visibleSpan(stage, portrait, z), { left: 0, width: 800 });
   assert.deepEqual(visibleSpan({ width: 0, height: 0 }, portrait, FIT_VIEW), { left: 0, width: 0 });
+});
+
+test('stageToPhoto inverts the fit and the zoom/pan; dragBox spans a drag in any direction, clipped to the photo', () => {
+  const image = { width: 2000, height: 1000 };
+  const stage = { width: 1000, height: 800 };
+  const fit = fitRect(stage, image); // 1000x500 at top 150
+  assert.deepEqual(stageToPhoto(0, 150, fit, FIT_VIEW, image), [0, 0]);
+  assert.deepEqual(stageToPhoto(500, 400, fit, FIT_VIEW, image), [1000, 500]);
+  // Zoomed 4x about the stage centre: the centre stays the photo's centre, a point 100 px right is 50 photo px right.
+  const zoomed = zoomAt(FIT_VIEW, 4, 500, 400, stage, fit);
+  assert.deepEqual(stageToPhoto(500, 400, fit, zoomed, image), [1000, 500]);
+  assert.deepEqual(stageToPhoto(600, 400, fit, zoomed, image), [1050, 500]);
+  assert.deepEqual(dragBox([300.4, 200], [100, 260.6], image), [100, 200, 200, 61]);
+  assert.deepEqual(dragBox([-50, -20], [40, 30], image), [0, 0, 40, 30]);
+  assert.deepEqual(dragBox([1990, 990], [2100, 1200], image), [1990, 990, 10, 10]);
+  assert.equal(dragBox([-50, 10], [-10, 40], image), null);
+  assert.equal(dragBox([10, 10], [10, 40], image), null);
 });

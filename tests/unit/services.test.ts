@@ -48,6 +48,11 @@ function recordingInference(): InferencePort & { calls: string[] } {
       };
       return result;
     },
+    landmarks: async (file, box) => {
+      calls.push(`landmarks ${path.basename(file)}`);
+      const [x, y, w, h] = box;
+      return { width: 900, height: 600, points: [[x + 0.3 * w, y + 0.35 * h], [x + 0.7 * w, y + 0.35 * h], [x + 0.5 * w, y + 0.55 * h], [x + 0.35 * w, y + 0.75 * h], [x + 0.65 * w, y + 0.75 * h]] };
+    },
     alignFace: async () => {
       throw new Error('not used');
     },
@@ -194,4 +199,28 @@ test('detection failures are recorded on their photo and the others go on', asyn
   await rejectsWith(services.call('jobs:start', { photoIds: [a.id] }), 'invalid-arguments', /output folder/);
   const fresh = makeServices(cache).services;
   await rejectsWith(fresh.call('jobs:start', { photoIds: [a.id] }), 'not-found');
+});
+
+test('faces:add validates the box, adds an included manual face, and a re-detect keeps it', async () => {
+  const { photos, cache } = await makeWorld();
+  const { services, picker } = makeServices(cache);
+  picker.imports = [path.join(photos, 'a.jpg')];
+  const r = await services.call('library:importDialog', { kind: 'files' });
+  assert.ok(r);
+  const photoId = r.photoIds[0];
+  await services.call('photos:detect', { photoIds: [photoId] });
+  await rejectsWith(services.call('faces:add', { photoId, box: [10, 10, 8, 40] }), 'invalid-arguments', /at least 12 pixels/);
+  await rejectsWith(services.call('faces:add', { photoId, box: [-1, 10, 40, 40] }), 'invalid-arguments', /box/);
+  await rejectsWith(services.call('faces:add', { photoId, box: [880, 10, 40, 40] }), 'invalid-arguments', /outside the photo \(900x600\)/);
+  await rejectsWith(services.call('faces:add', { photoId: 999, box: [10, 10, 40, 40] }), 'not-found');
+  const detail = await services.call('faces:add', { photoId, box: [400, 200, 60, 80] });
+  assert.equal(detail.faces.length, 2);
+  const added = detail.faces[1];
+  assert.deepEqual(added.box, [400, 200, 60, 80]);
+  assert.equal(added.manual, true);
+  assert.equal(added.include, true);
+  assert.notEqual(added.seed, detail.faces[0].seed);
+  const again = await services.call('photos:detect', { photoIds: [photoId] });
+  assert.equal(again[0].faces.length, 2, 'the detector found its face again and the drawn one stayed');
+  assert.deepEqual(again[0].faces.filter((f) => f.manual).map((f) => f.box), [[400, 200, 60, 80]]);
 });

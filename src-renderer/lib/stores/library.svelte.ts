@@ -106,6 +106,14 @@ class LibraryStore {
     if (d) this.#storeDetail({ ...d, faces: d.faces.map((f) => (f.id === updated.id ? updated : f)) });
   }
 
+  /** Adds a face the user drew; returns the new face (the photo's last), or undefined when it failed (reported). */
+  async addFace(photoId: number, box: [number, number, number, number]): Promise<FaceRecord | undefined> {
+    const d = await attempt('Could not add the face', () => api.invoke('faces:add', { photoId, box }));
+    if (!d) return undefined;
+    this.#storeDetail(d);
+    return d.faces.at(-1);
+  }
+
   /** `library:changed` from the main process: coalesced, then list and open details refreshed. */
   changed(photoIds: number[]): void {
     for (const id of photoIds) this.#pendingChanged.add(id);
