@@ -14,6 +14,7 @@ export const CHANNELS = [
   'photos:detect',
   'faces:update',
   'faces:add',
+  'faces:remove',
   'faces:preview',
   'settings:get',
   'settings:set',

@@ -154,6 +154,8 @@ export const requestSchemas = {
   'faces:update': z.object({ faceId: id, include: z.boolean().optional(), seed: z.number().int().min(0).max(2 ** 32 - 1).optional() }).strict(),
   /** Adds a face the user drew (the detector missed it); returns the photo with its faces. */
   'faces:add': z.object({ photoId: id, box: faceBoxSchema }).strict(),
+  /** Removes a face the user drew (detected faces are skipped with `include`, not removed); returns the photo. */
+  'faces:remove': z.object({ faceId: id }).strict(),
   /** Restores one face at the current settings and returns both the mean and the flow result. */
   'faces:preview': z.object({ faceId: id }).strict(),
   'settings:get': none,
@@ -186,6 +188,7 @@ export interface RequestResults {
   'photos:detect': PhotoDetail[];
   'faces:update': FaceRecord;
   'faces:add': PhotoDetail;
+  'faces:remove': PhotoDetail;
   'faces:preview': FacePreview;
   'settings:get': AppSettings;
   'settings:set': AppSettings;

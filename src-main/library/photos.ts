@@ -178,6 +178,11 @@ export function addFace(db: LibraryDb, photoId: number, face: DetectedFace, base
   return listFaces(db, photoId);
 }
 
+/** Deletes one face. Indexes of the others are left as they are: seeds were fixed when they were made. */
+export function removeFace(db: LibraryDb, faceId: number): void {
+  db.prepare('DELETE FROM faces WHERE id = ?').run(faceId);
+}
+
 export function updateFace(db: LibraryDb, faceId: number, change: { include?: boolean; seed?: number }): FaceRecord | null {
   if (change.include !== undefined) db.prepare('UPDATE faces SET include = ? WHERE id = ?').run(change.include ? 1 : 0, faceId);
   if (change.seed !== undefined) db.prepare('UPDATE faces SET seed = ? WHERE id = ?').run(change.seed >>> 0, faceId);

@@ -99,7 +99,7 @@ export class HeirloomServices {
     if (ref.kind === 'face') {
       const face = lib.getFace(ref.faceId);
       if (face === null) throw new ServiceError('not-found', `no face ${ref.faceId}`);
-      const file = this.#media.facePath(ref.faceId, ref.variant);
+      const file = this.#media.facePath(face, ref.variant);
       if (!(await exists(file))) {
         if (ref.variant !== 'aligned') throw new ServiceError('not-found', `face ${ref.faceId} has no ${ref.variant} preview yet`);
         const src = this.#photoFile(face.photoId);
@@ -219,14 +219,24 @@ export class HeirloomServices {
         this.#changed([photoId]);
         return this.#detail(photoId);
       },
+      'faces:remove': async ({ faceId }) => {
+        const face = lib.getFace(faceId);
+        if (face === null) throw new ServiceError('not-found', `no face ${faceId}`);
+        // A detected face would come back on the next detection: those are skipped instead.
+        if (face.manual !== true) throw new ServiceError('invalid-arguments', 'Only faces added by hand can be removed; untick "Restore this face" to skip a detected one.');
+        lib.removeFace(faceId);
+        await this.#media.forgetFace(face);
+        this.#changed([face.photoId]);
+        return this.#detail(face.photoId);
+      },
       'faces:preview': async ({ faceId }) => {
         const face = lib.getFace(faceId);
         if (face === null) throw new ServiceError('not-found', `no face ${faceId}`);
         const checkpoint = await this.#checkpoint();
         const out = {
-          aligned: this.#media.facePath(faceId, 'aligned'),
-          mean: this.#media.facePath(faceId, 'mean'),
-          flow: this.#media.facePath(faceId, 'flow'),
+          aligned: this.#media.facePath(face, 'aligned'),
+          mean: this.#media.facePath(face, 'mean'),
+          flow: this.#media.facePath(face, 'flow'),
         };
         await inference.previewFace({ path: this.#photoFile(face.photoId), face, checkpoint, settings: this.#settings().restore, seed: face.seed, out });
         const preview: FacePreview = {

@@ -1,11 +1,16 @@
+import { createHash } from 'node:crypto';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
+import type { FaceRecord } from '../../src-shared/ipc.ts';
 
 /** Longest side of gallery thumbnails. */
 export const THUMB_SIZE = 320;
 /** Longest side of the viewer's before/after images (browsers cannot show TIFF or 16-bit). */
 export const PREVIEW_SIZE = 4096;
+
+/** What names a face's cached images. */
+export type CachedFace = Pick<FaceRecord, 'id' | 'photoId' | 'box' | 'points'>;
 
 export interface CachedFile {
   path: string;
@@ -29,9 +34,14 @@ export class MediaCache {
     return this.#dir;
   }
 
-  /** Where per-face images (aligned, mean, flow) of a face live. */
-  facePath(faceId: number, variant: 'aligned' | 'mean' | 'flow'): string {
-    return path.join(this.#dir, 'faces', `${faceId}-${variant}.png`);
+  /**
+   * Where per-face images (aligned, mean, flow) of a face live. The name carries the photo and a
+   * hash of the face's geometry: SQLite reuses the ids of deleted rows, so an id alone could
+   * serve another face's old crop after a re-detection or a removal.
+   */
+  facePath(face: CachedFace, variant: 'aligned' | 'mean' | 'flow'): string {
+    const key = createHash('sha256').update(JSON.stringify([face.box, face.points])).digest('hex').slice(0, 12);
+    return path.join(this.#dir, 'faces', `${face.photoId}-${face.id}-${key}-${variant}.png`);
   }
 
   thumbnail(photoId: number, source: string): Promise<CachedFile> {
@@ -44,8 +54,8 @@ export class MediaCache {
 
   /** Drops every cached copy of a photo (after it leaves the library). */
   async forgetPhoto(photoId: number): Promise<void> {
-    // Names start with the id, e.g. thumbs/12-<size>-<mtime>.jpg.
-    for (const sub of ['thumbs', 'original', 'restored']) {
+    // Names start with the photo id, e.g. thumbs/12-<size>-<mtime>.jpg, faces/12-<face>-<key>-aligned.png.
+    for (const sub of ['thumbs', 'original', 'restored', 'faces']) {
       const dir = path.join(this.#dir, sub);
       let names: string[] = [];
       try {
@@ -55,6 +65,11 @@ export class MediaCache {
       }
       await Promise.all(names.filter((n) => n.startsWith(`${photoId}-`)).map((n) => rm(path.join(dir, n), { force: true })));
     }
+  }
+
+  /** Drops a face's aligned crop and previews (after the face is removed). */
+  async forgetFace(face: CachedFace): Promise<void> {
+    await Promise.all((['aligned', 'mean', 'flow'] as const).map((v) => rm(this.facePath(face, v), { force: true })));
   }
 
   async #derived(sub: string, photoId: number, source: string, size: number, quality: number): Promise<CachedFile> {

@@ -140,6 +140,16 @@ export class MemoryLibrary implements LibraryPort {
     Object.assign(p.summary, { status: p.summary.status === 'new' ? 'detected' : p.summary.status, faceCount: p.faceIds.length });
   }
 
+  removeFace(faceId: number): void {
+    const f = this.#faces.get(faceId);
+    const p = f ? this.#photos.get(f.photoId) : undefined;
+    this.#faces.delete(faceId);
+    if (p) {
+      p.faceIds = p.faceIds.filter((id) => id !== faceId);
+      p.summary.faceCount = p.faceIds.length;
+    }
+  }
+
   setFailed(photoId: number, error: string): void {
     const p = this.#photos.get(photoId);
     if (p) Object.assign(p.summary, { status: 'failed', error });

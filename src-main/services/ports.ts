@@ -33,6 +33,8 @@ export interface LibraryPort {
   setFailed(photoId: number, error: string): void;
   /** Appends a face the user drew (included, the next seed, marked manual). */
   addFace(photoId: number, face: DetectedFace): void;
+  /** Deletes one face; the others keep their ids, seeds and choices. */
+  removeFace(faceId: number): void;
   getFace(faceId: number): FaceRecord | null;
   updateFace(faceId: number, change: { include?: boolean; seed?: number }): FaceRecord;
   getSettings(): AppSettings;

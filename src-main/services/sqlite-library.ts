@@ -10,6 +10,7 @@ import {
   latestResult,
   listFaces,
   listPhotos,
+  removeFace,
   removePhotos,
   replaceFaces,
   setPhotoStatus,
@@ -63,6 +64,10 @@ export class SqliteLibrary implements LibraryPort {
 
   addFace(photoId: number, face: DetectedFace): void {
     addFace(this.#db, photoId, face, this.#settings.get().restore.seed);
+  }
+
+  removeFace(faceId: number): void {
+    removeFace(this.#db, faceId);
   }
 
   setFailed(photoId: number, error: string): void {

@@ -84,6 +84,13 @@ function installFakeApi(): void {
       faces.push({ id: 14, photoId: a.photoId, box: a.box, score: 1, points: [pt(0.3, 0.35), pt(0.7, 0.35), pt(0.5, 0.55), pt(0.35, 0.75), pt(0.65, 0.75)], include: true, seed: 8, manual: true } as any);
       return detail(a.photoId);
     },
+    'faces:remove': (a) => {
+      const i = faces.findIndex((x) => x.id === a.faceId);
+      const f = faces[i] as any;
+      if (!f.manual) throw { code: 'invalid-arguments', message: 'Only faces added by hand can be removed' };
+      faces.splice(i, 1);
+      return detail(f.photoId);
+    },
     'faces:preview': (a) => ({ faceId: a.faceId, seed: 5, mean: { kind: 'face', faceId: a.faceId, variant: 'mean' }, flow: { kind: 'face', faceId: a.faceId, variant: 'flow' } }),
     'settings:get': () => settings,
     'settings:set': (a) => Object.assign(settings, a),
@@ -341,6 +348,17 @@ describe('renderer UI with a scripted bridge', { skip, timeout: 180_000 }, () =>
     assert.equal(await page.getByRole('button', { name: 'Add a face' }).getAttribute('aria-pressed'), 'false');
     await page.screenshot({ path: path.join(shots, 'ui-add-face.png') });
     await page.getByRole('button', { name: 'Fit' }).click();
+  });
+
+  it('removes a face added by hand; detected faces offer no Remove', async () => {
+    const cards = page.locator('.faces li.card');
+    assert.equal(await cards.nth(0).getByRole('button', { name: /^Remove/ }).count(), 0, 'a detected face is skipped, not removed');
+    await page.getByRole('button', { name: 'Remove face 4 (added by hand)' }).click();
+    await waitForCalls('faces:remove', 1);
+    assert.equal((await calls('faces:remove'))[0].faceId, 14);
+    for (let i = 0; i < 40 && (await cards.count()) !== 3; i++) await new Promise((res) => setTimeout(res, 50));
+    assert.equal(await cards.count(), 3);
+    assert.equal(await page.getByRole('button', { name: 'Face 4', exact: true }).count(), 0);
   });
 
   it('exports before/after as two files and shows the summary', async () => {

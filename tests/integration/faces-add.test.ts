@@ -2,7 +2,7 @@
 // net places the 5 alignment points inside the drawn box, the face is stored like a detected one,
 // and a re-detect keeps it.
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
@@ -65,4 +65,14 @@ test('faces:add finds the 5 points of a drawn box with the landmark net; re-dete
   const [again] = await s.call('photos:detect', { photoIds: [photoId] });
   assert.equal(again.faces.length, 2);
   assert.deepEqual(again.faces.filter((f) => f.manual).map((f) => [f.box, f.seed]), [[box, added.seed]]);
+
+  // Removing it deletes the row and its cached crop; the next detection does not bring it back.
+  const manual = again.faces.find((f) => f.manual)!;
+  const crop = await s.media({ kind: 'face', faceId: manual.id, variant: 'aligned' });
+  const after = await s.call('faces:remove', { faceId: manual.id });
+  assert.equal(after.faces.length, 1);
+  assert.equal(existsSync(crop.path), false, 'the removed face\'s crop left the cache');
+  await assert.rejects(s.media({ kind: 'face', faceId: manual.id, variant: 'aligned' }), /no face/);
+  const [third] = await s.call('photos:detect', { photoIds: [photoId] });
+  assert.equal(third.faces.length, 1);
 });

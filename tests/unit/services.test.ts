@@ -224,3 +224,22 @@ test('faces:add validates the box, adds an included manual face, and a re-detect
   assert.equal(again[0].faces.length, 2, 'the detector found its face again and the drawn one stayed');
   assert.deepEqual(again[0].faces.filter((f) => f.manual).map((f) => f.box), [[400, 200, 60, 80]]);
 });
+
+test('faces:remove deletes a face added by hand and refuses a detected one', async () => {
+  const { photos, cache } = await makeWorld();
+  const { services, picker } = makeServices(cache);
+  picker.imports = [path.join(photos, 'a.jpg')];
+  const r = await services.call('library:importDialog', { kind: 'files' });
+  assert.ok(r);
+  const photoId = r.photoIds[0];
+  const [detected] = await services.call('photos:detect', { photoIds: [photoId] });
+  const withManual = await services.call('faces:add', { photoId, box: [400, 200, 60, 80] });
+  const manual = withManual.faces[1];
+  await rejectsWith(services.call('faces:remove', { faceId: detected.faces[0].id }), 'invalid-arguments', /added by hand/);
+  await rejectsWith(services.call('faces:remove', { faceId: 999 }), 'not-found');
+  const after = await services.call('faces:remove', { faceId: manual.id });
+  assert.deepEqual(after.faces.map((f) => f.id), [detected.faces[0].id]);
+  assert.equal((await services.call('library:list', {})).find((p) => p.id === photoId)?.faceCount, 1);
+  const again = await services.call('photos:detect', { photoIds: [photoId] });
+  assert.equal(again[0].faces.length, 1, 'a removed face does not come back on re-detect');
+});

@@ -114,6 +114,12 @@ class LibraryStore {
     return d.faces.at(-1);
   }
 
+  /** Removes a face the user drew. */
+  async removeFace(face: FaceRecord): Promise<void> {
+    const d = await attempt('Could not remove the face', () => api.invoke('faces:remove', { faceId: face.id }));
+    if (d) this.#storeDetail(d);
+  }
+
   /** `library:changed` from the main process: coalesced, then list and open details refreshed. */
   changed(photoIds: number[]): void {
     for (const id of photoIds) this.#pendingChanged.add(id);
