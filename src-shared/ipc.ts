@@ -172,7 +172,8 @@ export const requestSchemas = {
   'models:cancelInstall': none,
   /** Shows an open dialog for a .safetensors file and imports it. */
   'models:importDialog': none,
-  'export:run': z.object({ photoIds: z.array(id).min(1), pairs: z.enum(PAIR_MODES) }).strict(),
+  /** `labels` writes "Before" / "After" on side-by-side pairs. */
+  'export:run': z.object({ photoIds: z.array(id).min(1), pairs: z.enum(PAIR_MODES), labels: z.boolean().optional() }).strict(),
 } as const;
 
 export type Channel = keyof typeof requestSchemas;

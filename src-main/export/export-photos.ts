@@ -50,9 +50,12 @@ export async function exportPhoto(req: ExportRequest): Promise<string[]> {
     const stem = path.basename(restored).replace(/\.restored\.[^.]+$/, '');
     names = { ...namesFor(folder, stem, format, req.pairs), image: restored };
     const pairFiles = pairPaths(names);
-    // Exported before with the same pairs: nothing to do.
-    if (pairFiles.every((p) => existsSync(p))) return [restored, ...pairFiles];
-    if (pairFiles.some((p) => existsSync(p))) {
+    // Labels change how a side-by-side looks: Heirloom's own pair next to its restored file is
+    // rewritten (atomically) with them. Otherwise a pair that exists is already what was asked.
+    const relabel = req.labels === true && req.pairs === 'side-by-side';
+    const existing = pairFiles.filter((p) => existsSync(p)).length;
+    if (existing === pairFiles.length && !relabel) return [restored, ...pairFiles];
+    if (existing > 0 && existing < pairFiles.length) {
       throw new UserError(`${path.basename(pairFiles[0])}: some of the pair files already exist; move them away or export to another folder`);
     }
   } else {

@@ -283,7 +283,7 @@ export class HeirloomServices {
         this.allowList.add(file);
         return models.importFile(file);
       },
-      'export:run': async ({ photoIds, pairs }) => {
+      'export:run': async ({ photoIds, pairs, labels }) => {
         let folder = this.#settings().outputFolder;
         if (folder === null) {
           folder = await picker.outputFolder();
@@ -296,7 +296,7 @@ export class HeirloomServices {
           if (restored === null) throw new ServiceError('invalid-arguments', `photo ${photoId} is not restored yet`);
           return { photoId, original: this.#photoFile(photoId), restored };
         });
-        return this.#d.exporter.run({ photos, pairs, folder, quality: this.#settings().restore.quality });
+        return this.#d.exporter.run({ photos, pairs, labels: labels ?? false, folder, quality: this.#settings().restore.quality });
       },
     };
   }

@@ -63,7 +63,7 @@ export interface ModelsPort {
 }
 
 export interface ExportPort {
-  run(request: { photos: { photoId: number; original: string; restored: string }[]; pairs: PairMode; folder: string; quality: number }): Promise<ExportSummary>;
+  run(request: { photos: { photoId: number; original: string; restored: string }[]; pairs: PairMode; labels: boolean; folder: string; quality: number }): Promise<ExportSummary>;
 }
 
 /** Heavy work in the inference process. */

@@ -68,7 +68,7 @@ const paramSchemas = {
     token,
     targets: z.object({ image: absPath, sideBySide: absPath.nullable(), before: absPath.nullable(), after: absPath.nullable() }),
   }),
-  exportPhoto: z.object({ original: absPath, restored: absPath, folder: absPath, pairs: z.enum(PAIR_MODES), quality: z.number().int().min(1).max(100) }),
+  exportPhoto: z.object({ original: absPath, restored: absPath, folder: absPath, pairs: z.enum(PAIR_MODES), labels: z.boolean(), quality: z.number().int().min(1).max(100) }),
   release: z.object({ token }),
 } satisfies Record<WorkerMethod, z.ZodType>;
 

@@ -64,7 +64,7 @@ export interface WorkerMethods {
   };
   /** Copies a restored photo (and its before/after pair) into an export folder; returns the files written. */
   exportPhoto: {
-    params: { original: string; restored: string; folder: string; pairs: PairMode; quality: number };
+    params: { original: string; restored: string; folder: string; pairs: PairMode; labels: boolean; quality: number };
     result: { written: string[] };
   };
   /** Frees what `token` holds (a photo the batch dropped). */

@@ -264,6 +264,7 @@ describe('Heirloom in a browser (real services over the test transport)', { skip
     await page.getByRole('button', { name: /^Export/ }).click();
     const dialog = page.getByRole('dialog');
     await dialog.getByLabel(/side-by-side before\/after image/).check();
+    await dialog.getByLabel(/Write “Before” and “After”/).check();
     await dialog.getByRole('button', { name: 'Export' }).click();
     const summary = page.getByTestId('export-summary');
     await summary.waitFor({ timeout: 60_000 });
@@ -281,6 +282,13 @@ describe('Heirloom in a browser (real services over the test transport)', { skip
     assert.ok(pair && restored, `pair and restored file among ${onDisk.join(', ')}`);
     const [pm, rm] = await Promise.all([sharp(pair).metadata(), sharp(restored).metadata()]);
     assert.ok(pm.width! >= 2 * rm.width! && pm.height! >= rm.height!, `pair ${pm.width}x${pm.height} vs restored ${rm.width}x${rm.height}`);
+    // Labels asked for: the top-left corner of the "before" half is darkened by the tag (the restored photo's corner is not).
+    const cornerMean = async (f: string) => {
+      const px = await sharp(f).extract({ left: 0, top: 0, width: 40, height: 8 }).greyscale().raw().toBuffer();
+      return px.reduce((a, v) => a + v, 0) / px.length;
+    };
+    const [inPair, plain] = await Promise.all([cornerMean(pair), cornerMean(restored)]);
+    assert.ok(inPair < 0.75 * plain, `a dark label tag in the pair's corner (mean ${inPair.toFixed(0)} vs ${plain.toFixed(0)} without)`);
     await dialog.getByRole('button', { name: 'Done' }).click();
   });
 

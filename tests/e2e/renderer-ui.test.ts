@@ -364,9 +364,12 @@ describe('renderer UI with a scripted bridge', { skip, timeout: 180_000 }, () =>
   it('exports before/after as two files and shows the summary', async () => {
     await page.getByRole('button', { name: /^Export/ }).click();
     const dialog = page.getByRole('dialog');
+    await dialog.getByLabel(/side-by-side/).check();
+    await dialog.getByLabel(/Write “Before” and “After”/).check();
     await dialog.getByLabel(/two files/).check();
+    assert.equal(await dialog.getByLabel(/Write “Before” and “After”/).count(), 0, 'labels are only offered for side-by-side images');
     await dialog.getByRole('button', { name: 'Export' }).click();
-    assert.deepEqual(await calls('export:run'), [{ photoIds: [2], pairs: 'files' }]);
+    assert.deepEqual(await calls('export:run'), [{ photoIds: [2], pairs: 'files', labels: false }]);
     await page.getByTestId('export-summary').waitFor();
     assert.match(await text(page.getByTestId('export-summary')), /Wrote 3 files to/);
     await page.screenshot({ path: path.join(shots, 'ui-export.png') });

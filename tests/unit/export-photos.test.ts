@@ -114,6 +114,13 @@ test('export into the batch folder adds only the pair next to the restored photo
     // A different pair mode is added alongside.
     const sbs = await exportPhoto({ original, restored, pairs: 'side-by-side', folder: batch });
     assert.deepEqual(names(sbs), ['Grandma 1950.before-after.png', 'Grandma 1950.restored.png']);
+
+    // Asking for labels rewrites Heirloom's own side-by-side in place with them (a new file, same name).
+    const sbsPath = path.join(batch, 'Grandma 1950.before-after.png');
+    const plain = readFileSync(sbsPath);
+    assert.deepEqual(await exportPhoto({ original, restored, pairs: 'side-by-side', folder: batch, labels: true }), sbs);
+    assert.ok(!readFileSync(sbsPath).equals(plain), 'the pair now carries labels');
+    assert.equal(readdirSync(batch).filter((n) => n.includes('before-after')).length, 1, 'no second pair');
     assert.ok(!readdirSync(batch).some((n) => n.startsWith('.')), 'no temporary files left');
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -183,6 +190,7 @@ test('the app export (through the worker port) reports a failing photo and goes 
         { photoId: 1, original, restored },
       ],
       pairs: 'side-by-side',
+      labels: false,
       folder,
       quality: 90,
     });
