@@ -201,13 +201,18 @@ test('detection failures are recorded on their photo and the others go on', asyn
   await rejectsWith(fresh.call('jobs:start', { photoIds: [a.id] }), 'not-found');
 });
 
-test('faces:add validates the box, adds an included manual face, and a re-detect keeps it', async () => {
+/** Services with one imported photo (a.jpg), not yet detected. */
+async function oneImportedPhoto(): Promise<{ services: ReturnType<typeof makeServices>['services']; photoId: number }> {
   const { photos, cache } = await makeWorld();
   const { services, picker } = makeServices(cache);
   picker.imports = [path.join(photos, 'a.jpg')];
   const r = await services.call('library:importDialog', { kind: 'files' });
   assert.ok(r);
-  const photoId = r.photoIds[0];
+  return { services, photoId: r.photoIds[0] };
+}
+
+test('faces:add validates the box, adds an included manual face, and a re-detect keeps it', async () => {
+  const { services, photoId } = await oneImportedPhoto();
   await services.call('photos:detect', { photoIds: [photoId] });
   await rejectsWith(services.call('faces:add', { photoId, box: [10, 10, 8, 40] }), 'invalid-arguments', /at least 12 pixels/);
   await rejectsWith(services.call('faces:add', { photoId, box: [-1, 10, 40, 40] }), 'invalid-arguments', /box/);
@@ -226,12 +231,7 @@ test('faces:add validates the box, adds an included manual face, and a re-detect
 });
 
 test('faces:remove deletes a face added by hand and refuses a detected one', async () => {
-  const { photos, cache } = await makeWorld();
-  const { services, picker } = makeServices(cache);
-  picker.imports = [path.join(photos, 'a.jpg')];
-  const r = await services.call('library:importDialog', { kind: 'files' });
-  assert.ok(r);
-  const photoId = r.photoIds[0];
+  const { services, photoId } = await oneImportedPhoto();
   const [detected] = await services.call('photos:detect', { photoIds: [photoId] });
   const withManual = await services.call('faces:add', { photoId, box: [400, 200, 60, 80] });
   const manual = withManual.faces[1];
