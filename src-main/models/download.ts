@@ -5,6 +5,7 @@ import path from 'node:path';
 import { commitFiles } from '../util/atomic-file.ts';
 import { UserError } from '../util/errors.ts';
 import { httpStatusError } from './hf-hub.ts';
+import { httpFetch } from './http.ts';
 import { lockWithPid } from '../util/pid.ts';
 
 /**
@@ -41,6 +42,10 @@ export interface DownloadOptions {
   expectedSha256?: string;
   onProgress?: (p: DownloadProgress) => void;
   signal?: AbortSignal;
+  /** Extra request headers (the Hub's authorization). */
+  headers?: Record<string, string>;
+  /** Where proxy settings are read (default process.env). */
+  env?: Readonly<Record<string, string | undefined>>;
   /** Give up when no byte arrives for this long (default 60 s). */
   idleTimeoutMs?: number;
   /** Called on the complete `.part` before it is renamed into place; throw to reject it. */
@@ -169,11 +174,11 @@ async function downloadLocked(opts: DownloadOptions): Promise<DownloadResult> {
     const complete = total !== undefined && have === total;
     if (!complete) {
       kick();
-      const headers: Record<string, string> = { 'accept-encoding': 'identity' };
+      const headers: Record<string, string> = { ...opts.headers, 'accept-encoding': 'identity' };
       if (have > 0) headers.range = `bytes=${have}-`;
       let res: Response;
       try {
-        res = await fetch(url, { headers, signal: fetchSignal, redirect: 'follow' });
+        res = await httpFetch(url, { headers, signal: fetchSignal, redirect: 'follow' }, opts.env);
       } catch (err) {
         if (signal?.aborted) throw err;
         throw new UserError(`cannot reach ${shown}: ${errText(err)}`, { cause: err });

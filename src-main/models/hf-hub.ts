@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { UserError } from '../util/errors.ts';
+import { httpFetch } from './http.ts';
 
 /**
  * Hugging Face Hub conventions, as implemented by Python's huggingface_hub (constants.py,
@@ -25,6 +26,17 @@ function nonEmpty(v: string | undefined): string | undefined {
 
 export function hfEndpoint(env: Env = process.env): string {
   return (nonEmpty(env.HF_ENDPOINT) ?? DEFAULT_HF_ENDPOINT).replace(/\/+$/, '');
+}
+
+/**
+ * `Authorization` for requests to the Hub itself when the user has a token (`HF_TOKEN`, or the
+ * legacy `HUGGING_FACE_HUB_TOKEN`): gated or private models and some mirrors need it. Never sent
+ * to other hosts (the CDN's signed URLs need none; fetch drops it on cross-origin redirects).
+ */
+export function hfAuthHeaders(url: string, env: Env = process.env): Record<string, string> {
+  const token = nonEmpty(env.HF_TOKEN) ?? nonEmpty(env.HUGGING_FACE_HUB_TOKEN);
+  if (token === undefined || new URL(url).origin !== new URL(hfEndpoint(env)).origin) return {};
+  return { authorization: `Bearer ${token}` };
 }
 
 export function hfOffline(env: Env = process.env): boolean {
@@ -110,7 +122,7 @@ export function normalizeEtag(etag: string | null): string | undefined {
 
 function describeStatus(status: number, url: string): string {
   if (status === 404) return `not found at ${url} (HTTP 404): check HF_ENDPOINT and the model's repo and file name`;
-  if (status === 401 || status === 403) return `access denied by ${url} (HTTP ${status})`;
+  if (status === 401 || status === 403) return `access denied by ${url} (HTTP ${status}); if the model needs an account, set HF_TOKEN to a Hugging Face access token`;
   return `server error from ${url} (HTTP ${status})`;
 }
 
@@ -122,10 +134,10 @@ export function httpStatusError(status: number, url: string): UserError {
  * HEAD the resolve URL without following the CDN redirect (the metadata lives on the Hub's own
  * response), following only same-host redirects (renamed repos), like huggingface_hub.
  */
-export async function fetchHfFileMetadata(url: string, signal?: AbortSignal): Promise<HfFileMetadata> {
+export async function fetchHfFileMetadata(url: string, signal?: AbortSignal, env: Env = process.env): Promise<HfFileMetadata> {
   let current = url;
   for (let hop = 0; hop < 10; hop++) {
-    const res = await headWithRetry(current, signal);
+    const res = await headWithRetry(current, signal, env);
     const h = res.headers;
     const location = h.get('location');
     if (res.status >= 300 && res.status < 400 && location) {
@@ -143,10 +155,10 @@ export async function fetchHfFileMetadata(url: string, signal?: AbortSignal): Pr
 }
 
 /** HEAD once more after a network error: a pooled keep-alive socket may have gone stale. */
-async function headWithRetry(url: string, signal?: AbortSignal): Promise<Response> {
+async function headWithRetry(url: string, signal: AbortSignal | undefined, env: Env): Promise<Response> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await fetch(url, { method: 'HEAD', redirect: 'manual', headers: { 'accept-encoding': 'identity' }, signal });
+      return await httpFetch(url, { method: 'HEAD', redirect: 'manual', headers: { 'accept-encoding': 'identity', ...hfAuthHeaders(url, env) }, signal }, env);
     } catch (err) {
       if (signal?.aborted) throw err;
       if (attempt === 0) continue;

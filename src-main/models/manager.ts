@@ -8,7 +8,7 @@ import { modelsDir } from '../util/app-paths.ts';
 import { UserError } from '../util/errors.ts';
 import { downloadFile, type DownloadProgress } from './download.ts';
 import { hashMemoPath, rememberSha256 } from './hash.ts';
-import { fetchHfFileMetadata, findInHfCache, hfFileUrl, hfHubCacheDir, hfOffline } from './hf-hub.ts';
+import { fetchHfFileMetadata, findInHfCache, hfAuthHeaders, hfFileUrl, hfHubCacheDir, hfOffline } from './hf-hub.ts';
 import { DEFAULT_MODEL_ID, findModelSpec, knownModels, type ModelSpec } from './manifest.ts';
 import { openSafetensors } from './safetensors.ts';
 
@@ -140,7 +140,7 @@ export async function installModel(opts: InstallOptions = {}): Promise<InstallRe
     );
   }
   const url = hfFileUrl(spec.repo, spec.revision, spec.file, env);
-  const meta = await fetchHfFileMetadata(url, opts.signal);
+  const meta = await fetchHfFileMetadata(url, opts.signal, env);
   if (spec.sha256 && meta.sha256 && spec.sha256 !== meta.sha256) {
     throw new UserError(
       `${url} now serves a different file (sha256 ${meta.sha256}) than this version of Heirloom expects (${spec.sha256})`,
@@ -153,6 +153,8 @@ export async function installModel(opts: InstallOptions = {}): Promise<InstallRe
     dest,
     expectedSize: spec.size ?? meta.size,
     expectedSha256: spec.sha256 ?? meta.sha256,
+    headers: hfAuthHeaders(meta.location, env),
+    env,
     onProgress: opts.onProgress,
     signal: opts.signal,
     validate: (part) => validateCheckpoint(part, spec),

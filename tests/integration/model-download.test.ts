@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { spawnSync } from 'node:child_process';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { installModel, importModel, listModels, resolveModel, installedPath } from '../../src-main/models/manager.ts';
@@ -39,6 +39,7 @@ interface Served {
   range: string | undefined;
   status: number;
   bytesSent: number;
+  auth: string | undefined;
 }
 let log: Served[] = [];
 let knobs: {
@@ -49,6 +50,7 @@ let knobs: {
   corruptAt?: number;
   notFound?: boolean;
   direct?: boolean; // serve the bytes from the resolve URL itself (200 + ETag), like some mirrors
+  cdnHost?: string; // redirect to this host name (another origin) instead of a relative path
 } = {};
 
 function serveBytes(req: http.IncomingMessage, res: http.ServerResponse, entry: Served, extra: Record<string, string> = {}): void {
@@ -84,7 +86,7 @@ before(async () => {
   sha = createHash('sha256').update(body).digest('hex');
   root = await mkdtemp(path.join(tmpdir(), 'heirloom-dl-'));
   server = http.createServer((req, res) => {
-    const entry: Served = { method: req.method ?? '', url: req.url ?? '', range: req.headers.range, status: 0, bytesSent: 0 };
+    const entry: Served = { method: req.method ?? '', url: req.url ?? '', range: req.headers.range, status: 0, bytesSent: 0, auth: req.headers.authorization };
     log.push(entry);
     const url = req.url ?? '';
     const resolvePath = url === RESOLVE || url === `/mirror${RESOLVE}`;
@@ -101,7 +103,7 @@ before(async () => {
       entry.status = 302;
       res
         .writeHead(302, {
-          location: `/cdn/blob/${sha}?signature=${Date.now()}`,
+          location: `${knobs.cdnHost ? `http://${knobs.cdnHost}:${(server.address() as AddressInfo).port}` : ''}/cdn/blob/${sha}?signature=${Date.now()}`,
           'x-linked-etag': `"${sha}"`,
           'x-linked-size': String(knobs.announcedSize ?? body.length),
           'x-repo-commit': COMMIT,
@@ -283,6 +285,62 @@ test('HF_ENDPOINT points downloads at a mirror (direct 200 with a sha256 ETag)',
   assert.deepEqual(log.map((e) => `${e.method} ${e.url}`), [`HEAD /mirror${RESOLVE}`, `GET /mirror${RESOLVE}`]);
   assert.equal(r.sha256, sha);
   assert.ok((await readFile(r.path)).equals(body));
+});
+
+test('HF_TOKEN goes to the Hub only, never to the CDN on another host', async () => {
+  env.HF_TOKEN = 'hf_secret';
+  knobs.cdnHost = 'localhost';
+  const r = await installModel({ env });
+  assert.equal(r.sha256, sha);
+  assert.deepEqual(log.map((e) => [e.method, e.auth]), [['HEAD', 'Bearer hf_secret'], ['GET', undefined]]);
+  // A mirror that serves the file itself is the Hub: it gets the token on the GET too.
+  log = [];
+  env = { ...env, HEIRLOOM_HOME: `${env.HEIRLOOM_HOME}-2`, HF_ENDPOINT: `${base}/mirror` };
+  knobs.direct = true;
+  await installModel({ env });
+  assert.deepEqual(log.map((e) => [e.method, e.auth]), [['HEAD', 'Bearer hf_secret'], ['GET', 'Bearer hf_secret']]);
+});
+
+test('HTTPS_PROXY / HTTP_PROXY are used for the download, NO_PROXY bypasses them', async () => {
+  // A forward proxy: CONNECT tunnels and absolute-form requests, each recorded.
+  const seen: string[] = [];
+  const proxy = http.createServer((req, res) => {
+    seen.push(`${req.method} ${req.url}`);
+    const target = new URL(req.url ?? '');
+    const upstream = http.request(target, { method: req.method, headers: req.headers }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
+    req.pipe(upstream);
+  });
+  proxy.on('connect', (req: http.IncomingMessage, client: import('node:net').Socket, head: Buffer) => {
+    seen.push(`CONNECT ${req.url}`);
+    const [host, port] = (req.url ?? '').split(':');
+    const upstream = net.connect(Number(port), host, () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    upstream.on('error', () => client.destroy());
+    client.on('error', () => upstream.destroy());
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  try {
+    const r = await installModel({ env: { ...env, http_proxy: proxyUrl } });
+    assert.ok((await readFile(r.path)).equals(body));
+    assert.ok(seen.length >= 2, `the proxy carried the HEAD and the GET (${seen.join(', ')})`);
+    assert.equal(log.length, 2, 'and the server saw them');
+
+    seen.length = 0;
+    const direct = { ...env, HEIRLOOM_HOME: `${env.HEIRLOOM_HOME}-direct`, HTTP_PROXY: proxyUrl, NO_PROXY: '127.0.0.1' };
+    await installModel({ env: direct });
+    assert.deepEqual(seen, [], 'NO_PROXY: straight to the server');
+  } finally {
+    proxy.closeAllConnections();
+    await new Promise<void>((resolve) => proxy.close(() => resolve()));
+  }
 });
 
 test('import copies a valid checkpoint in and records its hash; rejects other files', async () => {
