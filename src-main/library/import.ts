@@ -4,10 +4,10 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { ImportResult } from '../../src-shared/ipc.ts';
+import { isImageFile } from '../pipeline/inputs.ts';
 import { nowIso, type LibraryDb } from './db.ts';
 
 /** Extensions the importer picks up when walking a folder (explicit files are always tried). */
-export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.tif', '.tiff', '.webp', '.heic', '.heif', '.avif']);
 
 export interface ImportOptions {
   /** Folders never walked into (the output folder when it sits inside the input folder). */
@@ -126,7 +126,7 @@ async function walk(dir: string, exclude: string[]): Promise<string[]> {
     if (e.name.startsWith('.')) continue;
     const p = path.join(dir, e.name);
     if (e.isDirectory()) out.push(...(await walk(p, exclude)));
-    else if (e.isFile() && IMAGE_EXTENSIONS.has(path.extname(e.name).toLowerCase())) out.push(p);
+    else if (e.isFile() && isImageFile(e.name)) out.push(p);
   }
   return out;
 }

@@ -9,9 +9,9 @@ import sharp from 'sharp';
 import type { DetectedFace, DetectionResult } from '../../src-shared/faces.ts';
 import type { AppSettings, FaceRecord, ImportResult, PhotoDetail, PhotoSummary } from '../../src-shared/ipc.ts';
 import { DEFAULT_SETTINGS } from '../../src-shared/settings.ts';
+import { isImageFile } from '../pipeline/inputs.ts';
 import type { LibraryPort } from './ports.ts';
 
-const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.tif', '.tiff', '.webp', '.heic', '.heif', '.avif']);
 
 interface Photo {
   summary: PhotoSummary;
@@ -38,7 +38,7 @@ export class MemoryLibrary implements LibraryPort {
         if (e.name.startsWith('.')) continue;
         const p = path.join(dir, e.name);
         if (e.isDirectory()) await walk(p);
-        else if (e.isFile() && IMAGE_EXTENSIONS.has(path.extname(e.name).toLowerCase())) files.push(p);
+        else if (e.isFile() && isImageFile(e.name)) files.push(p);
       }
     };
     for (const raw of paths) {
