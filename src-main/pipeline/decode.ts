@@ -51,9 +51,14 @@ export interface DecodeOptions {
   maxPixels?: number;
 }
 
-function describe(err: unknown): string {
+/** libvips' reasons in words a user can act on. */
+export function describeDecodeError(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
   if (/pixel limit/i.test(msg)) return msg;
+  // sharp's libvips reads AVIF but has no HEVC decoder (patents): iPhone HEIC photos land here.
+  if (/heif: .*(unsupported codec|compression format has not been built in)/i.test(msg)) {
+    return 'HEIC photos (as iPhones save them) cannot be decoded here; convert them to JPEG first';
+  }
   if (/unsupported image format/i.test(msg)) return 'unsupported or unrecognised image format';
   return msg.split('\n')[0] ?? msg;
 }
@@ -68,7 +73,7 @@ export async function decodePhoto(file: string, options: DecodeOptions = {}): Pr
     // Header only (no pixels decoded), so a huge file gets the clearer size message below.
     meta = await sharp(file, { limitInputPixels: false }).metadata();
   } catch (err) {
-    throw new UserError(`${name}: cannot read image (${describe(err)})`, { cause: err });
+    throw new UserError(`${name}: cannot read image (${describeDecodeError(err)})`, { cause: err });
   }
   if (!meta.width || !meta.height) throw new UserError(`${name}: image has no dimensions`);
   const pixels = meta.width * meta.height;
@@ -103,7 +108,7 @@ export async function decodePhoto(file: string, options: DecodeOptions = {}): Pr
       alpha = typedPixels(a.data, depth);
     }
   } catch (err) {
-    throw new UserError(`${name}: cannot decode image (${describe(err)})`, { cause: err });
+    throw new UserError(`${name}: cannot decode image (${describeDecodeError(err)})`, { cause: err });
   }
 
   const tone = detectTone(image);
