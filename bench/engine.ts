@@ -113,6 +113,13 @@ async function main(): Promise<void> {
       for (let i = 0; i < ref.length; i++) maxErr = Math.max(maxErr, Math.abs(v[i] - ref[i]));
       console.log(`  (HDiT output vs v_probe_t0.3: max |err| ${maxErr.toExponential(2)})`);
 
+      // Whether faces of several photos should share a model call: only if a bigger batch is cheaper per face.
+      const B = 4;
+      const x0s = new Float32Array(x0.length * B);
+      for (let b = 0; b < B; b++) x0s.set(x0, b * x0.length);
+      const hditBatch = await timeRuns(`HDiT, ${B} faces in one call`, quick ? 1 : 2, () => engine.runHdit(x0s, 0.3, B));
+      console.log(`  batching: ${fmt(hditBatch.best / B)} s per face at batch ${B} = ${fmt(hditBatch.best / B / hdit.best)} x the one-face time per face`);
+
       console.log('per face (SwinIR + K HDiT passes + Euler updates):');
       const face = (K: number) => engine.restoreFaces(y, 1, { steps: K, mode: 'flow', seed: 1 });
       const k1 = await seconds(() => face(1));
