@@ -102,7 +102,10 @@ export async function runBatch(o: RunBatchOptions): Promise<BatchReport> {
       o.signal?.removeEventListener('abort', onAbort);
     }
     const final = getJob(db, jobId)!;
-    if (final.state === 'failed') throw new UserError(final.error ?? 'the batch failed');
+    if (final.state === 'failed') {
+      // Photos finished before the stop are recorded: a rerun skips them.
+      throw new UserError(`${final.error ?? 'the batch failed'}; fix that and run the same command again to restore the rest`);
+    }
     return { job: final, counts: countItems(db, jobId), database: dbFile };
   } finally {
     unlock();

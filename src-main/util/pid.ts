@@ -25,7 +25,7 @@ export function lockWithPid(file: string): { release: () => void } | { heldBy: n
       } finally {
         closeSync(fd);
       }
-      return { release: () => rmSync(file, { force: true }) };
+      return { release: () => releaseLock(file) };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
@@ -34,6 +34,18 @@ export function lockWithPid(file: string): { release: () => void } | { heldBy: n
     rmSync(file, { force: true }); // stale
   }
   throw new UserError(`cannot lock ${file}`);
+}
+
+/**
+ * Best effort: a lock left behind (the folder turned read-only or vanished) names a process that
+ * is gone by the next run, which then takes it over; the error that stopped the run matters more.
+ */
+function releaseLock(file: string): void {
+  try {
+    rmSync(file, { force: true });
+  } catch {
+    // left for the next run's stale-lock check
+  }
 }
 
 /** A lock file's content ('' when it is gone or too big to hold a pid). */

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,10 +23,26 @@ interface Run {
   stdout: string;
 }
 
-/** Runs the CLI; `onLine` sees each stderr line and may kill the process. */
-function heirloom(args: string[], home: string, onLine?: (line: string, kill: (signal?: NodeJS.Signals) => void) => void): Promise<Run> {
+type OnLine = (line: string, kill: (signal?: NodeJS.Signals) => void, pid: number) => void;
+
+/**
+ * Puts a read-only view over a folder inside a mount namespace (root only). A new bind mount,
+ * because remounting one with files open for writing (the batch database) is refused as busy.
+ */
+const READ_ONLY_BIND = 'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0"';
+
+/**
+ * Runs the CLI; `onLine` sees each stderr line and may kill the process. With `mountAt`, the CLI
+ * runs in its own mount namespace where that folder is a bind mount of itself (root only), so a
+ * test can make it read-only for the CLI alone, which chmod cannot do to root; the folder itself
+ * stays writable for the test and for a rerun.
+ */
+function heirloom(args: string[], home: string, onLine?: OnLine, options: { mountAt?: string; readOnly?: boolean } = {}): Promise<Run> {
+  const cli = [process.execPath, path.join(repoRoot, 'bin', 'heirloom.mjs'), ...args];
+  const mount = options.readOnly ? READ_ONLY_BIND : 'mount --bind "$0" "$0"';
+  const [cmd, ...argv] = options.mountAt === undefined ? cli : ['unshare', '-m', 'sh', '-c', `${mount} && exec "$@"`, options.mountAt, ...cli];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'heirloom.mjs'), ...args], {
+    const child = spawn(cmd!, argv, {
       cwd: repoRoot,
       env: { ...process.env, HEIRLOOM_HOME: home },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -44,7 +60,7 @@ function heirloom(args: string[], home: string, onLine?: (line: string, kill: (s
       while ((nl = pending.indexOf('\n')) >= 0) {
         const line = pending.slice(0, nl);
         pending = pending.slice(nl + 1);
-        onLine?.(line, (signal = 'SIGKILL') => child.kill(signal));
+        onLine?.(line, (signal = 'SIGKILL') => child.kill(signal), child.pid!);
       }
     });
     child.on('error', reject);
@@ -156,15 +172,57 @@ test('an unusable output folder is a clear error, not a stack', { skip: photos.s
     assert.match(r.stderr, /^heirloom: .*file\.txt/m);
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
 
-    if (process.getuid?.() !== 0) {
-      const ro = path.join(dir, 'ro');
-      mkdirSync(ro);
+    // A read-only folder (a locked SD card, a read-only mount): chmod for users, a read-only tmpfs for root.
+    const ro = path.join(dir, 'ro');
+    mkdirSync(ro);
+    let r2: Run;
+    if (process.getuid?.() === 0) {
+      r2 = await heirloom(['restore', album, '-o', ro, ...modelArgs], home, undefined, { mountAt: ro, readOnly: true });
+    } else {
       chmodSync(ro, 0o555);
-      const r2 = await heirloom(['restore', album, '-o', ro, ...modelArgs], home);
+      r2 = await heirloom(['restore', album, '-o', ro, ...modelArgs], home);
       chmodSync(ro, 0o755);
-      assert.equal(r2.code, 2);
-      assert.match(r2.stderr, /read-only|cannot/);
     }
+    assert.equal(r2.code, 2, r2.stderr);
+    assert.match(r2.stderr, /^heirloom: .*(read-only|permission|cannot)/im);
+    assert.doesNotMatch(r2.stderr, /\n\s+at /, 'no stack trace');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('an output folder that turns read-only mid-batch stops the batch clearly; once writable, the rerun finishes it', { skip: !photos.skip && process.getuid?.() !== 0 ? 'needs root (a mount namespace)' : photos.skip, timeout: 180_000 }, async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'heirloom-fault-'));
+  try {
+    const album = path.join(dir, 'album');
+    cpSync(photos.path, album, { recursive: true });
+    const out = path.join(dir, 'out');
+    mkdirSync(out);
+    const home = path.join(dir, 'home');
+    const args = ['restore', album, '-o', out, ...modelArgs];
+    let remounted = false;
+    const first = await heirloom(args, home, (line, _kill, pid) => {
+      if (!remounted && line.includes(' -> ')) {
+        remounted = true;
+        // In the CLI's mount namespace the folder turns read-only, as a failing or locked disk does.
+        const m = spawnSync('nsenter', ['-t', String(pid), '-m', 'sh', '-c', READ_ONLY_BIND, out], { encoding: 'utf8' });
+        assert.equal(m.status, 0, m.stderr);
+      }
+    }, { mountAt: out });
+    assert.ok(remounted, first.stderr);
+    assert.equal(first.code, 2, first.stderr);
+    assert.match(first.stderr, /^heirloom: the output folder .* is read-only; fix that and run the same command again/m);
+    assert.doesNotMatch(first.stderr, /\n\s+at /, 'no stack trace');
+    const doneFirst = [...first.stderr.matchAll(/^(\S+) -> /gm)].map((m) => m[1]);
+    assert.ok(doneFirst.length >= 1);
+
+    // The folder is writable again (outside that namespace it always was): the rerun does the rest only.
+    const second = await heirloom(args, home);
+    assert.equal(second.code, 0, second.stderr);
+    for (const name of doneFirst) assert.match(second.stderr, new RegExp(`^${name}: already restored`, 'm'));
+    const restored = readdirSync(out).filter((n) => n.includes('.restored.') && !n.endsWith('.json'));
+    assert.equal(restored.length, readdirSync(photos.path).filter((n) => /\.(jpe?g|png)$/i.test(n)).length, `one output per photo: ${restored.join(', ')}`);
+    assert.ok(!readdirSync(out).some((n) => n.includes('(2)') || n.endsWith('.tmp')), 'no duplicate and no temporary file');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
