@@ -184,6 +184,14 @@ describe('Heirloom in a browser (real services over the test transport)', { skip
     assert.ok(box!.x >= stage!.x && box!.x + box!.width <= stage!.x + stage!.width + 1, 'face box inside the stage');
     // The face list shows one card per box, each with an include toggle.
     assert.equal(await page.locator('.faces li.card').count(), await boxes.count());
+    // The preview and the face crops are made on demand: the screenshot waits for them.
+    await waitFor('the photo and face crops loaded', async () => {
+      const imgs = await page.locator('.stage img, .faces .thumb img').evaluateAll((els) =>
+        els.map((e) => (e as unknown as { complete: boolean; naturalWidth: number }))
+          .map((i) => i.complete && i.naturalWidth > 0),
+      );
+      return imgs.length > 0 && imgs.every(Boolean);
+    }, 60_000);
     await page.screenshot({ path: path.join(shots, 'e2e-viewer.png') });
   });
 
