@@ -163,7 +163,11 @@ async function headWithRetry(url: string, signal: AbortSignal | undefined, env: 
       if (signal?.aborted) throw err;
       if (attempt === 0) continue;
       const cause = (err as Error).cause;
-      throw new UserError(`cannot reach ${url}: ${cause instanceof Error ? cause.message : (err as Error).message}`, { cause: err });
+      throw new UserError(
+        `cannot reach ${url}: ${cause instanceof Error ? cause.message : (err as Error).message}. ` +
+          'Check the connection (behind a proxy: set HTTPS_PROXY; a mirror: HF_ENDPOINT), or import a copy you already have ("heirloom models import <file>", or Import in the app).',
+        { cause: err },
+      );
     }
   }
 }

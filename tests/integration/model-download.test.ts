@@ -287,6 +287,18 @@ test('HF_ENDPOINT points downloads at a mirror (direct 200 with a sha256 ETag)',
   assert.ok((await readFile(r.path)).equals(body));
 });
 
+test('an unreachable Hub is a clear error that says what to try', async () => {
+  const closed = http.createServer();
+  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+  const port = (closed.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => closed.close(() => resolve()));
+  await assert.rejects(installModel({ env: { ...env, HF_ENDPOINT: `http://127.0.0.1:${port}` } }), (err: Error) => {
+    assert.ok(err instanceof UserError);
+    assert.match(err.message, /^cannot reach http:\/\/127\.0\.0\.1:\d+\/.*ECONNREFUSED.*HTTPS_PROXY.*heirloom models import/);
+    return true;
+  });
+});
+
 test('HF_TOKEN goes to the Hub only, never to the CDN on another host', async () => {
   env.HF_TOKEN = 'hf_secret';
   knobs.cdnHost = 'localhost';
