@@ -20,6 +20,18 @@ export interface PmrfRestorerOptions {
   /** Build cache root (default: the app's cache folder). */
   cacheDir?: string;
   onStatus?: (message: string) => void;
+  /** Most faces per model call; default by provider (see facesPerCall). */
+  maxFacesPerCall?: number;
+}
+
+/**
+ * Faces per model call. Memory grows with the batch (full model at 512 on the CPU: peak RSS
+ * 1.9 GB for one face, 2.75 GB for four) while the CPU gains nothing from it (bench/engine:
+ * 1.05x the per-face time at batch 4), so a class photo of 30 faces must not go in one call.
+ * GPUs do gain from batching, within their memory.
+ */
+export function facesPerCall(provider: string): number {
+  return provider === 'cpu' ? 2 : 8;
 }
 
 export async function createPmrfRestorer(opts: PmrfRestorerOptions): Promise<FaceRestorer> {
@@ -36,12 +48,29 @@ export async function createPmrfRestorer(opts: PmrfRestorerOptions): Promise<Fac
     onStatus: opts.onStatus,
   });
   const fallback = engine.fallbackReason === undefined ? '' : ` (GPU not used: ${engine.fallbackReason})`;
+  const maxFaces = Math.max(1, opts.maxFacesPerCall ?? facesPerCall(engine.provider));
   const description = `PMRF ${archName} sha256:${ref.id.slice(0, 12)} ${engine.precision} ${opts.imageSize}px on ${engine.provider}${fallback}`;
   return {
     faceSize: opts.imageSize,
     description,
-    restore(faces: Float32Array, n: number, options: RestoreOptions): Promise<RestoredFaces> {
-      return engine.restoreFaces(faces, n, { steps: options.steps, mode: options.mode, seed: options.seed, seeds: options.seeds, signal: options.signal });
+    async restore(faces: Float32Array, n: number, options: RestoreOptions): Promise<RestoredFaces> {
+      const per = 3 * opts.imageSize * opts.imageSize;
+      // Each face keeps its own seed whatever call it lands in, so results do not depend on the chunking.
+      const seeds = options.seeds ?? Array.from({ length: n }, (_, i) => options.seed + i);
+      const restored = new Float32Array(n * per);
+      const mean = new Float32Array(n * per);
+      for (let start = 0; start < n; start += maxFaces) {
+        const m = Math.min(maxFaces, n - start);
+        const part = await engine.restoreFaces(faces.subarray(start * per, (start + m) * per), m, {
+          steps: options.steps,
+          mode: options.mode,
+          seeds: seeds.slice(start, start + m),
+          signal: options.signal,
+        });
+        restored.set(part.restored, start * per);
+        mean.set(part.mean, start * per);
+      }
+      return { restored, mean };
     },
     dispose: () => engine.dispose(),
   };

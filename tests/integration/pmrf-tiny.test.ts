@@ -202,6 +202,28 @@ test('createPmrfRestorer restores a face batch with per-face seeds, and explains
   } finally {
     await restorer.dispose();
   }
+
+  // Five faces in calls of at most 2 give what one call of 5 gives, face for face (own seeds).
+  const chunked = await createPmrfRestorer({ model: tiny, arch: path.join(tiny, 'meta.json'), device: 'cpu', imageSize: S, cacheDir: freshCache(), maxFacesPerCall: 2 });
+  const whole = await createPmrfRestorer({ model: tiny, arch: path.join(tiny, 'meta.json'), device: 'cpu', imageSize: S, cacheDir: freshCache(), maxFacesPerCall: 5 });
+  try {
+    const y = readBin('y.bin');
+    const five = new Float32Array(5 * y.length);
+    for (let i = 0; i < 5; i++) five.set(y.map((v) => Math.min(1, v * (0.8 + 0.05 * i))), i * y.length);
+    const opts = { steps: 2, seed: 9, seeds: [9, 3, 77, 4, 12], mode: 'flow' as const };
+    const a = await chunked.restore(five, 5, opts);
+    const b = await whole.restore(five, 5, opts);
+    for (const k of ['restored', 'mean'] as const) {
+      const d = a[k].reduce((m, v, i) => Math.max(m, Math.abs(v - b[k][i])), 0);
+      assert.ok(d < 1e-5, `${k}: chunked vs whole max diff ${d}`);
+    }
+    const noSeeds = await chunked.restore(five, 5, { steps: 1, seed: 40, mode: 'flow' });
+    const noSeedsWhole = await whole.restore(five, 5, { steps: 1, seed: 40, mode: 'flow' });
+    assert.ok(noSeeds.restored.reduce((m, v, i) => Math.max(m, Math.abs(v - noSeedsWhole.restored[i])), 0) < 1e-5, 'face i uses seed + i in any chunk');
+  } finally {
+    await chunked.dispose();
+    await whole.dispose();
+  }
   const saved = { home: process.env.HEIRLOOM_HOME, hf: process.env.HF_HOME, model: process.env.HEIRLOOM_MODEL, hub: process.env.HF_HUB_CACHE };
   const empty = mkdtempSync(path.join(home, 'empty-'));
   Object.assign(process.env, { HEIRLOOM_HOME: empty, HF_HOME: empty });
