@@ -15,6 +15,8 @@ test('parseRequest accepts well-formed arguments and returns them', () => {
   assert.deepEqual(parseRequest('faces:update', { faceId: 1, include: false }), { faceId: 1, include: false });
   assert.deepEqual(parseRequest('faces:add', { photoId: 2, box: [0, 5.5, 12, 40] }), { photoId: 2, box: [0, 5.5, 12, 40] });
   assert.deepEqual(parseRequest('export:run', { photoIds: [1, 2], pairs: 'side-by-side' }), { photoIds: [1, 2], pairs: 'side-by-side' });
+  assert.deepEqual(parseRequest('export:run', { photoIds: [1], pairs: 'side-by-side', labels: true }), { photoIds: [1], pairs: 'side-by-side', labels: true });
+  assert.deepEqual(parseRequest('faces:remove', { faceId: 4 }), { faceId: 4 });
   const settings = { restore: { ...DEFAULT_SETTINGS }, outputFolder: null };
   assert.deepEqual(parseRequest('settings:set', settings), settings);
   // Channels without arguments accept nothing (undefined from a bare invoke) or {}.
@@ -44,6 +46,9 @@ test('parseRequest rejects bad arguments with a message naming the channel and f
     ['settings:set', { restore: { ...DEFAULT_SETTINGS, steps: 0 }, outputFolder: null }, /restore\.steps/],
     ['library:list', { sneaky: 1 }, /sneaky|unrecognized/i],
     ['export:run', { photoIds: [1], pairs: 'zip' }, /pairs/],
+    ['export:run', { photoIds: [1], pairs: 'files', labels: 'yes' }, /labels/],
+    ['faces:remove', { faceId: -2 }, /faceId/],
+    ['faces:remove', { faceId: 1, photoId: 2 }, /photoId|unrecognized/i],
   ];
   for (const [channel, args, pattern] of cases) {
     assert.throws(
