@@ -48,6 +48,6 @@ function dispatcherFor(settings: ProxySettings): Dispatcher {
 export async function httpFetch(url: string, init: RequestInit = {}, env: Env = process.env): Promise<Response> {
   const proxy = proxySettings(env);
   const options = { ...init, ...(proxy === null ? {} : { dispatcher: dispatcherFor(proxy) }) };
-  // undici's Response is the same WHATWG class Node's global fetch returns.
+  // undici's Response has the WHATWG interface of the global one (from another copy of undici).
   return (await undiciFetch(url, options as Parameters<typeof undiciFetch>[1])) as unknown as Response;
 }
