@@ -201,8 +201,23 @@ test('the app export (through the worker port) reports a failing photo and goes 
       path.join(folder, 'Grandma 1950.restored.png'),
       path.join(folder, 'Grandma 1950.before-after.png'),
       path.join(folder, 'Grandma 1950.restored.png.json'),
+      path.join(folder, 'heirloom-export.json'),
+      path.join(folder, 'heirloom-export.csv'),
     ]);
     for (const f of summary.written) assert.ok(statSync(f).size > 0, f);
+    // What was done, for the user's records: both photos, in order, with the failure's reason.
+    const record = JSON.parse(readFileSync(path.join(folder, 'heirloom-export.json'), 'utf8'));
+    assert.equal(record.format, 'heirloom-export');
+    assert.deepEqual(
+      record.photos.map((p: { input: string; outcome: string; outputs: string[] }) => [p.input, p.outcome, p.outputs]),
+      [
+        ['Gone.jpg', 'failed', []],
+        ['Grandma 1950.jpg', 'exported', ['Grandma 1950.restored.png', 'Grandma 1950.before-after.png', 'Grandma 1950.restored.png.json']],
+      ],
+    );
+    const csv = readFileSync(path.join(folder, 'heirloom-export.csv'), 'utf8').split('\r\n');
+    assert.equal(csv[0], 'input,outcome,outputs,error');
+    assert.match(csv[1], /^Gone\.jpg,failed,,.*missing/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
