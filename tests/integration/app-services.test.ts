@@ -79,10 +79,17 @@ test('a batch restores every readable photo, reports the broken one, and exports
 
   const exported = await s.call('export:run', { photoIds: [office.id], pairs: 'files' });
   assert.deepEqual(exported.failed, []);
-  assert.deepEqual(exported.written.map((f) => path.basename(f)), ['group-office-4.restored.jpg', 'group-office-4.before.jpg', 'group-office-4.after.jpg']);
+  assert.deepEqual(exported.written.map((f) => path.basename(f)), [
+    'group-office-4.restored.jpg',
+    'group-office-4.before.jpg',
+    'group-office-4.after.jpg',
+    'heirloom-export.json',
+    'heirloom-export.csv',
+  ]);
   for (const f of exported.written) assert.ok(existsSync(f), f);
-  // The export folder is the batch's: only the pair was added next to the restored file.
-  assert.deepEqual(exported.written.map((f) => path.dirname(f)), [w.out, w.out, w.out]);
+  // The export folder is the batch's: only the pair (and the export's record) was added next to the restored file.
+  assert.deepEqual(exported.written.map((f) => path.dirname(f)), [w.out, w.out, w.out, w.out, w.out]);
+  assert.ok(existsSync(path.join(w.out, 'heirloom-summary.json')), "the batch's own summary is kept");
   assert.deepEqual(readdirSync(w.input).sort(), ['damaged.jpg', 'group-office-4.jpg', 'portrait-small-1.jpg'], 'nothing written next to the originals');
 
   // Another folder: the restored file is copied with its sidecar and a side-by-side pair.
@@ -92,8 +99,11 @@ test('a batch restores every readable photo, reports the broken one, and exports
   await s.call('settings:pickOutputFolder', {});
   const shared = await s.call('export:run', { photoIds: [office.id], pairs: 'side-by-side' });
   assert.deepEqual(shared.failed, []);
-  assert.deepEqual(shared.written, ['group-office-4.restored.jpg', 'group-office-4.before-after.jpg', 'group-office-4.restored.jpg.json'].map((f) => path.join(share, f)));
-  assert.deepEqual(readdirSync(share).sort(), ['group-office-4.before-after.jpg', 'group-office-4.restored.jpg', 'group-office-4.restored.jpg.json']);
+  assert.deepEqual(
+    shared.written,
+    ['group-office-4.restored.jpg', 'group-office-4.before-after.jpg', 'group-office-4.restored.jpg.json', 'heirloom-export.json', 'heirloom-export.csv'].map((f) => path.join(share, f)),
+  );
+  assert.deepEqual(readdirSync(share).sort(), ['group-office-4.before-after.jpg', 'group-office-4.restored.jpg', 'group-office-4.restored.jpg.json', 'heirloom-export.csv', 'heirloom-export.json']);
   const sidecar = JSON.parse(readFileSync(path.join(share, 'group-office-4.restored.jpg.json'), 'utf8')) as { output: unknown; input: { name: string } };
   assert.deepEqual(sidecar.output, { image: 'group-office-4.restored.jpg', pairs: ['group-office-4.before-after.jpg'] });
   assert.equal(sidecar.input.name, 'group-office-4.jpg');
