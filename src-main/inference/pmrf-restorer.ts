@@ -27,7 +27,7 @@ export interface PmrfRestorerOptions {
 /**
  * Faces per model call. Memory grows with the batch (full model at 512 on the CPU: peak RSS
  * 1.9 GB for one face, 2.75 GB for four) while the CPU gains nothing from it (bench/engine:
- * 1.05x the per-face time at batch 4), so a class photo of 30 faces must not go in one call.
+ * 1.00-1.05x the per-face time at batch 4), so a class photo of 30 faces must not go in one call.
  * GPUs do gain from batching, within their memory.
  */
 export function facesPerCall(provider: string): number {

@@ -7,8 +7,6 @@ import type { ImportResult } from '../../src-shared/ipc.ts';
 import { isImageFile } from '../pipeline/inputs.ts';
 import { nowIso, type LibraryDb } from './db.ts';
 
-/** Extensions the importer picks up when walking a folder (explicit files are always tried). */
-
 export interface ImportOptions {
   /** Folders never walked into (the output folder when it sits inside the input folder). */
   exclude?: string[];

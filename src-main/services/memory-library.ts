@@ -12,7 +12,6 @@ import { DEFAULT_SETTINGS } from '../../src-shared/settings.ts';
 import { isImageFile } from '../pipeline/inputs.ts';
 import type { LibraryPort } from './ports.ts';
 
-
 interface Photo {
   summary: PhotoSummary;
   path: string;
