@@ -15,11 +15,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArch } from '../src-main/inference/arch.ts';
-import { PmrfEngine } from '../src-main/inference/engine.ts';
-import { hditExecutedAttentionFlops, hditFlops, swinirFlops } from '../src-main/inference/flops.ts';
-import { GraphBuilder } from '../src-main/inference/onnx/graph.ts';
-import { f32Tensor, OrtSession } from '../src-main/inference/session.ts';
+import { parseArch } from '../src-main/worker/inference/arch.ts';
+import { PmrfEngine } from '../src-main/worker/inference/engine.ts';
+import { hditExecutedAttentionFlops, hditFlops, swinirFlops } from '../src-main/worker/inference/flops.ts';
+import { GraphBuilder } from '../src-main/worker/inference/onnx/graph.ts';
+import { f32Tensor, OrtSession } from '../src-main/worker/inference/session.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);

@@ -1,6 +1,6 @@
 /** The inference process as an Electron utilityProcess (the app). */
 import { utilityProcess } from 'electron';
-import type { SpawnWorker, WorkerProcess } from '../worker/client.ts';
+import type { SpawnWorker, WorkerProcess } from '../worker-client/client.ts';
 
 export function utilityWorker(entry: string): SpawnWorker {
   return (): WorkerProcess => {

@@ -4,7 +4,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { ImportResult } from '../../src-shared/ipc.ts';
-import { isImageFile } from '../pipeline/inputs.ts';
+import { isImageFile } from '../worker/pipeline/inputs.ts';
 import { nowIso, type LibraryDb } from './db.ts';
 
 export interface ImportOptions {

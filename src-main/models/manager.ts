@@ -7,10 +7,10 @@ import { pipeline } from 'node:stream/promises';
 import { modelsDir } from '../util/app-paths.ts';
 import { UserError } from '../util/errors.ts';
 import { downloadFile, type DownloadProgress } from './download.ts';
-import { hashMemoPath, rememberSha256 } from './hash.ts';
+import { hashMemoPath, rememberSha256 } from '../util/file-hash.ts';
 import { fetchHfFileMetadata, findInHfCache, hfAuthHeaders, hfFileUrl, hfHubCacheDir, hfOffline } from './hf-hub.ts';
 import { DEFAULT_MODEL_ID, findModelSpec, knownModels, type ModelSpec } from './manifest.ts';
-import { openSafetensors } from './safetensors.ts';
+import { openSafetensors } from '../checkpoint/safetensors.ts';
 
 /**
  * The model manager: finds, downloads and imports checkpoints.

@@ -7,8 +7,8 @@ import { BatchQueue } from '../jobs/batch-queue.ts';
 import { listJobs, recoverInterrupted, setJobState } from '../jobs/job-store.ts';
 import { openLibrary } from '../library/db.ts';
 import { appLibraryFile } from '../library/location.ts';
-import { InferenceWorker, type SpawnWorker } from '../worker/client.ts';
-import { forkWorker } from '../worker/spawn-node.ts';
+import { InferenceWorker, type SpawnWorker } from '../worker-client/client.ts';
+import { forkWorker } from '../worker-client/spawn-node.ts';
 import type { PathAllowList } from './allow-list.ts';
 import { DEFAULT_ENGINE, engineSpec, type EngineConfig } from './engine-config.ts';
 import { ServiceError } from './errors.ts';
@@ -19,8 +19,8 @@ import { modelsPort } from './models-port.ts';
 import type { Picker } from './ports.ts';
 import { SettingsStore } from './settings-store.ts';
 import { SqliteLibrary } from './sqlite-library.ts';
-import { workerInference } from './worker-inference.ts';
-import { WorkerPhotoProcessor } from './worker-processor.ts';
+import { workerInference } from '../worker-client/worker-inference.ts';
+import { WorkerPhotoProcessor } from '../worker-client/worker-processor.ts';
 
 export interface AppServicesOptions {
   /** Per-user data folder: library database, settings. */

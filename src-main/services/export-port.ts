@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { ExportSummary } from '../../src-shared/ipc.ts';
 import { EXPORT_JSON, writeExportRecord, type ExportRecord } from '../export/summary.ts';
-import type { InferenceWorker } from '../worker/client.ts';
+import type { InferenceWorker } from '../worker-client/client.ts';
 import type { ExportPort } from './ports.ts';
 
 export function workerExport(worker: InferenceWorker): ExportPort {

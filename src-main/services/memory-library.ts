@@ -9,7 +9,7 @@ import sharp from 'sharp';
 import type { DetectedFace, DetectionResult } from '../../src-shared/faces.ts';
 import type { AppSettings, FaceRecord, ImportResult, PhotoDetail, PhotoSummary } from '../../src-shared/ipc.ts';
 import { DEFAULT_SETTINGS } from '../../src-shared/settings.ts';
-import { isImageFile } from '../pipeline/inputs.ts';
+import { isImageFile } from '../worker/pipeline/inputs.ts';
 import type { LibraryPort } from './ports.ts';
 
 interface Photo {

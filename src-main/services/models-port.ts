@@ -4,7 +4,7 @@ import type { DownloadProgress, ModelStatus } from '../../src-shared/ipc.ts';
 import type { RestoreSettings } from '../../src-shared/settings.ts';
 import type { DownloadProgress as FileProgress } from '../models/download.ts';
 import { findModel, importModel, installModel, type ModelSource } from '../models/manager.ts';
-import type { InferenceWorker } from '../worker/client.ts';
+import type { InferenceWorker } from '../worker-client/client.ts';
 import type { EngineConfig } from './engine-config.ts';
 import { ServiceError } from './errors.ts';
 import type { ModelsPort } from './ports.ts';

@@ -2,9 +2,9 @@
  * What the inference process keeps between calls: one PMRF restorer (rebuilt when the model,
  * architecture, face size or device changes) and the photos a batch has prepared, by token.
  */
-import type { FaceRestorer, RestoredFaces, RestoreOptions } from '../pipeline/face-restorer.ts';
-import { createPmrfRestorer } from '../inference/pmrf-restorer.ts';
-import { PipelineProcessor } from '../jobs/photo-stages.ts';
+import type { FaceRestorer, RestoredFaces, RestoreOptions } from './pipeline/face-restorer.ts';
+import { createPmrfRestorer } from './inference/pmrf-restorer.ts';
+import { PipelineProcessor } from './photo-stages.ts';
 import type { Prepared } from '../jobs/photo-processor.ts';
 import type { EngineSpec } from './protocol.ts';
 

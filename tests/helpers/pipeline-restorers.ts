@@ -2,7 +2,7 @@
  * Stand-in FaceRestorers for pipeline tests and benchmarks: they check geometry and blending without
  * a model. They are never used to fake a model's output.
  */
-import type { FaceRestorer, RestoreOptions, RestoredFaces } from '../../src-main/pipeline/face-restorer.ts';
+import type { FaceRestorer, RestoreOptions, RestoredFaces } from '../../src-main/worker/pipeline/face-restorer.ts';
 
 /** Returns the aligned faces unchanged: pasting them back must reproduce the photo. */
 export function identityRestorer(faceSize = 512): FaceRestorer & { calls: number[] } {

@@ -8,11 +8,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { parseArch } from '../../src-main/inference/arch.ts';
-import { buildHdit, hditTensors } from '../../src-main/inference/hdit.ts';
-import { ExternalWeightsFile, GraphBuilder } from '../../src-main/inference/onnx/graph.ts';
-import { CheckpointWeights } from '../../src-main/inference/weights.ts';
-import { openVectorsCheckpoint } from '../../src-main/models/formula.ts';
+import { parseArch } from '../../src-main/worker/inference/arch.ts';
+import { buildHdit, hditTensors } from '../../src-main/worker/inference/hdit.ts';
+import { ExternalWeightsFile, GraphBuilder } from '../../src-main/worker/inference/onnx/graph.ts';
+import { CheckpointWeights } from '../../src-main/worker/inference/weights.ts';
+import { openVectorsCheckpoint } from '../../src-main/checkpoint/formula.ts';
 import { projectFixtures, sharedPath } from '../helpers/shared.ts';
 
 function readF32(file: string): Float32Array {

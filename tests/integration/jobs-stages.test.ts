@@ -6,10 +6,10 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { DEFAULT_SETTINGS, type RestoreSettings } from '../../src-shared/settings.ts';
 import type { FaceRecord } from '../../src-shared/ipc.ts';
-import { PipelineProcessor } from '../../src-main/jobs/photo-stages.ts';
+import { PipelineProcessor } from '../../src-main/worker/photo-stages.ts';
 import type { StageContext } from '../../src-main/jobs/photo-processor.ts';
-import type { FaceRestorer, RestoreOptions } from '../../src-main/pipeline/face-restorer.ts';
-import { restorePhoto } from '../../src-main/pipeline/restore-photo.ts';
+import type { FaceRestorer, RestoreOptions } from '../../src-main/worker/pipeline/face-restorer.ts';
+import { restorePhoto } from '../../src-main/worker/pipeline/restore-photo.ts';
 import { brightenRestorer, identityRestorer } from '../helpers/pipeline-restorers.ts';
 import { sharedPath } from '../helpers/shared.ts';
 

@@ -6,8 +6,8 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import sharp from 'sharp';
 import type { DetectedFace } from '../../src-shared/faces.ts';
-import { decodePhoto } from '../../src-main/pipeline/decode.ts';
-import { detectFaces } from '../../src-main/pipeline/detect.ts';
+import { decodePhoto } from '../../src-main/worker/pipeline/decode.ts';
+import { detectFaces } from '../../src-main/worker/pipeline/detect.ts';
 import { repoRoot, sharedPath } from '../helpers/shared.ts';
 
 const photos = sharedPath('fixtures', 'photos');

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runParityCheck } from '../../src-main/inference/parity.ts';
+import { runParityCheck } from '../../src-main/worker/inference/parity.ts';
 import { sharedPath } from '../helpers/shared.ts';
 
 // The published architecture (176M parameters, formula weights) at 512 px: one SwinIR pass and

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { InferenceWorker, WorkerCallError, WorkerCancelledError } from '../../src-main/worker/client.ts';
-import { forkWorker } from '../../src-main/worker/spawn-node.ts';
+import { InferenceWorker, WorkerCallError, WorkerCancelledError } from '../../src-main/worker-client/client.ts';
+import { forkWorker } from '../../src-main/worker-client/spawn-node.ts';
 import { sharedPath } from '../helpers/shared.ts';
 
 const photos = sharedPath('fixtures', 'photos');

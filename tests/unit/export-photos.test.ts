@@ -6,7 +6,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { exportPhoto } from '../../src-main/export/export-photos.ts';
 import { workerExport } from '../../src-main/services/export-port.ts';
-import type { InferenceWorker } from '../../src-main/worker/client.ts';
+import type { InferenceWorker } from '../../src-main/worker-client/client.ts';
 
 /** A small synthetic photo: a horizontal gradient with a bright square (a "face"). */
 async function makePhoto(file: string, width: number, height: number, brighten = 0): Promise<void> {
@@ -224,7 +224,7 @@ test('the app export (through the worker port) reports a failing photo and goes 
 });
 
 test('pair labels draw readable text on a dark tag in the corner only', async () => {
-  const { drawLabel } = await import('../../src-main/pipeline/pairs.ts');
+  const { drawLabel } = await import('../../src-main/worker/pipeline/pairs.ts');
   for (const depth of [8, 16] as const) {
     const width = 400;
     const height = 300;

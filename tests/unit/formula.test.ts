@@ -10,8 +10,8 @@ import {
   formulaTensor,
   openVectorsCheckpoint,
   readVectorKeys,
-} from '../../src-main/models/formula.ts';
-import { openSafetensors } from '../../src-main/models/safetensors.ts';
+} from '../../src-main/checkpoint/formula.ts';
+import { openSafetensors } from '../../src-main/checkpoint/safetensors.ts';
 import { lowbias32 } from '../../src-main/util/hash32.ts';
 import { projectFixtures, sharedPath } from '../helpers/shared.ts';
 

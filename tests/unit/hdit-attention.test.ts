@@ -16,8 +16,8 @@ import {
   ropeTables,
   windowStart,
   type Grid,
-} from '../../src-main/inference/hdit-attention.ts';
-import { GraphBuilder, type Value } from '../../src-main/inference/onnx/graph.ts';
+} from '../../src-main/worker/inference/hdit-attention.ts';
+import { GraphBuilder, type Value } from '../../src-main/worker/inference/onnx/graph.ts';
 
 /** Deterministic pseudo-random values in [-1, 1). */
 function noise(n: number, seed: number): Float32Array {

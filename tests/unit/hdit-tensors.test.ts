@@ -6,8 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArch, PRESETS, DEFAULT_PRESET, type HditConfig } from '../../src-main/inference/arch.ts';
-import { hditTensors } from '../../src-main/inference/hdit.ts';
+import { parseArch, PRESETS, DEFAULT_PRESET, type HditConfig } from '../../src-main/worker/inference/arch.ts';
+import { hditTensors } from '../../src-main/worker/inference/hdit.ts';
 import { projectFixtures, sharedPath } from '../helpers/shared.ts';
 
 function modelKeys(dir: string): Map<string, string> {

@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promise
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { appDataDir, cacheDir, modelsDir } from '../../src-main/util/app-paths.ts';
-import { sha256File } from '../../src-main/models/hash.ts';
+import { sha256File } from '../../src-main/util/file-hash.ts';
 import {
   findInHfCache,
   hfEndpoint,

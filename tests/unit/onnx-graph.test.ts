@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { ExternalWeightsFile, GraphBuilder, f } from '../../src-main/inference/onnx/graph.ts';
-import { fromFloat16Bits, toFloat16Bits } from '../../src-main/inference/onnx/float16.ts';
+import { ExternalWeightsFile, GraphBuilder, f } from '../../src-main/worker/inference/onnx/graph.ts';
+import { fromFloat16Bits, toFloat16Bits } from '../../src-main/worker/inference/onnx/float16.ts';
 
 test('float16 conversion rounds to nearest even and round-trips representable values', () => {
   for (const v of [0, 1, -2, 0.5, 65504, 6.103515625e-5, 5.960464477539063e-8, 0.333251953125]) {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
-import { decodePhoto, describeDecodeError } from '../../src-main/pipeline/decode.ts';
+import { decodePhoto, describeDecodeError } from '../../src-main/worker/pipeline/decode.ts';
 
 test('an iPhone HEIC (HEVC) photo gets a message the user can act on', () => {
   // libvips' words for HEVC in the prebuilt sharp (lovell/sharp-libvips#233, lovell/sharp#4506).

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { exifForOutput, parseExif, xmpForExif } from '../../src-main/pipeline/exif.ts';
+import { exifForOutput, parseExif, xmpForExif } from '../../src-main/worker/pipeline/exif.ts';
 
 /** A minimal TIFF/EXIF block: IFD0 {Make, Orientation=6, XResolution, ExifIFD -> {DateTimeOriginal}}. */
 function block(le: boolean): Uint8Array {

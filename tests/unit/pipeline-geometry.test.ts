@@ -10,9 +10,9 @@ import {
   estimateSimilarity,
   invertAffine,
   templateFor,
-} from '../../src-main/pipeline/geometry.ts';
-import { sideBySide } from '../../src-main/pipeline/pairs.ts';
-import { maskAt } from '../../src-main/pipeline/paste.ts';
+} from '../../src-main/worker/pipeline/geometry.ts';
+import { sideBySide } from '../../src-main/worker/pipeline/pairs.ts';
+import { maskAt } from '../../src-main/worker/pipeline/paste.ts';
 
 function similarity(scale: number, angle: number, tx: number, ty: number): Affine {
   const c = scale * Math.cos(angle);

@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArch, PRESETS } from '../../src-main/inference/arch.ts';
-import { CACHE_KEEP, pruneCache } from '../../src-main/inference/build.ts';
-import { gaussianNoise } from '../../src-main/inference/noise.ts';
-import { providerPlan } from '../../src-main/inference/session.ts';
-import { shiftedWindowMask, swinirTensors } from '../../src-main/inference/swinir.ts';
-import { openSafetensors } from '../../src-main/models/safetensors.ts';
+import { parseArch, PRESETS } from '../../src-main/worker/inference/arch.ts';
+import { CACHE_KEEP, pruneCache } from '../../src-main/worker/inference/build.ts';
+import { gaussianNoise } from '../../src-main/worker/inference/noise.ts';
+import { providerPlan } from '../../src-main/worker/inference/session.ts';
+import { shiftedWindowMask, swinirTensors } from '../../src-main/worker/inference/swinir.ts';
+import { openSafetensors } from '../../src-main/checkpoint/safetensors.ts';
 import { projectFixtures, sharedPath } from '../helpers/shared.ts';
 
 const tiny = path.join(projectFixtures, 'pmrf', 'tiny');

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { openSafetensors, SafetensorsError } from '../../src-main/models/safetensors.ts';
-import { writeSafetensors } from '../../src-main/models/safetensors-writer.ts';
+import { openSafetensors, SafetensorsError } from '../../src-main/checkpoint/safetensors.ts';
+import { writeSafetensors } from '../../src-main/checkpoint/safetensors-writer.ts';
 import { UserError } from '../../src-main/util/errors.ts';
 import { projectFixtures } from '../helpers/shared.ts';
 

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { statSync } from 'node:fs';
 import type { DetectedFace } from '../../../src-shared/faces.ts';
-import { decodePhoto } from '../../pipeline/decode.ts';
-import { DEFAULT_MIN_CONFIDENCE, detectFaces } from '../../pipeline/detect.ts';
-import { expandInputs } from '../../pipeline/inputs.ts';
+import { decodePhoto } from '../../worker/pipeline/decode.ts';
+import { DEFAULT_MIN_CONFIDENCE, detectFaces } from '../../worker/pipeline/detect.ts';
+import { expandInputs } from '../../worker/pipeline/inputs.ts';
 import { UserError } from '../../util/errors.ts';
 
 /** `heirloom detect <images...> [--json]`: faces, boxes and alignment points, in upright coordinates. */

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { DEVICES, type Device } from '../../../src-shared/settings.ts';
-import { PRECISIONS, type Precision } from '../../inference/build.ts';
-import { runParityCheck, type ParityLine } from '../../inference/parity.ts';
+import { PRECISIONS, type Precision } from '../../worker/inference/build.ts';
+import { runParityCheck, type ParityLine } from '../../worker/inference/parity.ts';
 import { cacheDir } from '../../util/app-paths.ts';
 import { UserError } from '../../util/errors.ts';
 

@@ -14,8 +14,8 @@ import {
   SCALES,
   type BackgroundScale,
 } from '../../../src-shared/settings.ts';
-import { expandInputs } from '../../pipeline/inputs.ts';
-import type { Settings } from '../../pipeline/restore-photo.ts';
+import { expandInputs } from '../../worker/pipeline/inputs.ts';
+import type { Settings } from '../../worker/pipeline/restore-photo.ts';
 import { UserError } from '../../util/errors.ts';
 import { restoreBatch } from './restore-batch.ts';
 

@@ -22,7 +22,7 @@ import {
 import type { GraphBuilder, Value } from './onnx/graph.ts';
 import { gelu, reshape, rmsNorm, toF32, toNetFloat, transpose } from './onnx/ops.ts';
 import type { CheckpointWeights, TensorSpec } from './weights.ts';
-import { UserError } from '../util/errors.ts';
+import { UserError } from '../../util/errors.ts';
 
 const P = 'model.';
 const NORM_EPS = 1e-6;

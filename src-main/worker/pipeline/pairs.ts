@@ -5,7 +5,7 @@
  */
 import { copyFile } from 'node:fs/promises';
 import sharp from 'sharp';
-import { writeFileAtomic } from '../util/atomic-file.ts';
+import { writeFileAtomic } from '../../util/atomic-file.ts';
 import { type EncodeMetadata, type EncodeOptions, type PipelineImage, assertNotInput, encodePhoto } from './encode.ts';
 import { type Raster, createRaster, maxValue } from './raster.ts';
 

@@ -6,11 +6,11 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { PhotoStage } from '../../src-shared/ipc.ts';
-import type { DetectOptions } from '../pipeline/detect.ts';
-import type { FaceRestorer, RestoredFaces } from '../pipeline/face-restorer.ts';
-import { type PreparedPhoto, type Stage, type StageRunner, finishPhoto, preparePhoto, restorePrepared } from '../pipeline/stages.ts';
+import type { DetectOptions } from './pipeline/detect.ts';
+import type { FaceRestorer, RestoredFaces } from './pipeline/face-restorer.ts';
+import { type PreparedPhoto, type Stage, type StageRunner, finishPhoto, preparePhoto, restorePrepared } from './pipeline/stages.ts';
 import { faceSeed } from '../library/photos.ts';
-import type { FacePlan, FinishTargets, PhotoInput, PhotoProcessor, Prepared, StageContext } from './photo-processor.ts';
+import type { FacePlan, FinishTargets, PhotoInput, PhotoProcessor, Prepared, StageContext } from '../jobs/photo-processor.ts';
 
 export interface PipelineProcessorOptions {
   restorer: FaceRestorer;

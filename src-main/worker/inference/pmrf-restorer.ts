@@ -1,12 +1,12 @@
 /**
  * The PMRF engine behind the pipeline's FaceRestorer interface.
  */
-import type { Device } from '../../src-shared/settings.ts';
+import type { Device } from '../../../src-shared/settings.ts';
 import type { FaceRestorer, RestoredFaces, RestoreOptions } from '../pipeline/face-restorer.ts';
 import { resolveArch } from './arch.ts';
 import { checkpointRef, type Precision } from './build.ts';
 import { PmrfEngine } from './engine.ts';
-import { resolveModel } from '../models/manager.ts';
+import { resolveModel } from '../../models/manager.ts';
 
 export interface PmrfRestorerOptions {
   /** Checkpoint (.safetensors) or PMRF vectors folder; default: the installed model. */

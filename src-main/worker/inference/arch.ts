@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { UserError } from '../util/errors.ts';
+import { UserError } from '../../util/errors.ts';
 
 const hditSchema = z.object({
   widths: z.array(z.number().int().positive()).min(1),

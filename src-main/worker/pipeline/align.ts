@@ -3,7 +3,7 @@
  * bicubic warp (antialiased when the face is larger than the template) into [n,3,S,S] float32
  * NCHW RGB in [0,1]. Outside the photo the edge pixels are replicated, never black.
  */
-import type { DetectedFace } from '../../src-shared/faces.ts';
+import type { DetectedFace } from '../../../src-shared/faces.ts';
 import { type Affine, estimateSimilarity, invertAffine, templateFor } from './geometry.ts';
 import type { Raster } from './raster.ts';
 import { BicubicSampler, type Source, prepareSource, sourceOf } from './sample.ts';

@@ -12,7 +12,7 @@ import {
   type WorkerParams,
   type WorkerProgress,
   type WorkerResult,
-} from './protocol.ts';
+} from '../worker/protocol.ts';
 
 /** A started inference process, whatever its kind. */
 export interface WorkerProcess {

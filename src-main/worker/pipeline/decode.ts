@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import sharp, { type Metadata } from 'sharp';
-import { UserError } from '../util/errors.ts';
+import { UserError } from '../../util/errors.ts';
 import { type Raster, typedPixels } from './raster.ts';
 
 /** 200 megapixels: a 16k x 12k scan still fits; beyond that the user must raise the limit. */

@@ -2,8 +2,8 @@
  * Seeded Gaussian noise for the flow's starting point. Integer hashing plus V8's fdlibm-based
  * Math.log / Math.cos / Math.sin, so the same seed gives the same bits on every platform.
  */
-import { UserError } from '../util/errors.ts';
-import { lowbias32 } from '../util/hash32.ts';
+import { UserError } from '../../util/errors.ts';
+import { lowbias32 } from '../../util/hash32.ts';
 
 /** A 32-bit stream key from any safe integer seed (negative and > 2^32 seeds stay distinct). */
 function streamKey(seed: number): number {

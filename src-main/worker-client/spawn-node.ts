@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { SpawnWorker, WorkerProcess } from './client.ts';
 
 /** The worker's TypeScript entry; run through tsx (`--import tsx`). */
-export const WORKER_ENTRY_TS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'entry.ts');
+export const WORKER_ENTRY_TS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'worker', 'entry.ts');
 
 export interface ForkOptions {
   entry?: string;

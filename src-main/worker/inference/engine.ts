@@ -3,13 +3,13 @@
  * rectified flow from x_0 = m + 0.1 z with K Euler steps x <- x + (1/K) HDiT(x, i/K), output
  * clip(x, 0, 1). The two networks are built once per (checkpoint, options) and cached on disk.
  */
-import type { Device } from '../../src-shared/settings.ts';
+import type { Device } from '../../../src-shared/settings.ts';
 import type { ArchConfig } from './arch.ts';
 import { buildModels, checkpointRef, removeEntry, type BuiltModels, type CheckpointRef, type Precision } from './build.ts';
 import { gaussianNoise } from './noise.ts';
 import { f32Tensor, ModelLoadError, OrtSession, type ExecutionProvider } from './session.ts';
-import { cacheDir as defaultCacheDir } from '../util/app-paths.ts';
-import { UserError } from '../util/errors.ts';
+import { cacheDir as defaultCacheDir } from '../../util/app-paths.ts';
+import { UserError } from '../../util/errors.ts';
 
 /** Standard deviation of the noise added to the posterior mean (PMRF's sigma_s). */
 export const MMSE_NOISE_STD = 0.1;

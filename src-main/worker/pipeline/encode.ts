@@ -9,9 +9,9 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp, { type Sharp } from 'sharp';
-import type { OutputFormat } from '../../src-shared/settings.ts';
-import { writeFileAtomic } from '../util/atomic-file.ts';
-import { UserError } from '../util/errors.ts';
+import type { OutputFormat } from '../../../src-shared/settings.ts';
+import { writeFileAtomic } from '../../util/atomic-file.ts';
+import { UserError } from '../../util/errors.ts';
 import { exifForOutput, xmpForExif } from './exif.ts';
 import type { Raster } from './raster.ts';
 

@@ -4,8 +4,8 @@
  * at once (one error listing every mismatch) and then serves only listed tensors, so a builder
  * cannot read a tensor its list forgot.
  */
-import { UserError } from '../util/errors.ts';
-import type { DType, TensorData, TensorSource } from '../models/tensor-source.ts';
+import { UserError } from '../../util/errors.ts';
+import type { DType, TensorData, TensorSource } from '../../checkpoint/tensor-source.ts';
 
 export interface TensorSpec {
   name: string;

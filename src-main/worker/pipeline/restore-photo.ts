@@ -5,8 +5,8 @@
  * stages and, in align and paste, between faces.
  */
 import { performance } from 'node:perf_hooks';
-import type { DetectedFace } from '../../src-shared/faces.ts';
-import type { RestoreSettings } from '../../src-shared/settings.ts';
+import type { DetectedFace } from '../../../src-shared/faces.ts';
+import type { RestoreSettings } from '../../../src-shared/settings.ts';
 import type { ToneKind, DecodedPhoto } from './decode.ts';
 import type { DetectOptions } from './detect.ts';
 import type { FaceRestorer } from './face-restorer.ts';

@@ -1,8 +1,8 @@
 /** InferencePort over the inference process (src-main/worker). */
 import type { DetectedFace } from '../../src-shared/faces.ts';
-import type { InferenceWorker } from '../worker/client.ts';
-import { engineSpec, type EngineConfig } from './engine-config.ts';
-import type { InferencePort } from './ports.ts';
+import type { InferenceWorker } from './client.ts';
+import { engineSpec, type EngineConfig } from '../services/engine-config.ts';
+import type { InferencePort } from '../services/ports.ts';
 
 /** Only the detected-face fields cross to the worker (records carry ids and choices too). */
 function plainFace(face: DetectedFace): DetectedFace {

@@ -14,11 +14,11 @@ import { buildHdit, hditTensors } from './hdit.ts';
 import { ExternalWeightsFile, GraphBuilder } from './onnx/graph.ts';
 import { buildSwinir, swinirTensors } from './swinir.ts';
 import { CheckpointWeights } from './weights.ts';
-import { sha256File } from '../models/hash.ts';
-import { openVectorsCheckpoint } from '../models/formula.ts';
-import { openSafetensors } from '../models/safetensors.ts';
-import type { TensorSource } from '../models/tensor-source.ts';
-import { UserError } from '../util/errors.ts';
+import { sha256File } from '../../util/file-hash.ts';
+import { openVectorsCheckpoint } from '../../checkpoint/formula.ts';
+import { openSafetensors } from '../../checkpoint/safetensors.ts';
+import type { TensorSource } from '../../checkpoint/tensor-source.ts';
+import { UserError } from '../../util/errors.ts';
 
 /** Bump when the builders' output changes: old cache entries are then ignored. */
 export const BUILDER_VERSION = 2;

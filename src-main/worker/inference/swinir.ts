@@ -10,7 +10,7 @@ import type { SwinirConfig } from './arch.ts';
 import type { GraphBuilder, Value } from './onnx/graph.ts';
 import { add, conv2d, gelu, layerNorm, leakyRelu, linear, mul, reshape, toF32, toNetFloat, transpose } from './onnx/ops.ts';
 import type { CheckpointWeights, TensorSpec } from './weights.ts';
-import { UserError } from '../util/errors.ts';
+import { UserError } from '../../util/errors.ts';
 
 const P = 'mmse_model.';
 /** Per-channel mean subtracted before and added after the network (an architecture constant). */

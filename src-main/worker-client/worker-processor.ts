@@ -4,7 +4,7 @@
  * call (softly, then by killing the process after a grace period).
  */
 import type { FinishTargets, PhotoInput, PhotoProcessor, Prepared, StageContext } from '../jobs/photo-processor.ts';
-import type { InferenceWorker } from '../worker/client.ts';
+import type { InferenceWorker } from './client.ts';
 import type { EngineSpec } from '../worker/protocol.ts';
 
 export class WorkerPhotoProcessor implements PhotoProcessor<number, number> {

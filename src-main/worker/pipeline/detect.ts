@@ -11,7 +11,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import sharp from 'sharp';
-import type { DetectedFace, Point } from '../../src-shared/faces.ts';
+import type { DetectedFace, Point } from '../../../src-shared/faces.ts';
 import { templateFor } from './geometry.ts';
 import type { Raster } from './raster.ts';
 

@@ -12,8 +12,8 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import type { Device } from '../../src-shared/settings.ts';
-import { UserError } from '../util/errors.ts';
+import type { Device } from '../../../src-shared/settings.ts';
+import { UserError } from '../../util/errors.ts';
 
 export type ExecutionProvider = 'cpu' | 'cuda' | 'dml' | 'coreml';
 

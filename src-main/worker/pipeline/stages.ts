@@ -8,8 +8,8 @@
  * (jobs/photo-stages.ts) runs them as separate steps. Cancellation is checked by the caller's
  * StageRunner before each stage, and by align and paste between faces.
  */
-import type { DetectedFace } from '../../src-shared/faces.ts';
-import type { OutputFormat } from '../../src-shared/settings.ts';
+import type { DetectedFace } from '../../../src-shared/faces.ts';
+import type { OutputFormat } from '../../../src-shared/settings.ts';
 import { type AlignedFaces, alignFaces } from './align.ts';
 import { type DecodedPhoto, decodePhoto } from './decode.ts';
 import { type DetectOptions, detectFaces } from './detect.ts';

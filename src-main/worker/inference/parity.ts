@@ -5,12 +5,12 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Device } from '../../src-shared/settings.ts';
+import type { Device } from '../../../src-shared/settings.ts';
 import { parseArch, type ArchConfig } from './arch.ts';
 import { checkpointVectors, type Precision } from './build.ts';
 import { MMSE_NOISE_STD, PmrfEngine } from './engine.ts';
-import { formulaNoise } from '../models/formula.ts';
-import { UserError } from '../util/errors.ts';
+import { formulaNoise } from '../../checkpoint/formula.ts';
+import { UserError } from '../../util/errors.ts';
 
 export interface ParityLine {
   name: string;

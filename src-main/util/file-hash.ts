@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, readFile, realpath, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { modelsDir } from '../util/app-paths.ts';
+import { modelsDir } from './app-paths.ts';
 
 /**
  * sha256 of a file, memoised by (real path, size, mtime) in `<modelsDir>/hashes.json`: hashing

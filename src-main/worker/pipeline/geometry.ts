@@ -2,7 +2,7 @@
  * 2D similarity/affine math for face alignment. Coordinates are continuous pixel coordinates:
  * pixel i covers [i, i+1) and its centre is i + 0.5.
  */
-import type { Point } from '../../src-shared/faces.ts';
+import type { Point } from '../../../src-shared/faces.ts';
 
 /** x' = a*x + b*y + c;  y' = d*x + e*y + f */
 export type Affine = readonly [a: number, b: number, c: number, d: number, e: number, f: number];
