@@ -10,6 +10,7 @@
  * Channel names are `area:verb`. Imports nothing from src-main, node or electron.
  */
 import { z } from 'zod';
+import { MAX_SEED, MAX_STEPS, MIN_STEPS } from './rules.ts';
 import { MIN_MANUAL_FACE_PX, type DetectedFace } from './faces.ts';
 import { DEVICES, OUTPUT_FORMATS, PAIR_MODES, RESTORE_MODES, type Device, type RestoreSettings } from './settings.ts';
 
@@ -118,9 +119,9 @@ export interface ExportSummary {
 const id = z.number().int().positive();
 
 export const restoreSettingsSchema = z.object({
-  steps: z.number().int().min(1).max(100),
+  steps: z.number().int().min(MIN_STEPS).max(MAX_STEPS),
   mode: z.enum(RESTORE_MODES),
-  seed: z.number().int().min(0).max(2 ** 32 - 1),
+  seed: z.number().int().min(0).max(MAX_SEED),
   scale: z.union([z.literal(1), z.literal(2), z.literal(4)]),
   format: z.enum(OUTPUT_FORMATS),
   quality: z.number().int().min(1).max(100),
@@ -151,7 +152,7 @@ export const requestSchemas = {
   'library:get': z.object({ photoId: id }).strict(),
   'library:remove': z.object({ photoIds: z.array(id).min(1) }).strict(),
   'photos:detect': z.object({ photoIds: z.array(id).min(1) }).strict(),
-  'faces:update': z.object({ faceId: id, include: z.boolean().optional(), seed: z.number().int().min(0).max(2 ** 32 - 1).optional() }).strict(),
+  'faces:update': z.object({ faceId: id, include: z.boolean().optional(), seed: z.number().int().min(0).max(MAX_SEED).optional() }).strict(),
   /** Adds a face the user drew (the detector missed it); returns the photo with its faces. */
   'faces:add': z.object({ photoId: id, box: faceBoxSchema }).strict(),
   /** Removes a face the user drew (detected faces are skipped with `include`, not removed); returns the photo. */

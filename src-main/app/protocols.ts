@@ -11,6 +11,7 @@ import { MEDIA_HOST, MEDIA_SCHEME, parseMediaPath } from '../../src-shared/media
 import { ServiceError } from '../services/errors.ts';
 import type { HeirloomServices } from '../services/heirloom-services.ts';
 import { APP_ORIGIN, APP_SCHEME, CONTENT_SECURITY_POLICY } from './origins.ts';
+import { mimeType } from '../util/mime.ts';
 
 /** Must run before app 'ready'. */
 export function registerPrivilegedSchemes(): void {
@@ -19,17 +20,6 @@ export function registerPrivilegedSchemes(): void {
     { scheme: MEDIA_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true, stream: true } },
   ]);
 }
-
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-};
 
 function text(status: number, body: string): Response {
   return new Response(body, { status, headers: { 'Content-Type': 'text/plain; charset=utf-8' } });
@@ -48,7 +38,7 @@ export function serveApp(rendererDir: string): void {
       const body = await readFile(file);
       return new Response(body, {
         headers: {
-          'Content-Type': MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
+          'Content-Type': mimeType(file),
           'Content-Security-Policy': CONTENT_SECURITY_POLICY,
           'X-Content-Type-Options': 'nosniff',
         },

@@ -19,6 +19,7 @@ import { MEDIA_HTTP_PREFIX, WS_PATH, type WsRequest, type WsServerMessage } from
 import { ServiceError, toIpcError } from '../services/errors.ts';
 import type { HeirloomServices } from '../services/heirloom-services.ts';
 import type { ConfiguredPicker } from '../services/configured-picker.ts';
+import { mimeType } from '../util/mime.ts';
 
 export interface WsTransportOptions {
   services: HeirloomServices;
@@ -38,20 +39,6 @@ export interface WsTransport {
   port: number;
   close(): Promise<void>;
 }
-
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.wasm': 'application/wasm',
-};
 
 export async function startWsTransport(opts: WsTransportOptions): Promise<WsTransport> {
   const origins = new Set<string>(opts.extraOrigins ?? []);
@@ -178,7 +165,7 @@ async function handleHttp(
   } catch {
     return send(res, 404, 'text/plain', 'not found');
   }
-  return sendFile(res, file, MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream', 'no-cache');
+  return sendFile(res, file, mimeType(file), 'no-cache');
 }
 
 async function control(req: http.IncomingMessage, res: http.ServerResponse, route: string, opts: WsTransportOptions): Promise<void> {

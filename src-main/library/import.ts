@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { ImportResult } from '../../src-shared/ipc.ts';
-import { isImageFile } from '../worker/pipeline/inputs.ts';
+import { fileError, findImages } from '../util/find-images.ts';
 import { nowIso, type LibraryDb } from './db.ts';
 
 export interface ImportOptions {
@@ -29,20 +29,9 @@ export interface ImportReport {
  * reason, so a batch reports it instead of dropping it.
  */
 export async function importPaths(db: LibraryDb, inputs: string[], options: ImportOptions = {}): Promise<ImportReport> {
-  const exclude = (options.exclude ?? []).map((p) => path.resolve(p));
-  const failed: ImportResult['failed'] = [];
-  const files: string[] = [];
-  for (const input of inputs) {
-    const abs = path.resolve(input);
-    try {
-      const st = await stat(abs);
-      if (st.isDirectory()) files.push(...(await walk(abs, exclude)));
-      else if (st.isFile()) files.push(abs);
-      else failed.push({ name: path.basename(abs), error: 'not a regular file' });
-    } catch (err) {
-      failed.push({ name: path.basename(abs), error: fileError(err) });
-    }
-  }
+  const found = await findImages(inputs, { recursive: true, exclude: options.exclude });
+  const failed: ImportResult['failed'] = [...found.failed];
+  const files = found.files;
 
   const byPath = db.prepare<[string], { id: number; size: number; mtime_ms: number; hash: string }>(
     'SELECT id, size, mtime_ms, hash FROM photos WHERE path = ?',
@@ -115,20 +104,6 @@ export async function importPaths(db: LibraryDb, inputs: string[], options: Impo
   };
 }
 
-async function walk(dir: string, exclude: string[]): Promise<string[]> {
-  if (exclude.includes(dir)) return [];
-  const out: string[] = [];
-  const entries = await readdir(dir, { withFileTypes: true });
-  entries.sort((a, b) => a.name.localeCompare(b.name));
-  for (const e of entries) {
-    if (e.name.startsWith('.')) continue;
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await walk(p, exclude)));
-    else if (e.isFile() && isImageFile(e.name)) out.push(p);
-  }
-  return out;
-}
-
 /** sha256 of a file's bytes, streamed (scans can be hundreds of MB). */
 export async function hashFile(file: string): Promise<string> {
   const h = createHash('sha256');
@@ -147,9 +122,3 @@ async function readHeader(file: string): Promise<{ width: number | null; height:
   }
 }
 
-function fileError(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException | null)?.code;
-  if (code === 'ENOENT') return 'file not found';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  return err instanceof Error ? err.message : String(err);
-}

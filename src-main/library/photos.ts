@@ -1,3 +1,4 @@
+import { faceSeed } from '../../src-shared/rules.ts';
 import path from 'node:path';
 import type { FaceRecord, PhotoDetail, PhotoStatus, PhotoSummary, RestoreResultSummary } from '../../src-shared/ipc.ts';
 import type { DetectedFace, Point } from '../../src-shared/faces.ts';
@@ -126,14 +127,6 @@ function toFace(r: RawFace): FaceRecord {
 
 export function listFaces(db: LibraryDb, photoId: number): FaceRecord[] {
   return db.prepare<[number], RawFace>('SELECT * FROM faces WHERE photo_id = ? ORDER BY idx').all(photoId).map(toFace);
-}
-
-/**
- * The seed of face `index` of a photo for a base seed: distinct per face, stable across runs, and
- * the same rule the PMRF restorer applies when given no per-face seeds (seed + index).
- */
-export function faceSeed(baseSeed: number, index: number): number {
-  return (baseSeed + index) >>> 0;
 }
 
 /**

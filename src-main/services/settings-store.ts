@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { appSettingsSchema, type AppSettings } from '../../src-shared/ipc.ts';
+import { appSettingsSchema, restoreSettingsSchema, type AppSettings } from '../../src-shared/ipc.ts';
 import { DEFAULT_SETTINGS } from '../../src-shared/settings.ts';
 import { writeFileAtomicSync } from '../util/atomic-file.ts';
 
@@ -10,7 +10,8 @@ export function defaultAppSettings(): AppSettings {
 
 /**
  * The app's settings as one JSON file in its data folder. A missing or damaged file gives the
- * defaults (with a warning) rather than a broken app; writes go to a temp name, then rename.
+ * defaults (with a warning) rather than a broken app, and a file missing fields or holding a bad
+ * value keeps the rest; writes go to a temp name, then rename.
  */
 export class SettingsStore {
   readonly #file: string;
@@ -39,12 +40,43 @@ function load(file: string): AppSettings {
   } catch {
     return defaultAppSettings();
   }
+  let json: unknown;
   try {
-    const r = appSettingsSchema.safeParse(JSON.parse(text));
-    if (r.success) return r.data;
-    console.warn(`heirloom: ${file}: invalid settings (${r.error.issues[0]?.message}); using defaults`);
+    json = JSON.parse(text);
   } catch (err) {
     console.warn(`heirloom: ${file}: unreadable settings (${(err as Error).message}); using defaults`);
+    return defaultAppSettings();
   }
-  return defaultAppSettings();
+  const { settings, dropped } = mergeOverDefaults(json);
+  if (dropped.length > 0) console.warn(`heirloom: ${file}: ignored invalid settings (${dropped.join(', ')}); using their defaults`);
+  return settings;
+}
+
+/**
+ * A saved file over the defaults, field by field: a file from an older version (fewer fields) or
+ * with one bad value keeps everything else the user chose, the output folder above all.
+ */
+export function mergeOverDefaults(json: unknown): { settings: AppSettings; dropped: string[] } {
+  const defaults = defaultAppSettings();
+  const obj = isRecord(json) ? json : {};
+  const restoreIn = isRecord(obj.restore) ? obj.restore : {};
+  const dropped: string[] = [];
+  const restore: Record<string, unknown> = { ...defaults.restore };
+  for (const [key, value] of Object.entries(restoreIn)) {
+    if (!(key in defaults.restore)) continue;
+    const field = restoreSettingsSchema.shape[key as keyof typeof restoreSettingsSchema.shape];
+    if (field.safeParse(value).success) restore[key] = value;
+    else dropped.push(`restore.${key}`);
+  }
+  let outputFolder = defaults.outputFolder;
+  if ('outputFolder' in obj) {
+    const r = appSettingsSchema.shape.outputFolder.safeParse(obj.outputFolder);
+    if (r.success) outputFolder = r.data;
+    else dropped.push('outputFolder');
+  }
+  return { settings: appSettingsSchema.parse({ restore, outputFolder }), dropped };
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -9,7 +9,7 @@ import type { PhotoStage } from '../../src-shared/ipc.ts';
 import type { DetectOptions } from './pipeline/detect.ts';
 import type { FaceRestorer, RestoredFaces } from './pipeline/face-restorer.ts';
 import { type PreparedPhoto, type Stage, type StageRunner, finishPhoto, preparePhoto, restorePrepared } from './pipeline/stages.ts';
-import { faceSeed } from '../library/photos.ts';
+import { faceSeed } from '../../src-shared/rules.ts';
 import type { FacePlan, FinishTargets, PhotoInput, PhotoProcessor, Prepared, StageContext } from '../jobs/photo-processor.ts';
 
 export interface PipelineProcessorOptions {

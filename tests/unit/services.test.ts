@@ -9,9 +9,11 @@ import { PathAllowList } from '../../src-main/services/allow-list.ts';
 import { ConfiguredPicker } from '../../src-main/services/configured-picker.ts';
 import { ServiceError } from '../../src-main/services/errors.ts';
 import { HeirloomServices } from '../../src-main/services/heirloom-services.ts';
-import { MemoryLibrary } from '../../src-main/services/memory-library.ts';
+import { openLibrary } from '../../src-main/library/db.ts';
+import { SettingsStore } from '../../src-main/services/settings-store.ts';
+import { SqliteLibrary } from '../../src-main/services/sqlite-library.ts';
 import type { InferencePort } from '../../src-main/services/ports.ts';
-import { unavailableExport, unavailableJobs, unavailableModels } from '../../src-main/services/unavailable.ts';
+import { unavailableExport, unavailableJobs, unavailableModels } from '../helpers/unavailable-ports.ts';
 
 /** A folder of small real JPEGs plus a decoy folder the user never picks. */
 async function makeWorld() {
@@ -62,8 +64,10 @@ function recordingInference(): InferencePort & { calls: string[] } {
   };
 }
 
+/** The real services over the real SQLite library and settings file, in a new temporary data folder. */
 function makeServices(cache: string, picker = new ConfiguredPicker()) {
-  const library = new MemoryLibrary();
+  const data = mkdtempSync(path.join(tmpdir(), 'heirloom-services-data-'));
+  const library = new SqliteLibrary(openLibrary(path.join(data, 'library.db')), new SettingsStore(path.join(data, 'settings.json')));
   const inference = recordingInference();
   const services = new HeirloomServices({
     library,

@@ -3,7 +3,7 @@ import { statSync } from 'node:fs';
 import type { DetectedFace } from '../../../src-shared/faces.ts';
 import { decodePhoto } from '../../worker/pipeline/decode.ts';
 import { DEFAULT_MIN_CONFIDENCE, detectFaces } from '../../worker/pipeline/detect.ts';
-import { expandInputs } from '../../worker/pipeline/inputs.ts';
+import { findImages } from '../../util/find-images.ts';
 import { UserError } from '../../util/errors.ts';
 
 /** `heirloom detect <images...> [--json]`: faces, boxes and alignment points, in upright coordinates. */
@@ -71,7 +71,7 @@ export function register(program: Command): void {
       // Folders give their image files; a missing or broken file gets its own error entry below.
       const files: string[] = [];
       for (const arg of images) {
-        if (statSync(arg, { throwIfNoEntry: false })?.isDirectory()) files.push(...(await expandInputs([arg])));
+        if (statSync(arg, { throwIfNoEntry: false })?.isDirectory()) files.push(...(await findImages([arg])).files);
         else files.push(arg);
       }
       const entries: ImageEntry[] = [];

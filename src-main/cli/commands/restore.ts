@@ -14,7 +14,8 @@ import {
   SCALES,
   type BackgroundScale,
 } from '../../../src-shared/settings.ts';
-import { expandInputs } from '../../worker/pipeline/inputs.ts';
+import { MAX_SEED, MAX_STEPS, MIN_STEPS } from '../../../src-shared/rules.ts';
+import { findImages } from '../../util/find-images.ts';
 import type { Settings } from '../../worker/pipeline/restore-photo.ts';
 import { UserError } from '../../util/errors.ts';
 import { restoreBatch } from './restore-batch.ts';
@@ -70,8 +71,8 @@ export function parseRestoreOptions(o: RestoreCliOptions): ParsedRestoreOptions 
   if (faceSize % 64 !== 0) throw new UserError(`--face-size must be a multiple of 64, got ${o.faceSize}`);
   return {
     settings: {
-      steps: o.steps === undefined ? defaultSteps : intOption('steps', o.steps, 1, 100),
-      seed: intOption('seed', o.seed, 0, 2 ** 32 - 1),
+      steps: o.steps === undefined ? defaultSteps : intOption('steps', o.steps, MIN_STEPS, MAX_STEPS),
+      seed: intOption('seed', o.seed, 0, MAX_SEED),
       mode: choice<RestoreMode>('mode', o.mode, RESTORE_MODES),
       scale: scale as BackgroundScale,
       format: choice<OutputFormat>('format', o.format, OUTPUT_FORMATS, { jpeg: 'jpg', tif: 'tiff' }),
@@ -89,7 +90,7 @@ export function register(program: Command): void {
     .description('Restore the faces in photos (files or folders) and write the results to a folder')
     .argument('<inputs...>', 'image files or folders')
     .requiredOption('-o, --output <dir>', 'output folder (created if missing)')
-    .option('--steps <K>', 'PMRF flow steps 1..100 (default: 4 on CPU/auto, 25 on a GPU)')
+    .option('--steps <K>', `PMRF flow steps ${MIN_STEPS}..${MAX_STEPS} (default: 4 on CPU/auto, 25 on a GPU)`)
     .option('--seed <S>', 'noise seed (same seed, same result)', String(DEFAULT_SETTINGS.seed))
     .option('--mode <mode>', 'flow (realistic) or mean (faithful posterior mean)', DEFAULT_SETTINGS.mode)
     .option('--scale <k>', 'background scale 1, 2 or 4', String(DEFAULT_SETTINGS.scale))
@@ -107,7 +108,10 @@ export function register(program: Command): void {
       const { settings, faceSize } = parseRestoreOptions(opts);
       const outDir = path.resolve(opts.output);
       // Never take our own outputs as inputs when the output folder is inside an input folder.
-      const files = (await expandInputs(inputs, { recursive: opts.recursive })).filter((f) => !path.resolve(f).startsWith(outDir + path.sep));
+      const found = await findImages(inputs, { recursive: opts.recursive, exclude: [outDir] });
+      const missing = found.failed[0];
+      if (missing !== undefined) throw new UserError(`${missing.name}: ${missing.error}`);
+      const files = found.files.filter((f) => !f.startsWith(outDir + path.sep));
       if (files.length === 0) throw new UserError('no image files found in the given inputs');
       // Through the persistent batch queue: rerunning the same command resumes (jobs/run-batch.ts).
       await restoreBatch({ inputs: files, output: outDir, settings, faceSize, model: opts.model, arch: opts.arch, json: opts.json, pairLabels: opts.pairLabels });

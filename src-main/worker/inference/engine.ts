@@ -3,6 +3,7 @@
  * rectified flow from x_0 = m + 0.1 z with K Euler steps x <- x + (1/K) HDiT(x, i/K), output
  * clip(x, 0, 1). The two networks are built once per (checkpoint, options) and cached on disk.
  */
+import { faceSeed } from '../../../src-shared/rules.ts';
 import type { Device } from '../../../src-shared/settings.ts';
 import type { ArchConfig } from './arch.ts';
 import { buildModels, checkpointRef, removeEntry, type BuiltModels, type CheckpointRef, type Precision } from './build.ts';
@@ -33,7 +34,7 @@ export interface FlowOptions {
   /** Euler steps K >= 1 ('flow' mode). */
   steps: number;
   mode: 'flow' | 'mean';
-  /** Seed of face 0's noise; face i uses seed + i unless `seeds` is given. */
+  /** Seed of face 0's noise; face i uses faceSeed(seed, i) unless `seeds` is given. */
   seed?: number;
   /** One seed per face (overrides `seed`). */
   seeds?: readonly number[];
@@ -135,7 +136,7 @@ export class PmrfEngine {
     if (opts.seeds !== undefined && opts.seeds.length !== n) throw new UserError(`seeds: ${opts.seeds.length} seeds for ${n} faces`);
     if (opts.seeds === undefined && opts.seed === undefined) throw new UserError('flow mode needs a seed, seeds or noise');
     const z = new Float32Array(n * per);
-    for (let i = 0; i < n; i++) z.set(gaussianNoise(opts.seeds?.[i] ?? (opts.seed as number) + i, per), i * per);
+    for (let i = 0; i < n; i++) z.set(gaussianNoise(opts.seeds?.[i] ?? faceSeed(opts.seed as number, i), per), i * per);
     return z;
   }
 

@@ -1,6 +1,7 @@
 /**
  * The PMRF engine behind the pipeline's FaceRestorer interface.
  */
+import { faceSeed } from '../../../src-shared/rules.ts';
 import type { Device } from '../../../src-shared/settings.ts';
 import type { FaceRestorer, RestoredFaces, RestoreOptions } from '../pipeline/face-restorer.ts';
 import { resolveArch } from './arch.ts';
@@ -56,7 +57,7 @@ export async function createPmrfRestorer(opts: PmrfRestorerOptions): Promise<Fac
     async restore(faces: Float32Array, n: number, options: RestoreOptions): Promise<RestoredFaces> {
       const per = 3 * opts.imageSize * opts.imageSize;
       // Each face keeps its own seed whatever call it lands in, so results do not depend on the chunking.
-      const seeds = options.seeds ?? Array.from({ length: n }, (_, i) => options.seed + i);
+      const seeds = options.seeds ?? Array.from({ length: n }, (_, i) => faceSeed(options.seed, i));
       const restored = new Float32Array(n * per);
       const mean = new Float32Array(n * per);
       for (let start = 0; start < n; start += maxFaces) {

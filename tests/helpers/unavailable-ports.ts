@@ -3,8 +3,8 @@
  * services use them for the parts they do not exercise.
  */
 import type { JobProgress, ModelStatus } from '../../src-shared/ipc.ts';
-import { ServiceError } from './errors.ts';
-import type { ExportPort, JobsPort, ModelsPort } from './ports.ts';
+import { ServiceError } from '../../src-main/services/errors.ts';
+import type { ExportPort, JobsPort, ModelsPort } from '../../src-main/services/ports.ts';
 
 function missing(what: string): never {
   throw new ServiceError('failed', `${what} is not available in this build`);

@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { DEFAULT_SETTINGS } from '../../src-shared/settings.ts';
+import { SettingsStore, defaultAppSettings } from '../../src-main/services/settings-store.ts';
+
+function tempFile(): string {
+  return path.join(mkdtempSync(path.join(tmpdir(), 'heirloom-settings-')), 'settings.json');
+}
+
+test('settings: missing file gives the defaults; set writes JSON atomically and a new store reads it back', () => {
+  const file = tempFile();
+  const store = new SettingsStore(file);
+  assert.deepEqual(store.get(), defaultAppSettings());
+  const next = { restore: { ...DEFAULT_SETTINGS, steps: 9, format: 'png' as const }, outputFolder: '/photos/out' };
+  store.set(next);
+  assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), next);
+  assert.deepEqual(readdirSync(path.dirname(file)), ['settings.json'], 'no temporary file left behind');
+  assert.deepEqual(new SettingsStore(file).get(), next);
+  // get() hands out a copy: changing it changes nothing stored.
+  const copy = store.get();
+  copy.restore.steps = 50;
+  assert.equal(store.get().restore.steps, 9);
+});
+
+test('settings: invalid values are refused by set and nothing is written', () => {
+  const file = tempFile();
+  const store = new SettingsStore(file);
+  assert.throws(() => store.set({ restore: { ...DEFAULT_SETTINGS, steps: 0 }, outputFolder: null }));
+  assert.deepEqual(readdirSync(path.dirname(file)), []);
+});
+
+test('settings: a damaged file gives the defaults; an old or partly bad one keeps what is valid', () => {
+  const damaged = tempFile();
+  writeFileSync(damaged, '{"restore": {"steps": 4');
+  assert.deepEqual(new SettingsStore(damaged).get(), defaultAppSettings());
+
+  const old = tempFile();
+  // An older version's file: fewer fields, one value out of range, one unknown field.
+  writeFileSync(old, JSON.stringify({ restore: { steps: 500, format: 'webp', scale: 2, retired: true }, outputFolder: '/photos/out' }));
+  const s = new SettingsStore(old).get();
+  assert.equal(s.outputFolder, '/photos/out', 'the chosen output folder survives');
+  assert.equal(s.restore.format, 'webp');
+  assert.equal(s.restore.scale, 2);
+  assert.equal(s.restore.steps, DEFAULT_SETTINGS.steps, 'the bad value falls back to its default');
+  assert.equal('retired' in s.restore, false);
+});
