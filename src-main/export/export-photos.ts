@@ -7,7 +7,8 @@
  * - the folder the batch wrote to: the restored file is already there, so only its pair is
  *   added, under the same stem (`x.restored.jpg` -> `x.before-after.jpg`).
  * Everything is written to temporary names and renamed at the end (atomic-file.ts).
- * Runs in the inference process (it decodes and encodes photos).
+ * Runs in the main process: it chooses names and copies files; the pair's pixels are made by
+ * `writePair` (the inference process's `writePair` method in the app).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
@@ -19,6 +20,16 @@ import { scaleRaster } from '../worker/pipeline/scale.ts';
 import { commitFiles, discardFiles, removeStaleTemps, tempPathFor } from '../util/atomic-file.ts';
 import { UserError } from '../util/errors.ts';
 import { chooseOutputNames, mapNames, namesFor, pairPaths, type OutputNames } from './naming.ts';
+
+/** Makes a before/after pair of a restored photo at the given (temporary) paths. */
+export type PairWriter = (request: {
+  original: string;
+  restored: string;
+  targets: { sideBySide: string | null; before: string | null; after: string | null };
+  format: OutputFormat;
+  quality: number;
+  labels: boolean;
+}) => Promise<void>;
 
 export interface ExportRequest {
   original: string;
@@ -34,7 +45,7 @@ export interface ExportRequest {
 const FORMATS: Record<string, OutputFormat> = { '.jpg': 'jpg', '.jpeg': 'jpg', '.png': 'png', '.tif': 'tiff', '.tiff': 'tiff', '.webp': 'webp' };
 
 /** Exports one photo; returns the absolute paths of its files in the export folder. */
-export async function exportPhoto(req: ExportRequest): Promise<string[]> {
+export async function exportPhoto(req: ExportRequest, writePair: PairWriter): Promise<string[]> {
   const folder = path.resolve(req.folder);
   const restored = path.resolve(req.restored);
   const format = FORMATS[path.extname(restored).toLowerCase()];
@@ -68,7 +79,10 @@ export async function exportPhoto(req: ExportRequest): Promise<string[]> {
   const temp = mapNames(names, (p) => temps.get(p) ?? p);
   try {
     if (!inPlace) await copyFile(restored, temp.image);
-    if (req.pairs !== 'none') await writePairsAtScale(req.original, restored, temp, format, quality, req.labels ?? false);
+    if (req.pairs !== 'none') {
+      const targets = { sideBySide: temp.sideBySide, before: temp.before, after: temp.after };
+      await writePair({ original: req.original, restored, targets, format, quality, labels: req.labels ?? false });
+    }
     if (!inPlace && sidecar !== null) {
       const output = { image: path.basename(names.image), pairs: pairPaths(names).map((n) => path.basename(n)) };
       writeFileSync(temp.sidecar, `${JSON.stringify({ ...sidecar.json, output }, null, 2)}\n`);
@@ -79,30 +93,6 @@ export async function exportPhoto(req: ExportRequest): Promise<string[]> {
     throw err;
   }
   return inPlace ? [restored, ...finals] : finals;
-}
-
-/**
- * The pair: the original scaled by the batch's factor next to the restored photo. The restored
- * file must be a 1x, 2x or 4x restoration of the original, so both halves share one geometry.
- */
-async function writePairsAtScale(
-  original: string,
-  restored: string,
-  temp: OutputNames,
-  format: OutputFormat,
-  quality: number,
-  labels: boolean,
-): Promise<void> {
-  const photo = await decodePhoto(original);
-  const after = (await decodePhoto(restored)).image;
-  const k = after.width / photo.image.width;
-  if (![1, 2, 4].includes(k) || after.height !== photo.image.height * k) {
-    throw new UserError(`${path.basename(restored)} is not a 1x, 2x or 4x restoration of ${path.basename(original)} (was the original changed?)`);
-  }
-  const before = await scaleRaster(photo.image, k);
-  const encode = { format, quality, scale: k, protect: [original, restored] };
-  const targets = { image: temp.image, sideBySide: temp.sideBySide, before: temp.before, after: temp.after };
-  await writePairs(before, after, photo, encode, targets, { labels });
 }
 
 /** The batch's sidecar of a restored file, if it has a readable one. */

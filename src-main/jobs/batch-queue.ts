@@ -1,29 +1,35 @@
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
+/**
+ * The persistent batch queue: which job runs, pause/resume/cancel/stop, prefetching the next
+ * photos while the model works, and throttled progress. Each photo's own path (skip, prepare,
+ * restore, write, record) is photo-item.ts.
+ */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { JobProgress, PhotoStage } from '../../src-shared/ipc.ts';
+import type { JobProgress } from '../../src-shared/ipc.ts';
 import type { RestoreSettings } from '../../src-shared/settings.ts';
 import type { LibraryDb } from '../library/db.ts';
-import { addResult, getPhoto, listFaces, matchingResults, replaceFaces, setPhotoStatus, type PhotoRow } from '../library/photos.ts';
-import { commitFiles, discardFiles, removeStaleTemps, tempPathFor } from '../util/atomic-file.ts';
-import { allPaths, chooseOutputNames, mapNames, pairPaths, type OutputNames } from '../export/naming.ts';
-import { buildSidecar, writeSidecar } from '../export/sidecar.ts';
+import { getPhoto, setPhotoStatus } from '../library/photos.ts';
+import { removeStaleTemps } from '../util/atomic-file.ts';
 import {
   cancelQueuedItems,
   claimItem,
   countItems,
   createJob,
-  finishItem,
   getJob,
+  newestUnfinishedJob,
   nextQueuedItems,
-  reserveOutputs,
-  reservedOutputs,
+  nextQueuedJob,
   setJobState,
-  type JobItemRow,
   type JobRow,
 } from './job-store.ts';
 import { writeJobSummary } from './job-summary.ts';
-import type { PhotoProcessor, Prepared, StageContext } from './photo-processor.ts';
+import { JobFatalError, checkOutputFolder, errorMessage } from './output-folder.ts';
+import { processPhotoItem, startPhotoItem, type ItemEvent, type PhotoItem, type PhotoItemDeps } from './photo-item.ts';
+import type { PhotoProcessor } from './photo-processor.ts';
 import { EtaEstimator, ProgressThrottle, photoFraction } from './progress.ts';
+
+export type { ItemEvent } from './photo-item.ts';
+export { checkOutputFolder } from './output-folder.ts';
 
 export interface BatchQueueOptions {
   db: LibraryDb;
@@ -38,33 +44,6 @@ export interface BatchQueueOptions {
   progressIntervalMs?: number;
 }
 
-/** Per-photo outcome, reported to `onItem` listeners (the CLI prints them). */
-export interface ItemEvent {
-  jobId: number;
-  photoId: number;
-  name: string;
-  outcome: 'restored' | 'skipped' | 'failed';
-  outputs: string[];
-  error: string | null;
-  /** Restored: the photo's stage times added up; otherwise the time it was the current photo. */
-  ms: number;
-}
-
-type PrepOutcome = { kind: 'skip'; outputs: string[] } | { kind: 'ready'; prepared: Prepared<unknown> } | { kind: 'error'; error: unknown };
-
-interface Prefetch {
-  item: JobItemRow;
-  photo: PhotoRow | null;
-  outcome: Promise<PrepOutcome>;
-  /** Set when the photo already has a result with these settings (nothing to do). */
-  skip: string[] | null;
-  stage: PhotoStage;
-  fraction: number;
-}
-
-/** A job that cannot go on (its output folder vanished or is read-only): every photo would fail. */
-class JobFatalError extends Error {}
-
 /**
  * The persistent batch queue. All job and item state is in the database; this object only holds
  * what a running job needs in memory (its abort controller and prefetched photos), so a crash
@@ -73,20 +52,32 @@ class JobFatalError extends Error {}
  */
 export class BatchQueue {
   readonly #db: LibraryDb;
-  readonly #processor: PhotoProcessor<unknown, unknown>;
   readonly #prefetch: number;
-  readonly #faces: 'stored' | 'detect';
+  readonly #deps: PhotoItemDeps;
+  /** The model of the last photo restored, for the job's summary. */
+  #model: string | null = null;
   readonly #intervalMs: number;
   readonly #listeners = new Set<(p: JobProgress) => void>();
   readonly #itemListeners = new Set<(e: ItemEvent) => void>();
-  #active: { jobId: number; abort: AbortController; current: Prefetch | null; eta: EtaEstimator; throttle: ProgressThrottle } | null = null;
+  #active: { jobId: number; abort: AbortController; current: PhotoItem | null; eta: EtaEstimator; throttle: ProgressThrottle } | null = null;
   #loop: Promise<void> | null = null;
 
   constructor(options: BatchQueueOptions) {
     this.#db = options.db;
-    this.#processor = options.processor;
     this.#prefetch = Math.max(0, Math.min(4, options.prefetch ?? 1));
-    this.#faces = options.faces ?? 'stored';
+    this.#deps = {
+      db: options.db,
+      processor: options.processor,
+      faces: options.faces ?? 'stored',
+      onStage: (pi) => {
+        const active = this.#active;
+        if (active !== null && active.current === pi) active.throttle.push(() => this.progress(active.jobId));
+      },
+      onItem: (e) => {
+        if (e.model !== null) this.#model = e.model;
+        for (const l of this.#itemListeners) l(e);
+      },
+    };
     this.#intervalMs = options.progressIntervalMs ?? 100;
   }
 
@@ -163,10 +154,8 @@ export class BatchQueue {
   /** The running job's progress, else the newest unfinished one's, else null. */
   current(): JobProgress | null {
     if (this.#active !== null) return this.progress(this.#active.jobId);
-    const r = this.#db
-      .prepare<[], { id: number }>("SELECT id FROM jobs WHERE state IN ('queued', 'paused') ORDER BY id DESC LIMIT 1")
-      .get();
-    return r === undefined ? null : this.progress(r.id);
+    const id = newestUnfinishedJob(this.#db);
+    return id === null ? null : this.progress(id);
   }
 
   progress(jobId: number): JobProgress {
@@ -217,14 +206,14 @@ export class BatchQueue {
     this.#loop = (async () => {
       try {
         for (;;) {
-          const next = this.#db.prepare<[], { id: number }>("SELECT id FROM jobs WHERE state = 'queued' ORDER BY id LIMIT 1").get();
-          if (next === undefined) break;
+          const next = nextQueuedJob(this.#db);
+          if (next === null) break;
           try {
-            await this.#run(next.id);
+            await this.#run(next);
           } catch (err) {
             // Only a broken database gets here; never leave the job 'queued' (it would spin).
             try {
-              setJobState(this.#db, next.id, 'failed', `batch stopped: ${errorMessage(err)}`);
+              setJobState(this.#db, next, 'failed', `batch stopped: ${errorMessage(err)}`);
             } catch {
               break;
             }
@@ -242,13 +231,13 @@ export class BatchQueue {
     const active = {
       jobId,
       abort,
-      current: null as Prefetch | null,
+      current: null as PhotoItem | null,
       eta: new EtaEstimator(),
       throttle: new ProgressThrottle((p) => this.#emit(p), this.#intervalMs),
     };
     this.#active = active;
     setJobState(this.#db, jobId, 'running');
-    const ahead: Prefetch[] = [];
+    const ahead: PhotoItem[] = [];
     // Prefetches stop on pause too (their photos stay queued), hence their own controller.
     const prefetchAbort = new AbortController();
     abort.signal.addEventListener('abort', () => prefetchAbort.abort(abort.signal.reason), { once: true });
@@ -259,17 +248,17 @@ export class BatchQueue {
       for (;;) {
         const state = this.#job(jobId).state;
         if (state !== 'running') break;
-        const next = ahead.shift() ?? this.#startPrepare(job, nextQueuedItems(this.#db, jobId, 1, new Set())[0], prefetchAbort.signal);
+        const item = ahead.length > 0 ? undefined : nextQueuedItems(this.#db, jobId, 1, new Set())[0];
+        const next = ahead.shift() ?? (item === undefined ? null : startPhotoItem(this.#deps, job, item, prefetchAbort.signal));
         if (next === null) break;
         active.current = next;
-        if (next.skip === null) claimItem(this.#db, next.item.id);
+        claimItem(this.#db, next.item.id);
         // Top up the photos being prepared so they overlap with this one's restore.
         const busy = new Set([next.item.id, ...ahead.map((a) => a.item.id)]);
-        for (const item of nextQueuedItems(this.#db, jobId, this.#prefetch - ahead.length, busy)) {
-          const p = this.#startPrepare(job, item, prefetchAbort.signal);
-          if (p !== null) ahead.push(p);
+        for (const queued of nextQueuedItems(this.#db, jobId, this.#prefetch - ahead.length, busy)) {
+          ahead.push(startPhotoItem(this.#deps, job, queued, prefetchAbort.signal));
         }
-        await this.#processItem(job, next, abort.signal);
+        if (await processPhotoItem(this.#deps, job, next, abort.signal)) active.eta.photoProcessed();
         active.current = null;
         active.throttle.push(() => this.progress(jobId));
       }
@@ -287,7 +276,7 @@ export class BatchQueue {
         setJobState(this.#db, jobId, c.queued + c.running === 0 ? 'done' : 'queued');
       }
       try {
-        if (existsSync(job.outputFolder)) writeJobSummary(this.#db, jobId, this.#processor.description);
+        if (existsSync(job.outputFolder)) writeJobSummary(this.#db, jobId, this.#model);
       } catch {
         // The summary is a convenience; the database keeps the truth.
       }
@@ -296,201 +285,4 @@ export class BatchQueue {
       this.#active = null;
     }
   }
-
-  /** Starts preparing an item (or finds it already restored). Null when there is no item. */
-  #startPrepare(job: JobRow, item: JobItemRow | undefined, signal: AbortSignal): Prefetch | null {
-    if (item === undefined) return null;
-    const photo = getPhoto(this.#db, item.photoId);
-    const pf: Prefetch = {
-      item,
-      photo,
-      skip: null,
-      stage: 'decode',
-      fraction: 0,
-      outcome: Promise.resolve({ kind: 'error', error: new Error('photo not in library') }),
-    };
-    if (photo === null) return pf;
-    // Already restored from these bytes, with these settings and this model, and still on disk.
-    const done = matchingResults(this.#db, photo.id, photo.hash, job.settings).find(
-      (r) => r.modelHash === this.#processor.modelSha256 && r.outputs.length > 0 && r.outputs.every((o) => existsSync(o)),
-    );
-    if (done !== undefined) {
-      pf.skip = done.outputs;
-      pf.outcome = Promise.resolve({ kind: 'skip', outputs: done.outputs });
-      return pf;
-    }
-    const known = this.#faces === 'stored' ? listFaces(this.#db, photo.id) : [];
-    const ctx = this.#context(pf, signal);
-    pf.outcome = this.#processor.prepare({ path: photo.path, settings: job.settings, knownFaces: known.length > 0 ? known : null }, ctx).then(
-      (prepared): PrepOutcome => ({ kind: 'ready', prepared }),
-      (error: unknown): PrepOutcome => ({ kind: 'error', error }),
-    );
-    return pf;
-  }
-
-  #context(pf: Prefetch, signal: AbortSignal): StageContext {
-    return {
-      signal,
-      onStage: (stage, fraction = 0) => {
-        pf.stage = stage;
-        pf.fraction = fraction;
-        const active = this.#active;
-        if (active !== null && active.current === pf) active.throttle.push(() => this.progress(active.jobId));
-      },
-    };
-  }
-
-  async #processItem(job: JobRow, pf: Prefetch, signal: AbortSignal): Promise<void> {
-    const t0 = performance.now();
-    const { item, photo } = pf;
-    const name = photo === null ? `photo ${item.photoId}` : path.basename(photo.path);
-    const report = (outcome: ItemEvent['outcome'], outputs: string[], error: string | null, ms = performance.now() - t0) => {
-      const e: ItemEvent = { jobId: job.id, photoId: item.photoId, name, outcome, outputs, error, ms };
-      for (const l of this.#itemListeners) l(e);
-    };
-    const outcome = await pf.outcome;
-    if (outcome.kind === 'skip') {
-      finishItem(this.#db, item.id, 'skipped');
-      if (photo !== null) setPhotoStatus(this.#db, photo.id, 'restored');
-      report('skipped', outcome.outputs, null);
-      return;
-    }
-    if (photo === null) {
-      finishItem(this.#db, item.id, 'failed', 'photo not in library');
-      report('failed', [], 'photo not in library');
-      return;
-    }
-    setPhotoStatus(this.#db, photo.id, 'restoring');
-    try {
-      if (outcome.kind === 'error') throw outcome.error;
-      const prepared = outcome.prepared;
-      if (prepared.detected) replaceFaces(this.#db, photo.id, prepared.faces, job.settings.seed);
-      signal.throwIfAborted();
-      const ctx = this.#context(pf, signal);
-      const restored = await this.#processor.restore(prepared, ctx);
-      signal.throwIfAborted();
-      const done = await this.#finishAndCommit(job, item, photo, prepared, restored.state, restored.timingsMs, ctx);
-      this.#active?.eta.photoProcessed();
-      report('restored', done.outputs, null, done.totalMs);
-    } catch (err) {
-      if (signal.aborted) {
-        // Cancelled: the photo is left as it was, never half-written.
-        finishItem(this.#db, item.id, 'queued');
-        setPhotoStatus(this.#db, photo.id, 'queued');
-        return;
-      }
-      if (err instanceof JobFatalError) {
-        finishItem(this.#db, item.id, 'queued');
-        setPhotoStatus(this.#db, photo.id, 'queued');
-        throw err;
-      }
-      const message = errorMessage(err);
-      finishItem(this.#db, item.id, 'failed', message);
-      setPhotoStatus(this.#db, photo.id, 'failed', message);
-      addResult(this.#db, {
-        photoId: photo.id,
-        settings: job.settings,
-        outputPath: null,
-        outputs: [],
-        timingsMs: { totalMs: performance.now() - t0 },
-        modelHash: this.#processor.modelSha256,
-        photoHash: photo.hash,
-        error: message,
-      });
-      this.#active?.eta.photoProcessed();
-      report('failed', [], message);
-    }
-  }
-
-  /**
-   * Writes the photo's files under temporary names, then renames them onto names reserved in
-   * the database first: a rerun after a crash reuses the reservation (overwriting only its own
-   * files) instead of adding a " (2)" duplicate.
-   */
-  async #finishAndCommit(
-    job: JobRow,
-    item: JobItemRow,
-    photo: PhotoRow,
-    prepared: Prepared<unknown>,
-    restored: unknown,
-    restoreTimings: Record<string, number>,
-    ctx: StageContext,
-  ): Promise<{ outputs: string[]; totalMs: number }> {
-    const { settings, outputFolder } = job;
-    // The encoder would silently recreate a removed folder (without our database in it).
-    checkOutputFolder(outputFolder);
-    let names: OutputNames;
-    try {
-      names = item.outputs ?? chooseOutputNames(outputFolder, photo.path, settings.format, settings.pairs, reservedOutputs(this.#db, outputFolder));
-    } catch (err) {
-      throw folderProblem(outputFolder) ?? err;
-    }
-    if (item.outputs === null) reserveOutputs(this.#db, item.id, names);
-    const temp = mapNames(names, tempPathFor);
-    const temps = allPaths(temp);
-    try {
-      const fin = await this.#processor.finish(prepared, restored, temp, ctx);
-      const stages = { ...prepared.timingsMs, ...restoreTimings, ...fin.timingsMs };
-      // The photo's own cost; with prefetching its wall time overlaps the previous photo's.
-      const timingsMs = { ...stages, totalMs: Math.round(Object.values(stages).reduce((a, b) => a + b, 0)) };
-      const pairs = pairPaths(names);
-      writeSidecar(
-        temp.sidecar,
-        buildSidecar({
-          input: { name: path.basename(photo.path), sha256: photo.hash, size: photo.size },
-          output: { image: names.image, pairs },
-          settings,
-          model: { description: this.#processor.description, sha256: this.#processor.modelSha256 },
-          faces: prepared.faces.map((f, index) => ({ index, ...f })),
-          timingsMs,
-        }),
-      );
-      ctx.signal.throwIfAborted();
-      // mapNames keeps the group's shape, so both lists are in the same order.
-      commitFiles(allPaths(names).map((final, i) => ({ final, temp: temps[i] })));
-      const outputs = allPaths(names);
-      this.#db.transaction(() => {
-        addResult(this.#db, {
-          photoId: photo.id,
-          settings,
-          outputPath: names.image,
-          outputs,
-          timingsMs,
-          modelHash: this.#processor.modelSha256,
-          photoHash: photo.hash,
-          error: null,
-        });
-        finishItem(this.#db, item.id, 'done');
-        setPhotoStatus(this.#db, photo.id, 'restored');
-      })();
-      return { outputs, totalMs: timingsMs.totalMs };
-    } catch (err) {
-      discardFiles(temps);
-      if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw new JobFatalError(`the disk holding ${outputFolder} is full`);
-      throw folderProblem(outputFolder) ?? err;
-    }
-  }
-}
-
-/** Throws a clear error when the output folder is missing, not a folder or not writable. */
-export function checkOutputFolder(folder: string): void {
-  const problem = folderProblem(folder);
-  if (problem !== null) throw problem;
-}
-
-function folderProblem(folder: string): JobFatalError | null {
-  try {
-    if (!statSync(folder).isDirectory()) return new JobFatalError(`the output folder ${folder} is not a folder`);
-    accessSync(folder, constants.W_OK);
-    return null;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return new JobFatalError(`the output folder ${folder} does not exist (was it removed or unplugged?)`);
-    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return new JobFatalError(`the output folder ${folder} is read-only`);
-    return new JobFatalError(`the output folder ${folder} cannot be used: ${errorMessage(err)}`);
-  }
-}
-
-export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

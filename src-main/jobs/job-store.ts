@@ -267,3 +267,13 @@ export function findResumableJob(db: LibraryDb, settings: RestoreSettings, outpu
     .map(toJob);
   return jobs.find((j) => settingsKey({ ...j.settings, device: 'auto' }) === key) ?? null;
 }
+
+/** The oldest job waiting to run, if any. */
+export function nextQueuedJob(db: LibraryDb): number | null {
+  return db.prepare<[], { id: number }>("SELECT id FROM jobs WHERE state = 'queued' ORDER BY id LIMIT 1").get()?.id ?? null;
+}
+
+/** The newest job not finished (queued or paused), if any. */
+export function newestUnfinishedJob(db: LibraryDb): number | null {
+  return db.prepare<[], { id: number }>("SELECT id FROM jobs WHERE state IN ('queued', 'paused') ORDER BY id DESC LIMIT 1").get()?.id ?? null;
+}

@@ -1,59 +1,39 @@
-import type { DetectedFace } from '../../src-shared/faces.ts';
-import type { FaceRecord, PhotoStage } from '../../src-shared/ipc.ts';
-import type { RestoreSettings } from '../../src-shared/settings.ts';
-
 /**
- * How the batch queue drives the pipeline for one photo, in three stages so the queue can
- * prepare the next photo while the model restores the current one:
+ * What the batch queue needs from whatever runs the pipeline on one photo, in three steps so the
+ * queue can prepare the next photo while the model restores the current one:
  *   prepare = decode + detect + align (CPU, overlaps with inference)
  *   restore = the model (one photo at a time)
  *   finish  = paste + scale + encode (+ before/after pairs), writing to the paths given
- * `P` and `R` are the processor's own in-memory state between stages.
+ * The app and the CLI use the inference process (worker-client/worker-processor.ts); tests may
+ * run the worker's own processor in this process. `P` and `R` are the processor's state between
+ * steps. The data shapes are the worker protocol's (src-shared/worker-protocol.ts).
  */
-export interface StageContext {
-  signal: AbortSignal;
-  /** Reports the stage in progress and how far it is (0..1). */
-  onStage(stage: PhotoStage, fraction?: number): void;
-}
+import type { FinishTargets, PhotoInput, PlannedFace, PrepareResult, StageContext } from '../../src-shared/worker-protocol.ts';
 
-export interface PhotoInput {
-  path: string;
-  settings: RestoreSettings;
-  /** Faces stored in the library (the user may have skipped some or re-rolled seeds); null = detect. */
-  knownFaces: FaceRecord[] | null;
-}
+export type { FinishTargets, PhotoInput, StageContext };
 
 /** One face as restored: where it is, whether it was included, with which seed. */
-export interface FacePlan extends DetectedFace {
-  include: boolean;
-  seed: number;
-}
+export type FacePlan = PlannedFace;
 
-export interface Prepared<P> {
-  /** Faces found (or taken from the library), with the seed each is restored with. */
-  faces: FacePlan[];
-  /** True when `faces` come from a new detection (the queue stores them). */
-  detected: boolean;
-  timingsMs: Record<string, number>;
+export interface Prepared<P> extends PrepareResult {
   state: P;
 }
 
-export interface FinishTargets {
-  /** Where to write the restored photo (a temporary name; the queue renames it). */
-  image: string;
-  /** Side-by-side before/after image, if asked for. */
-  sideBySide: string | null;
-  /** Two-file pair, if asked for. */
-  before: string | null;
-  after: string | null;
+/** The model that restored a photo, as the sidecar and the library record it. */
+export interface ModelUsed {
+  /** Model, precision and device. */
+  description: string;
+  /** sha256 of the checkpoint, null when the restorer has none (tests). */
+  sha256: string | null;
 }
 
 export interface PhotoProcessor<P = unknown, R = unknown> {
-  /** What made the result (model and device), for sidecars. */
-  readonly description: string;
-  /** sha256 of the model checkpoint, when known. */
-  readonly modelSha256: string | null;
+  /**
+   * sha256 of the checkpoint the next restore will use (null: none), so the queue can tell a
+   * photo already restored with this model from one to redo, before running anything.
+   */
+  modelSha256(settings: PhotoInput['settings']): Promise<string | null>;
   prepare(input: PhotoInput, ctx: StageContext): Promise<Prepared<P>>;
-  restore(prepared: Prepared<P>, ctx: StageContext): Promise<{ state: R; timingsMs: Record<string, number> }>;
+  restore(prepared: Prepared<P>, ctx: StageContext): Promise<{ state: R; timingsMs: Record<string, number>; model: ModelUsed }>;
   finish(prepared: Prepared<P>, restored: R, targets: FinishTargets, ctx: StageContext): Promise<{ timingsMs: Record<string, number> }>;
 }

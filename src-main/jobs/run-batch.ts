@@ -121,7 +121,7 @@ function reportFinished(db: LibraryDb, jobId: number, onItem: ((e: ItemEvent) =>
     const photo = getPhoto(db, item.photoId);
     const result = latestResult(db, item.photoId);
     const name = photo === null ? `photo ${item.photoId}` : path.basename(photo.path);
-    onItem({ jobId, photoId: item.photoId, name, outcome: 'skipped', outputs: result?.outputs ?? [], error: null, ms: 0 });
+    onItem({ jobId, photoId: item.photoId, name, outcome: 'skipped', outputs: result?.outputs ?? [], error: null, ms: 0, model: null });
   }
 }
 

@@ -12,7 +12,7 @@ import { forkWorker } from '../worker-client/spawn-node.ts';
 import type { PathAllowList } from './allow-list.ts';
 import { DEFAULT_ENGINE, engineSpec, type EngineConfig } from './engine-config.ts';
 import { ServiceError } from './errors.ts';
-import { workerExport } from './export-port.ts';
+import { appExport } from './export-port.ts';
 import { HeirloomServices } from './heirloom-services.ts';
 import { jobsPort } from './jobs-port.ts';
 import { modelsPort } from './models-port.ts';
@@ -48,10 +48,12 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
   const settings = new SettingsStore(path.join(opts.dataDir, 'settings.json'));
   const worker = new InferenceWorker(opts.spawnWorker ?? forkWorker());
   const models = modelsPort(worker, engine, () => settings.get().restore);
-  const processor = new WorkerPhotoProcessor(worker, async (input) => {
-    const checkpoint = await models.checkpointPath();
-    if (checkpoint === null) throw new ServiceError('no-model', 'The PMRF model is not installed.');
-    return engineSpec(engine, checkpoint, input.settings.device);
+  const processor = new WorkerPhotoProcessor(worker, {
+    engine: async (restore) => {
+      const checkpoint = await models.checkpointPath();
+      if (checkpoint === null) throw new ServiceError('no-model', 'The PMRF model is not installed.');
+      return engineSpec(engine, checkpoint, restore.device);
+    },
   });
   // One photo in the worker at a time: its event loop is blocked while the model runs anyway.
   const queue = new BatchQueue({ db, processor, prefetch: 0, faces: 'stored' });
@@ -59,7 +61,9 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
     library: new SqliteLibrary(db, settings),
     jobs: jobsPort(queue),
     models,
-    exporter: workerExport(worker),
+    exporter: appExport(async (req) => {
+      await worker.call('writePair', req);
+    }),
     inference: workerInference(worker, engine),
     picker: opts.picker,
     cacheDir: opts.cacheDir ?? path.join(opts.dataDir, 'cache'),

@@ -1,5 +1,5 @@
 import type { Device } from '../../src-shared/settings.ts';
-import type { EngineSpec } from '../worker/protocol.ts';
+import type { EngineSpec } from '../../src-shared/worker-protocol.ts';
 
 /**
  * Which PMRF model the app runs. The defaults are the published model, installed by the model

@@ -1,11 +1,14 @@
-/** ExportPort: each photo is exported in the inference process (decoding for pairs is heavy). */
+/**
+ * ExportPort: each photo is exported by export/export-photos.ts in this process (names, copies,
+ * sidecars); the pairs' pixels are made by `writePair` (the inference process in the app).
+ */
 import path from 'node:path';
 import type { ExportSummary } from '../../src-shared/ipc.ts';
 import { EXPORT_JSON, writeExportRecord, type ExportRecord } from '../export/summary.ts';
-import type { InferenceWorker } from '../worker-client/client.ts';
+import { exportPhoto, type PairWriter } from '../export/export-photos.ts';
 import type { ExportPort } from './ports.ts';
 
-export function workerExport(worker: InferenceWorker): ExportPort {
+export function appExport(writePair: PairWriter): ExportPort {
   return {
     run: async ({ photos, pairs, labels, folder, quality }) => {
       const summary: ExportSummary = { folder, written: [], failed: [] };
@@ -14,9 +17,9 @@ export function workerExport(worker: InferenceWorker): ExportPort {
       for (const p of photos) {
         const input = path.basename(p.original);
         try {
-          const r = await worker.call('exportPhoto', { original: p.original, restored: p.restored, folder, pairs, labels, quality });
-          summary.written.push(...r.written);
-          record.photos.push({ input, outcome: 'exported', outputs: r.written.map((f) => path.basename(f)), error: null });
+          const written = await exportPhoto({ original: p.original, restored: p.restored, folder, pairs, labels, quality }, writePair);
+          summary.written.push(...written);
+          record.photos.push({ input, outcome: 'exported', outputs: written.map((f) => path.basename(f)), error: null });
         } catch (err) {
           const error = (err as Error).message;
           summary.failed.push({ name: input, error });

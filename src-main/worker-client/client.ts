@@ -6,13 +6,14 @@
  */
 import {
   parseFromWorker,
+  parseWorkerResult,
   type ToWorker,
   type WorkerErrorInfo,
   type WorkerMethod,
   type WorkerParams,
   type WorkerProgress,
   type WorkerResult,
-} from '../worker/protocol.ts';
+} from '../../src-shared/worker-protocol.ts';
 
 /** A started inference process, whatever its kind. */
 export interface WorkerProcess {
@@ -47,12 +48,15 @@ export class WorkerCallError extends Error {
 export interface CallOptions {
   signal?: AbortSignal;
   onProgress?: (p: WorkerProgress) => void;
+  /** Notes the worker has for the user during the call. */
+  onStatus?: (message: string) => void;
 }
 
 interface Pending {
   resolve(v: unknown): void;
   reject(e: Error): void;
   onProgress?: (p: WorkerProgress) => void;
+  onStatus?: (message: string) => void;
   cleanup(): void;
 }
 
@@ -113,9 +117,15 @@ export class InferenceWorker {
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       live.pending.set(id, {
-        resolve: (v) => resolve(v as WorkerResult<M>),
+        resolve: (v) => {
+          // The worker is our own code, but a result still crosses a process boundary: check it.
+          const checked = parseWorkerResult(method, v);
+          if (checked.ok) resolve(checked.value);
+          else reject(new WorkerCallError(checked.message, 'internal'));
+        },
         reject,
         onProgress: options.onProgress,
+        onStatus: options.onStatus,
         cleanup: () => {
           signal?.removeEventListener('abort', onAbort);
           if (graceTimer) clearTimeout(graceTimer);
@@ -172,6 +182,10 @@ export class InferenceWorker {
       if (p === undefined) return;
       if (m.type === 'progress') {
         p.onProgress?.(m.progress);
+        return;
+      }
+      if (m.type === 'status') {
+        p.onStatus?.(m.message);
         return;
       }
       pending.delete(m.id);

@@ -1,46 +1,55 @@
 /**
- * The batch queue's PhotoProcessor, run in the inference process: each stage is a worker call
- * and the photo's pixels stay there under a token. Cancelling the queue's signal cancels the
- * call (softly, then by killing the process after a grace period).
+ * The batch queue's PhotoProcessor over the inference process: each step is a worker call and
+ * the photo's pixels stay there under a token. Cancelling the queue's signal cancels the call
+ * (softly, then by killing the process after a grace period).
  */
-import type { FinishTargets, PhotoInput, PhotoProcessor, Prepared, StageContext } from '../jobs/photo-processor.ts';
-import type { InferenceWorker } from './client.ts';
-import type { EngineSpec } from '../worker/protocol.ts';
+import type { EngineSpec, WorkerProgress } from '../../src-shared/worker-protocol.ts';
+import { checkpointIdentity } from '../checkpoint/identity.ts';
+import type { FinishTargets, ModelUsed, PhotoInput, PhotoProcessor, Prepared, StageContext } from '../jobs/photo-processor.ts';
+import type { CallOptions, InferenceWorker } from './client.ts';
+
+export interface WorkerProcessorOptions {
+  /** Which model runs a photo with these settings (the checkpoint is resolved by the caller). */
+  engine: (settings: PhotoInput['settings']) => Promise<EngineSpec>;
+  /** Write "Before" / "After" on side-by-side pairs. */
+  pairLabels?: boolean;
+  /** Notes from the worker for the user (building the model, GPU fallback). */
+  onStatus?: (message: string) => void;
+}
 
 export class WorkerPhotoProcessor implements PhotoProcessor<number, number> {
-  readonly modelSha256: string | null = null;
   readonly #worker: InferenceWorker;
-  readonly #engine: (input: PhotoInput) => Promise<EngineSpec>;
+  readonly #options: WorkerProcessorOptions;
   #nextToken = 1;
-  #description = 'PMRF';
 
-  constructor(worker: InferenceWorker, engine: (input: PhotoInput) => Promise<EngineSpec>) {
+  constructor(worker: InferenceWorker, options: WorkerProcessorOptions) {
     this.#worker = worker;
-    this.#engine = engine;
+    this.#options = options;
   }
 
-  get description(): string {
-    return this.#description;
+  /** The checkpoint's content hash, computed here (memoised by size and mtime) before any photo runs. */
+  async modelSha256(settings: PhotoInput['settings']): Promise<string> {
+    return checkpointIdentity((await this.#options.engine(settings)).checkpoint);
   }
 
   async prepare(input: PhotoInput, ctx: StageContext): Promise<Prepared<number>> {
     const token = this.#nextToken++;
-    const engine = await this.#engine(input);
-    const r = await this.#worker.call('prepare', { token, engine, input }, this.#options(ctx));
-    return { faces: r.faces, detected: r.detected, timingsMs: r.timingsMs, state: token };
+    const engine = await this.#options.engine(input.settings);
+    const r = await this.#worker.call('prepare', { token, engine, input }, this.#callOptions(ctx));
+    return { ...r, state: token };
   }
 
-  async restore(prepared: Prepared<number>, ctx: StageContext): Promise<{ state: number; timingsMs: Record<string, number> }> {
-    const r = await this.#worker.call('restore', { token: prepared.state }, this.#options(ctx));
-    this.#description = r.description;
-    return { state: prepared.state, timingsMs: r.timingsMs };
+  async restore(prepared: Prepared<number>, ctx: StageContext): Promise<{ state: number; timingsMs: Record<string, number>; model: ModelUsed }> {
+    const r = await this.#worker.call('restore', { token: prepared.state }, this.#callOptions(ctx));
+    // What the worker really ran, as it says: the sidecar records this, not what we asked for.
+    return { state: prepared.state, timingsMs: r.timingsMs, model: { description: r.description, sha256: r.modelSha256 } };
   }
 
   async finish(prepared: Prepared<number>, _restored: number, targets: FinishTargets, ctx: StageContext): Promise<{ timingsMs: Record<string, number> }> {
-    return this.#worker.call('finish', { token: prepared.state, targets }, this.#options(ctx));
+    return this.#worker.call('finish', { token: prepared.state, targets, pairLabels: this.#options.pairLabels ?? false }, this.#callOptions(ctx));
   }
 
-  #options(ctx: StageContext) {
-    return { signal: ctx.signal, onProgress: (p: { stage: Parameters<StageContext['onStage']>[0]; fraction: number }) => ctx.onStage(p.stage, p.fraction) };
+  #callOptions(ctx: StageContext): CallOptions {
+    return { signal: ctx.signal, onProgress: (p: WorkerProgress) => ctx.onStage(p.stage, p.fraction), onStatus: this.#options.onStatus };
   }
 }

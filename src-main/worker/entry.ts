@@ -1,13 +1,14 @@
 /**
  * The inference process. Started by InferenceWorker (client.ts) as a Node child (`fork`, with
- * `--import tsx` in dev) or an Electron utilityProcess; talks the protocol in protocol.ts.
+ * `--import tsx` in dev) or an Electron utilityProcess; talks the protocol of src-shared/worker-protocol.ts.
  * Calls run one at a time (one photo's pixels and one ONNX run in memory at once); a cancel
  * aborts the call's signal, which the pipeline checks between faces and stages.
  */
 import { UserError } from '../util/errors.ts';
 import { useAllCoresForSharp } from '../util/sharp-threads.ts';
-import { CancelledError, checkParams, handlers, type CallContext } from './handlers.ts';
-import { parseToWorker, type FromWorker, type ToWorker, type WorkerMethod } from './protocol.ts';
+import { parseToWorker, parseWorkerParams, type FromWorker, type ToWorker, type WorkerMethod } from '../../src-shared/worker-protocol.ts';
+import { CancelledError, type CallContext } from './handlers/context.ts';
+import { handlers } from './handlers/index.ts';
 
 interface ParentPortLike {
   on(event: 'message', listener: (e: { data: unknown }) => void): void;
@@ -76,11 +77,13 @@ async function run(id: number, method: WorkerMethod, params: unknown): Promise<v
       lastProgress = now;
       channel.post({ type: 'progress', id, progress: { stage, fraction } });
     },
+    status: (message) => channel.post({ type: 'status', id, message }),
   };
   try {
-    checkParams(method, params);
+    const checked = parseWorkerParams(method, params);
+    if (!checked.ok) throw new UserError(checked.message);
     const handler = handlers[method] as (p: unknown, c: CallContext) => Promise<unknown>;
-    const result = await handler(params, ctx);
+    const result = await handler(checked.value, ctx);
     channel.post({ type: 'result', id, result });
   } catch (err) {
     const cancelled = err instanceof CancelledError || ac.signal.aborted;

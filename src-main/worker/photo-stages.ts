@@ -1,8 +1,9 @@
 /**
- * The real PhotoProcessor: the pipeline's three steps (pipeline/stages.ts: prepare = decode +
- * detect + align, restore = the model, finish = scale + paste + encode + pairs) driven by the batch
- * queue, which overlaps one photo's preparation with another's inference. Adds what the queue
- * keeps per face: whether it is included and its seed.
+ * The pipeline's three batch steps (pipeline/stages.ts: prepare = decode + detect + align,
+ * restore = the model, finish = scale + paste + encode + pairs), as the worker's batch handlers
+ * run them for the main process's queue (which overlaps one photo's preparation with another's
+ * inference). Adds what the queue keeps per face: whether it is included and its seed. Shaped
+ * like the queue's PhotoProcessor, so tests can also drive it in one process.
  */
 import { performance } from 'node:perf_hooks';
 import type { PhotoStage } from '../../src-shared/ipc.ts';
@@ -10,11 +11,12 @@ import type { DetectOptions } from './pipeline/detect.ts';
 import type { FaceRestorer, RestoredFaces } from './pipeline/face-restorer.ts';
 import { type PreparedPhoto, type Stage, type StageRunner, finishPhoto, preparePhoto, restorePrepared } from './pipeline/stages.ts';
 import { faceSeed } from '../../src-shared/rules.ts';
-import type { FacePlan, FinishTargets, PhotoInput, PhotoProcessor, Prepared, StageContext } from '../jobs/photo-processor.ts';
+import type { FinishTargets, PhotoInput, PlannedFace, PrepareResult, StageContext } from '../../src-shared/worker-protocol.ts';
 
 export interface PipelineProcessorOptions {
   restorer: FaceRestorer;
-  modelSha256: string | null;
+  /** What `modelSha256()` answers (default: the restorer's own). */
+  modelSha256?: string | null;
   detect?: DetectOptions;
   maxPixels?: number;
   /** Write "Before" / "After" on side-by-side pairs. */
@@ -26,28 +28,36 @@ interface PreparedState {
   photo: PreparedPhoto;
 }
 
-export class PipelineProcessor implements PhotoProcessor<PreparedState, RestoredFaces> {
+export interface PreparedStep extends PrepareResult {
+  state: PreparedState;
+}
+
+export class PipelineProcessor {
   readonly #restorer: FaceRestorer;
   readonly #detect: DetectOptions | undefined;
   readonly #maxPixels: number | undefined;
   readonly #pairLabels: boolean;
-  readonly modelSha256: string | null;
+  readonly #modelSha256: string | null | undefined;
 
   constructor(options: PipelineProcessorOptions) {
     this.#restorer = options.restorer;
     this.#detect = options.detect;
     this.#maxPixels = options.maxPixels;
     this.#pairLabels = options.pairLabels ?? false;
-    this.modelSha256 = options.modelSha256;
+    this.#modelSha256 = options.modelSha256;
   }
 
-  get description(): string {
-    return this.#restorer.description;
+  get restorer(): FaceRestorer {
+    return this.#restorer;
   }
 
-  async prepare(input: PhotoInput, ctx: StageContext): Promise<Prepared<PreparedState>> {
+  async modelSha256(): Promise<string | null> {
+    return this.#modelSha256 !== undefined ? this.#modelSha256 : (this.#restorer.modelSha256 ?? null);
+  }
+
+  async prepare(input: PhotoInput, ctx: StageContext): Promise<PreparedStep> {
     const timingsMs: Record<string, number> = {};
-    const known = input.knownFaces?.map(({ id: _id, photoId: _p, ...f }): FacePlan => f);
+    const known = input.knownFaces?.map(({ id: _id, photoId: _p, ...f }): PlannedFace => f);
     const photo = await preparePhoto(input.path, runner(ctx, timingsMs), {
       faceSize: this.#restorer.faceSize,
       faces: known,
@@ -60,7 +70,10 @@ export class PipelineProcessor implements PhotoProcessor<PreparedState, Restored
     return { faces, detected: photo.detected, timingsMs, state: { input, photo } };
   }
 
-  async restore(p: Prepared<PreparedState>, ctx: StageContext): Promise<{ state: RestoredFaces; timingsMs: Record<string, number> }> {
+  async restore(
+    p: PreparedStep,
+    ctx: StageContext,
+  ): Promise<{ state: RestoredFaces; timingsMs: Record<string, number>; model: { description: string; sha256: string | null } }> {
     const timingsMs: Record<string, number> = {};
     const { input, photo } = p.state;
     const { settings } = input;
@@ -71,10 +84,19 @@ export class PipelineProcessor implements PhotoProcessor<PreparedState, Restored
       seeds: photo.restoredIdx.map((i) => p.faces[i].seed),
       signal: ctx.signal,
     });
-    return { state, timingsMs };
+    // Asked after the run: a restorer that loads its model on first use knows it only now.
+    const model = { description: this.#restorer.description, sha256: this.#restorer.modelSha256 ?? null };
+    return { state, timingsMs, model };
   }
 
-  async finish(p: Prepared<PreparedState>, restored: RestoredFaces, targets: FinishTargets, ctx: StageContext): Promise<{ timingsMs: Record<string, number> }> {
+  /** `pairLabels` overrides the processor's option for this photo (the worker gets it per call). */
+  async finish(
+    p: PreparedStep,
+    restored: RestoredFaces,
+    targets: FinishTargets,
+    ctx: StageContext,
+    pairLabels = this.#pairLabels,
+  ): Promise<{ timingsMs: Record<string, number> }> {
     const timingsMs: Record<string, number> = {};
     const { input, photo } = p.state;
     const { settings } = input;
@@ -84,7 +106,7 @@ export class PipelineProcessor implements PhotoProcessor<PreparedState, Restored
       quality: settings.quality,
       protect: [input.path],
       pairs: { sideBySide: targets.sideBySide, before: targets.before, after: targets.after },
-      pairLabels: this.#pairLabels,
+      pairLabels,
       signal: ctx.signal,
     });
     return { timingsMs };

@@ -22,7 +22,14 @@ interface State {
 
 export class FakeProcessor implements PhotoProcessor<State, Buffer> {
   readonly description = 'fake (tests)';
-  constructor(readonly modelSha256: string = 'f'.repeat(64)) {}
+  readonly #sha256: string;
+  constructor(sha256: string = 'f'.repeat(64)) {
+    this.#sha256 = sha256;
+  }
+
+  async modelSha256(): Promise<string> {
+    return this.#sha256;
+  }
   readonly events: StageEvent[] = [];
   /** Milliseconds each stage sleeps (simulates work; the restore stands for the model). */
   delays = { prepare: 0, restore: 0, finish: 0 };
@@ -43,7 +50,7 @@ export class FakeProcessor implements PhotoProcessor<State, Buffer> {
     return { faces: [], detected: true, timingsMs: { decodeMs: 1 }, state: { path: input.path, pixels: data, width: info.width, height: info.height } };
   }
 
-  async restore(p: Prepared<State>, ctx: { signal: AbortSignal; onStage(s: 'restore', f?: number): void }): Promise<{ state: Buffer; timingsMs: Record<string, number> }> {
+  async restore(p: Prepared<State>, ctx: { signal: AbortSignal; onStage(s: 'restore', f?: number): void }): Promise<{ state: Buffer; timingsMs: Record<string, number>; model: { description: string; sha256: string } }> {
     this.#mark(p.state.path, 'restore', 'start');
     this.onRestore?.(p.state.path);
     ctx.onStage('restore', 0);
@@ -52,7 +59,7 @@ export class FakeProcessor implements PhotoProcessor<State, Buffer> {
     // Something visibly different from the input, computed from it.
     const out = Buffer.from(p.state.pixels.map((v) => 255 - v));
     this.#mark(p.state.path, 'restore', 'end');
-    return { state: out, timingsMs: { restoreMs: 1 } };
+    return { state: out, timingsMs: { restoreMs: 1 }, model: { description: this.description, sha256: this.#sha256 } };
   }
 
   async finish(

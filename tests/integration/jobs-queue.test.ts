@@ -71,7 +71,7 @@ test('a batch restores every photo, writes pairs, sidecars and a summary', { ski
     assert.equal(sidecar.input.sha256, film.hash);
     assert.equal(sidecar.input.name, 'film-still-1.jpg');
     assert.deepEqual(sidecar.settings, settings);
-    assert.equal(sidecar.model.sha256, proc.modelSha256);
+    assert.equal(sidecar.model.sha256, await proc.modelSha256());
     assert.deepEqual(sidecar.output.pairs, ['film-still-1.before-after.png']);
     const summary = JSON.parse(readFileSync(path.join(s.out, 'heirloom-summary.json'), 'utf8'));
     assert.deepEqual(summary.counts, { restored: 8, skipped: 0, failed: 0, 'not-run': 0 });

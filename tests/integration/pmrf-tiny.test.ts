@@ -8,6 +8,7 @@ import { parseArch } from '../../src-main/worker/inference/arch.ts';
 import { checkpointRef } from '../../src-main/worker/inference/build.ts';
 import { PmrfEngine } from '../../src-main/worker/inference/engine.ts';
 import { createPmrfRestorer } from '../../src-main/worker/inference/pmrf-restorer.ts';
+import { resolveModel } from '../../src-main/models/manager.ts';
 import { runParityCheck } from '../../src-main/worker/inference/parity.ts';
 import { openSafetensors } from '../../src-main/checkpoint/safetensors.ts';
 import { writeSafetensors, type TensorToWrite } from '../../src-main/checkpoint/safetensors-writer.ts';
@@ -230,7 +231,8 @@ test('createPmrfRestorer restores a face batch with per-face seeds, and explains
   delete process.env.HEIRLOOM_MODEL;
   delete process.env.HF_HUB_CACHE;
   try {
-    await assert.rejects(createPmrfRestorer({ device: 'cpu', imageSize: 512 }), (err: unknown) => err instanceof UserError && /heirloom models install/.test(err.message));
+    // The CLI and the app resolve the installed model before a restorer is made.
+    await assert.rejects(resolveModel(), (err: unknown) => err instanceof UserError && /heirloom models install/.test(err.message));
   } finally {
     for (const [k, v] of [['HEIRLOOM_HOME', saved.home], ['HF_HOME', saved.hf], ['HEIRLOOM_MODEL', saved.model], ['HF_HUB_CACHE', saved.hub]] as const) {
       if (v === undefined) delete process.env[k];

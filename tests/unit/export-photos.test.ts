@@ -4,9 +4,12 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { exportPhoto } from '../../src-main/export/export-photos.ts';
-import { workerExport } from '../../src-main/services/export-port.ts';
-import type { InferenceWorker } from '../../src-main/worker-client/client.ts';
+import { exportPhoto as exportWith, type ExportRequest } from '../../src-main/export/export-photos.ts';
+import { writePairAtScale } from '../../src-main/worker/export-pair.ts';
+
+/** The export with the worker's own pair writer, in this process. */
+const exportPhoto = (req: ExportRequest) => exportWith(req, writePairAtScale);
+import { appExport } from '../../src-main/services/export-port.ts';
 
 /** A small synthetic photo: a horizontal gradient with a bright square (a "face"). */
 async function makePhoto(file: string, width: number, height: number, brighten = 0): Promise<void> {
@@ -177,14 +180,8 @@ test('side-by-side labels are drawn only when asked', async () => {
 test('the app export (through the worker port) reports a failing photo and goes on with the rest', async () => {
   const { dir, original, restored, batch, folder } = await setup();
   try {
-    // The inference process, in-process: the same handler body the worker runs.
-    const worker = {
-      call: async (method: string, params: Parameters<typeof exportPhoto>[0]) => {
-        assert.equal(method, 'exportPhoto');
-        return { written: await exportPhoto(params) };
-      },
-    } as unknown as InferenceWorker;
-    const summary = await workerExport(worker).run({
+    // The inference process's pair writer, in this process.
+    const summary = await appExport(writePairAtScale).run({
       photos: [
         { photoId: 2, original: path.join(dir, 'Gone.jpg'), restored: path.join(batch, 'Gone.restored.png') },
         { photoId: 1, original, restored },

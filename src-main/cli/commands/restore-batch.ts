@@ -2,17 +2,18 @@
  * `heirloom restore` through the persistent batch queue: the state lives in
  * `<output>/.heirloom/library.db`, so rerunning the same command after a crash, a kill or Ctrl-C
  * resumes (photos already restored with the same settings are skipped and reported as such).
+ * The pipeline runs in the inference process, as in the app: a photo that crashes it fails
+ * alone, and the batch goes on in a fresh one.
  */
-import { statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { JobProgress } from '../../../src-shared/ipc.ts';
 import type { RestoreSettings } from '../../../src-shared/settings.ts';
-import { createPmrfRestorer } from '../../worker/inference/pmrf-restorer.ts';
 import { resolveModel } from '../../models/manager.ts';
-import { sha256File } from '../../util/file-hash.ts';
-import type { FaceRestorer } from '../../worker/pipeline/face-restorer.ts';
-import { PipelineProcessor } from '../../worker/photo-stages.ts';
+import { InferenceWorker } from '../../worker-client/client.ts';
+import { forkWorker } from '../../worker-client/spawn-node.ts';
+import { WorkerPhotoProcessor } from '../../worker-client/worker-processor.ts';
 import { runBatch, type BatchReport } from '../../jobs/run-batch.ts';
 import type { ItemEvent } from '../../jobs/batch-queue.ts';
 import { SUMMARY_JSON } from '../../export/summary.ts';
@@ -29,6 +30,12 @@ export interface RestoreBatchOptions {
   pairLabels?: boolean;
   /** Photos prepared ahead while the model works (default 1). */
   prefetch?: number;
+}
+
+/** A preset name as given; a meta.json path made absolute (the worker has its own working folder). */
+function archSpec(arch: string | undefined): string | null {
+  if (arch === undefined) return null;
+  return existsSync(arch) ? path.resolve(arch) : arch;
 }
 
 function clock(ms: number): string {
@@ -59,14 +66,14 @@ export async function restoreBatch(o: RestoreBatchOptions): Promise<void> {
   process.on('SIGINT', onSigint);
 
   const events: ItemEvent[] = [];
-  let restorer: FaceRestorer | undefined;
+  let model: string | null = null;
   let report: BatchReport;
   const t0 = performance.now();
+  const worker = new InferenceWorker(forkWorker());
   try {
-    const model = o.model ?? (await resolveModel());
-    const modelSha256 = statSync(model).isFile() ? await sha256File(model) : null;
-    restorer = await createPmrfRestorer({ model, arch: o.arch, device: o.settings.device, imageSize: o.faceSize, onStatus: (m) => line(m) });
-    const processor = new PipelineProcessor({ restorer, modelSha256, pairLabels: o.pairLabels });
+    const checkpoint = path.resolve(o.model ?? (await resolveModel()));
+    const engine = { checkpoint, arch: archSpec(o.arch), faceSize: o.faceSize, device: o.settings.device };
+    const processor = new WorkerPhotoProcessor(worker, { engine: async () => engine, pairLabels: o.pairLabels, onStatus: (m) => line(m) });
     report = await runBatch({
       inputs: o.inputs,
       outputFolder: o.output,
@@ -81,6 +88,7 @@ export async function restoreBatch(o: RestoreBatchOptions): Promise<void> {
       },
       onItem: (e) => {
         events.push(e);
+        model = e.model ?? model;
         if (o.json) return;
         const rel = (p: string | undefined) => (p === undefined ? '?' : path.relative(path.resolve(o.output), p));
         if (e.outcome === 'restored') line(`${e.name} -> ${rel(e.outputs[0])}  (${(e.ms / 1000).toFixed(1)} s)`);
@@ -92,14 +100,14 @@ export async function restoreBatch(o: RestoreBatchOptions): Promise<void> {
   } finally {
     process.off('SIGINT', onSigint);
     if (err.isTTY) err.write('\r\x1b[K');
-    await restorer?.dispose();
+    worker.dispose();
   }
   const c = report.counts;
   const stopped = report.job.state === 'paused';
   const totalMs = Math.round(performance.now() - t0);
   if (o.json) {
     const photos = events.map((e) => ({ input: e.name, outcome: e.outcome, outputs: e.outputs, error: e.error, ms: Math.round(e.ms) }));
-    process.stdout.write(`${JSON.stringify({ restorer: restorer?.description, settings: o.settings, job: report.job.id, state: report.job.state, counts: c, photos, totalMs })}\n`);
+    process.stdout.write(`${JSON.stringify({ restorer: model, settings: o.settings, job: report.job.id, state: report.job.state, counts: c, photos, totalMs })}\n`);
   } else {
     const waiting = c.queued + c.running;
     err.write(

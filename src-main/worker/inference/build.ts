@@ -14,7 +14,7 @@ import { buildHdit, hditTensors } from './hdit.ts';
 import { ExternalWeightsFile, GraphBuilder } from './onnx/graph.ts';
 import { buildSwinir, swinirTensors } from './swinir.ts';
 import { CheckpointWeights } from './weights.ts';
-import { sha256File } from '../../util/file-hash.ts';
+import { checkpointIdentity } from '../../checkpoint/identity.ts';
 import { openVectorsCheckpoint } from '../../checkpoint/formula.ts';
 import { openSafetensors } from '../../checkpoint/safetensors.ts';
 import type { TensorSource } from '../../checkpoint/tensor-source.ts';
@@ -38,28 +38,11 @@ export interface CheckpointRef {
   open(): Promise<TensorSource>;
 }
 
-/** A safetensors checkpoint file (hash memoised by the model manager's hash memo). */
-export async function checkpointFile(file: string): Promise<CheckpointRef> {
-  if (!existsSync(file) || !statSync(file).isFile()) throw new UserError(`checkpoint ${file} is not a file`);
-  const id = await sha256File(file);
-  return { id, label: file, open: () => openSafetensors(file) };
-}
-
-/** A PMRF vectors folder (checkpoint.safetensors, or keys.json + kept.safetensors + formula). */
-export async function checkpointVectors(dir: string): Promise<CheckpointRef> {
-  const whole = path.join(dir, 'checkpoint.safetensors');
-  const parts = existsSync(whole) ? [whole] : [path.join(dir, 'keys.json'), path.join(dir, 'kept.safetensors')];
-  const hash = createHash('sha256').update('vectors\n');
-  for (const p of parts) {
-    if (!existsSync(p)) throw new UserError(`${dir}: no checkpoint.safetensors nor keys.json + kept.safetensors (not a PMRF vectors folder?)`);
-    hash.update(`${path.basename(p)}=${await sha256File(p)}\n`);
-  }
-  return { id: hash.digest('hex'), label: dir, open: () => openVectorsCheckpoint(dir) };
-}
-
 /** A checkpoint path: a vectors folder or a safetensors file. */
-export function checkpointRef(p: string): Promise<CheckpointRef> {
-  return existsSync(p) && statSync(p).isDirectory() ? checkpointVectors(p) : checkpointFile(p);
+export async function checkpointRef(p: string): Promise<CheckpointRef> {
+  const id = await checkpointIdentity(p);
+  const isFolder = statSync(p).isDirectory();
+  return { id, label: p, open: () => (isFolder ? openVectorsCheckpoint(p) : openSafetensors(p)) };
 }
 
 export interface BuildOptions {

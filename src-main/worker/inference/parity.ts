@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Device } from '../../../src-shared/settings.ts';
 import { parseArch, type ArchConfig } from './arch.ts';
-import { checkpointVectors, type Precision } from './build.ts';
+import { checkpointRef, type Precision } from './build.ts';
 import { MMSE_NOISE_STD, PmrfEngine } from './engine.ts';
 import { formulaNoise } from '../../checkpoint/formula.ts';
 import { UserError } from '../../util/errors.ts';
@@ -111,7 +111,7 @@ export async function runParityCheck(dir: string, opts: ParityOptions): Promise<
   const noise = await readBin(dir, 'noise.bin', count);
   record('noise (formula)', formulaNoise(count), noise, 0);
 
-  const ref = await checkpointVectors(dir);
+  const ref = await checkpointRef(dir);
   const engine = await time('build+load', () =>
     PmrfEngine.create({ checkpoint: ref, arch, imageSize: S, precision: opts.precision, device: opts.device, cacheDir: opts.cacheDir, onStatus: opts.onStatus }),
   );

@@ -7,11 +7,10 @@ import type { FaceRestorer, RestoredFaces, RestoreOptions } from '../pipeline/fa
 import { resolveArch } from './arch.ts';
 import { checkpointRef, type Precision } from './build.ts';
 import { PmrfEngine } from './engine.ts';
-import { resolveModel } from '../../models/manager.ts';
 
 export interface PmrfRestorerOptions {
-  /** Checkpoint (.safetensors) or PMRF vectors folder; default: the installed model. */
-  model?: string;
+  /** Checkpoint (.safetensors) or PMRF vectors folder (the caller resolves the installed model). */
+  model: string;
   /** Architecture preset name or config JSON path; default: the blind-face preset. */
   arch?: string;
   device: Device;
@@ -36,7 +35,7 @@ export function facesPerCall(provider: string): number {
 }
 
 export async function createPmrfRestorer(opts: PmrfRestorerOptions): Promise<FaceRestorer> {
-  const model = opts.model ?? (await resolveModel());
+  const model = opts.model;
   const { config, name: archName } = resolveArch(opts.arch);
   const ref = await checkpointRef(model);
   const engine = await PmrfEngine.create({
@@ -54,6 +53,7 @@ export async function createPmrfRestorer(opts: PmrfRestorerOptions): Promise<Fac
   return {
     faceSize: opts.imageSize,
     description,
+    modelSha256: ref.id,
     async restore(faces: Float32Array, n: number, options: RestoreOptions): Promise<RestoredFaces> {
       const per = 3 * opts.imageSize * opts.imageSize;
       // Each face keeps its own seed whatever call it lands in, so results do not depend on the chunking.

@@ -27,6 +27,8 @@ export interface FaceRestorer {
   readonly faceSize: number;
   /** A short description for logs and sidecars (model hash, device). */
   readonly description: string;
+  /** sha256 of the checkpoint it runs (the model's identity), when it has one and knows it. */
+  readonly modelSha256?: string | null;
   /** faces: [n,3,S,S] float32 NCHW RGB in [0,1]. One call = one batch through the model. */
   restore(faces: Float32Array, n: number, options: RestoreOptions): Promise<RestoredFaces>;
   dispose(): Promise<void>;

@@ -1,0 +1,212 @@
+/**
+ * One photo of a running job: find it already done or prepare it (possibly ahead of time, while
+ * the model restores the one before), restore it, write its files under names reserved in the
+ * database first, and record the outcome. The queue (batch-queue.ts) decides which photo and when.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { PhotoStage } from '../../src-shared/ipc.ts';
+import { allPaths, chooseOutputNames, mapNames, pairPaths, type OutputNames } from '../export/naming.ts';
+import { buildSidecar, writeSidecar } from '../export/sidecar.ts';
+import type { LibraryDb } from '../library/db.ts';
+import { addResult, getPhoto, listFaces, matchingResults, replaceFaces, setPhotoStatus, type PhotoRow } from '../library/photos.ts';
+import { commitFiles, discardFiles, tempPathFor } from '../util/atomic-file.ts';
+import { finishItem, reserveOutputs, reservedOutputs, type JobItemRow, type JobRow } from './job-store.ts';
+import { JobFatalError, checkOutputFolder, errorMessage, folderProblem } from './output-folder.ts';
+import type { ModelUsed, PhotoProcessor, Prepared, StageContext } from './photo-processor.ts';
+
+/** Per-photo outcome, reported to `onItem` listeners (the CLI prints them). */
+export interface ItemEvent {
+  jobId: number;
+  photoId: number;
+  name: string;
+  outcome: 'restored' | 'skipped' | 'failed';
+  outputs: string[];
+  error: string | null;
+  /** Restored: the photo's stage times added up; otherwise the time it was the current photo. */
+  ms: number;
+  /** Restored: the model that did it (description); otherwise null. */
+  model: string | null;
+}
+
+type PrepOutcome = { kind: 'skip'; outputs: string[] } | { kind: 'ready'; prepared: Prepared<unknown> } | { kind: 'error'; error: unknown };
+
+/** A photo the job is working on (the current one or one prepared ahead). */
+export interface PhotoItem {
+  item: JobItemRow;
+  photo: PhotoRow | null;
+  outcome: Promise<PrepOutcome>;
+  stage: PhotoStage;
+  fraction: number;
+}
+
+export interface PhotoItemDeps {
+  db: LibraryDb;
+  processor: PhotoProcessor<unknown, unknown>;
+  /** 'stored': use faces kept in the library (the app's per-face choices); 'detect': always detect. */
+  faces: 'stored' | 'detect';
+  /** The item's stage changed (progress). */
+  onStage(pi: PhotoItem): void;
+  /** A photo's outcome is final. */
+  onItem(e: ItemEvent): void;
+}
+
+/** Starts preparing an item, unless it is already restored from these bytes, settings and model. */
+export function startPhotoItem(d: PhotoItemDeps, job: JobRow, item: JobItemRow, signal: AbortSignal): PhotoItem {
+  const photo = getPhoto(d.db, item.photoId);
+  const pi: PhotoItem = { item, photo, stage: 'decode', fraction: 0, outcome: Promise.resolve({ kind: 'error', error: new Error('photo not in library') }) };
+  if (photo === null) return pi;
+  pi.outcome = (async (): Promise<PrepOutcome> => {
+    const modelSha256 = await d.processor.modelSha256(job.settings);
+    // Already restored with these settings and this model, and the files are still on disk.
+    const done = matchingResults(d.db, photo.id, photo.hash, job.settings).find(
+      (r) => r.modelHash === modelSha256 && r.outputs.length > 0 && r.outputs.every((o) => existsSync(o)),
+    );
+    if (done !== undefined) return { kind: 'skip', outputs: done.outputs };
+    const known = d.faces === 'stored' ? listFaces(d.db, photo.id) : [];
+    const input = { path: photo.path, settings: job.settings, knownFaces: known.length > 0 ? known : null };
+    return { kind: 'ready', prepared: await d.processor.prepare(input, stageContext(d, pi, signal)) };
+  })().catch((error: unknown): PrepOutcome => ({ kind: 'error', error }));
+  return pi;
+}
+
+function stageContext(d: PhotoItemDeps, pi: PhotoItem, signal: AbortSignal): StageContext {
+  return {
+    signal,
+    onStage: (stage, fraction = 0) => {
+      pi.stage = stage;
+      pi.fraction = fraction;
+      d.onStage(pi);
+    },
+  };
+}
+
+/**
+ * Waits for the item's preparation, then restores and finishes it. Returns whether the photo
+ * counts as processed (for the ETA); a cancelled photo goes back to the queue untouched.
+ * Throws JobFatalError when the whole job must stop (output folder gone or full).
+ */
+export async function processPhotoItem(d: PhotoItemDeps, job: JobRow, pi: PhotoItem, signal: AbortSignal): Promise<boolean> {
+  const t0 = performance.now();
+  const { item, photo } = pi;
+  const name = photo === null ? `photo ${item.photoId}` : path.basename(photo.path);
+  const report = (outcome: ItemEvent['outcome'], outputs: string[], error: string | null, ms = performance.now() - t0, model: string | null = null) =>
+    d.onItem({ jobId: job.id, photoId: item.photoId, name, outcome, outputs, error, ms, model });
+  const outcome = await pi.outcome;
+  if (outcome.kind === 'skip') {
+    finishItem(d.db, item.id, 'skipped');
+    if (photo !== null) setPhotoStatus(d.db, photo.id, 'restored');
+    report('skipped', outcome.outputs, null);
+    return false;
+  }
+  if (photo === null) {
+    finishItem(d.db, item.id, 'failed', 'photo not in library');
+    report('failed', [], 'photo not in library');
+    return false;
+  }
+  setPhotoStatus(d.db, photo.id, 'restoring');
+  try {
+    if (outcome.kind === 'error') throw outcome.error;
+    const prepared = outcome.prepared;
+    if (prepared.detected) replaceFaces(d.db, photo.id, prepared.faces, job.settings.seed);
+    signal.throwIfAborted();
+    const ctx = stageContext(d, pi, signal);
+    const restored = await d.processor.restore(prepared, ctx);
+    signal.throwIfAborted();
+    const done = await finishAndCommit(d, job, item, photo, prepared, restored, ctx);
+    report('restored', done.outputs, null, done.totalMs, restored.model.description);
+    return true;
+  } catch (err) {
+    if (signal.aborted || err instanceof JobFatalError) {
+      // Cancelled (or the job stops): the photo is left as it was, never half-written.
+      finishItem(d.db, item.id, 'queued');
+      setPhotoStatus(d.db, photo.id, 'queued');
+      if (err instanceof JobFatalError) throw err;
+      return false;
+    }
+    const message = errorMessage(err);
+    finishItem(d.db, item.id, 'failed', message);
+    setPhotoStatus(d.db, photo.id, 'failed', message);
+    addResult(d.db, {
+      photoId: photo.id,
+      settings: job.settings,
+      outputPath: null,
+      outputs: [],
+      timingsMs: { totalMs: performance.now() - t0 },
+      modelHash: null,
+      photoHash: photo.hash,
+      error: message,
+    });
+    report('failed', [], message);
+    return true;
+  }
+}
+
+/**
+ * Writes the photo's files under temporary names, then renames them onto names reserved in
+ * the database first: a rerun after a crash reuses the reservation (overwriting only its own
+ * files) instead of adding a " (2)" duplicate.
+ */
+async function finishAndCommit(
+  d: PhotoItemDeps,
+  job: JobRow,
+  item: JobItemRow,
+  photo: PhotoRow,
+  prepared: Prepared<unknown>,
+  restored: { state: unknown; timingsMs: Record<string, number>; model: ModelUsed },
+  ctx: StageContext,
+): Promise<{ outputs: string[]; totalMs: number }> {
+  const { settings, outputFolder } = job;
+  // The encoder would silently recreate a removed folder (without our database in it).
+  checkOutputFolder(outputFolder);
+  let names: OutputNames;
+  try {
+    names = item.outputs ?? chooseOutputNames(outputFolder, photo.path, settings.format, settings.pairs, reservedOutputs(d.db, outputFolder));
+  } catch (err) {
+    throw folderProblem(outputFolder) ?? err;
+  }
+  if (item.outputs === null) reserveOutputs(d.db, item.id, names);
+  const temp = mapNames(names, tempPathFor);
+  const temps = allPaths(temp);
+  try {
+    const fin = await d.processor.finish(prepared, restored.state, temp, ctx);
+    const stages = { ...prepared.timingsMs, ...restored.timingsMs, ...fin.timingsMs };
+    // The photo's own cost; with prefetching its wall time overlaps the previous photo's.
+    const timingsMs = { ...stages, totalMs: Math.round(Object.values(stages).reduce((a, b) => a + b, 0)) };
+    writeSidecar(
+      temp.sidecar,
+      buildSidecar({
+        input: { name: path.basename(photo.path), sha256: photo.hash, size: photo.size },
+        output: { image: names.image, pairs: pairPaths(names) },
+        settings,
+        model: restored.model,
+        faces: prepared.faces.map((f, index) => ({ index, ...f })),
+        timingsMs,
+      }),
+    );
+    ctx.signal.throwIfAborted();
+    // mapNames keeps the group's shape, so both lists are in the same order.
+    commitFiles(allPaths(names).map((final, i) => ({ final, temp: temps[i] })));
+    const outputs = allPaths(names);
+    d.db.transaction(() => {
+      addResult(d.db, {
+        photoId: photo.id,
+        settings,
+        outputPath: names.image,
+        outputs,
+        timingsMs,
+        modelHash: restored.model.sha256,
+        photoHash: photo.hash,
+        error: null,
+      });
+      finishItem(d.db, item.id, 'done');
+      setPhotoStatus(d.db, photo.id, 'restored');
+    })();
+    return { outputs, totalMs: timingsMs.totalMs };
+  } catch (err) {
+    discardFiles(temps);
+    if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw new JobFatalError(`the disk holding ${outputFolder} is full`);
+    throw folderProblem(outputFolder) ?? err;
+  }
+}
