@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands/index.ts';
 import { UserError } from '../util/errors.ts';
-import { useAllCoresForSharp } from '../util/sharp-threads.ts';
+import { useAllCoresForSharp } from '../worker/sharp-threads.ts';
 
 /** Entry of the `heirloom` command. Returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {

@@ -13,10 +13,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { FinishTargets } from '../../src-shared/worker-protocol.ts';
 import { DEFAULT_SETTINGS, type OutputFormat, type PairMode } from '../../src-shared/settings.ts';
-import { decodePhoto } from '../worker/pipeline/decode.ts';
-import { writePairs } from '../worker/pipeline/pairs.ts';
-import { scaleRaster } from '../worker/pipeline/scale.ts';
 import { commitFiles, discardFiles, removeStaleTemps, tempPathFor } from '../util/atomic-file.ts';
 import { UserError } from '../util/errors.ts';
 import { chooseOutputNames, mapNames, namesFor, pairPaths, type OutputNames } from './naming.ts';
@@ -25,7 +23,7 @@ import { chooseOutputNames, mapNames, namesFor, pairPaths, type OutputNames } fr
 export type PairWriter = (request: {
   original: string;
   restored: string;
-  targets: { sideBySide: string | null; before: string | null; after: string | null };
+  targets: Omit<FinishTargets, 'image'>;
   format: OutputFormat;
   quality: number;
   labels: boolean;

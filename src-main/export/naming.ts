@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { z } from 'zod';
 import type { OutputFormat, PairMode } from '../../src-shared/settings.ts';
+import { finishTargetsSchema } from '../../src-shared/worker-protocol.ts';
 
 /**
  * Output names. Every file made from one photo shares one stem, so they sort together:
@@ -11,13 +13,9 @@ import type { OutputFormat, PairMode } from '../../src-shared/settings.ts';
  * When any of them is taken, the whole group moves to `<name> (2)`, `<name> (3)`, ...: an
  * existing file is never overwritten.
  */
-export interface OutputNames {
-  image: string;
-  sideBySide: string | null;
-  before: string | null;
-  after: string | null;
-  sidecar: string;
-}
+export const outputNamesSchema = finishTargetsSchema.extend({ sidecar: z.string().min(1) });
+/** A photo's files: where the batch's last step writes them, plus the sidecar. */
+export type OutputNames = z.infer<typeof outputNamesSchema>;
 
 export function extensionFor(format: OutputFormat): string {
   return format === 'jpg' ? 'jpg' : format === 'tiff' ? 'tif' : format;

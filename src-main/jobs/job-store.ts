@@ -1,11 +1,10 @@
 import path from 'node:path';
-import { z } from 'zod';
 import type { JobState } from '../../src-shared/ipc.ts';
 import { restoreSettingsSchema } from '../../src-shared/ipc.ts';
 import type { RestoreSettings } from '../../src-shared/settings.ts';
 import { nowIso, type LibraryDb } from '../library/db.ts';
 import { settingsKey } from '../library/photos.ts';
-import type { OutputNames } from '../export/naming.ts';
+import { outputNamesSchema, type OutputNames } from '../export/naming.ts';
 
 /**
  * Jobs and their items, persisted: the database is the queue's only state, so a crash loses
@@ -45,13 +44,6 @@ const JOB_STATES: readonly JobState[] = ['queued', 'running', 'paused', 'done', 
 const ITEM_STATES: readonly ItemState[] = ['queued', 'running', 'done', 'skipped', 'failed', 'cancelled'];
 export const FINAL_JOB_STATES: readonly JobState[] = ['done', 'failed', 'cancelled'];
 
-const outputNamesSchema = z.object({
-  image: z.string(),
-  sideBySide: z.string().nullable(),
-  before: z.string().nullable(),
-  after: z.string().nullable(),
-  sidecar: z.string(),
-});
 
 interface RawJob {
   id: number;

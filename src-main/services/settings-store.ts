@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { appSettingsSchema, restoreSettingsSchema, type AppSettings } from '../../src-shared/ipc.ts';
 import { DEFAULT_SETTINGS } from '../../src-shared/settings.ts';
 import { writeFileAtomicSync } from '../util/atomic-file.ts';

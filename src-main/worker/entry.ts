@@ -5,7 +5,7 @@
  * aborts the call's signal, which the pipeline checks between faces and stages.
  */
 import { UserError } from '../util/errors.ts';
-import { useAllCoresForSharp } from '../util/sharp-threads.ts';
+import { useAllCoresForSharp } from './sharp-threads.ts';
 import { parseToWorker, parseWorkerParams, type FromWorker, type ToWorker, type WorkerMethod } from '../../src-shared/worker-protocol.ts';
 import { CancelledError, type CallContext } from './handlers/context.ts';
 import { handlers } from './handlers/index.ts';

@@ -1,5 +1,5 @@
 // How a photo's status reads in the gallery badge and the progress panel. Pure.
-import type { JobProgress, PhotoStage, PhotoStatus, PhotoSummary } from '../../src-shared/ipc.ts';
+import type { JobProgress, PhotoStage, PhotoSummary } from '../../src-shared/ipc.ts';
 
 export type Tone = 'neutral' | 'info' | 'busy' | 'success' | 'danger';
 

@@ -5,7 +5,7 @@
  * never leaves a half-built entry; an entry with missing or wrong-sized files is rebuilt.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +18,6 @@ import { checkpointIdentity } from '../../checkpoint/identity.ts';
 import { openVectorsCheckpoint } from '../../checkpoint/formula.ts';
 import { openSafetensors } from '../../checkpoint/safetensors.ts';
 import type { TensorSource } from '../../checkpoint/tensor-source.ts';
-import { UserError } from '../../util/errors.ts';
 
 /** Bump when the builders' output changes: old cache entries are then ignored. */
 export const BUILDER_VERSION = 2;

@@ -8,6 +8,7 @@ import sharp from 'sharp';
 import { writeFileAtomic } from '../../util/atomic-file.ts';
 import { type EncodeMetadata, type EncodeOptions, type PipelineImage, assertNotInput, encodePhoto } from './encode.ts';
 import { type Raster, createRaster, maxValue } from './raster.ts';
+import type { FinishTargets } from '../../../src-shared/worker-protocol.ts';
 
 /** before | divider | after, same height; the divider is white and about 0.4% of the width. */
 export function sideBySide(before: Raster, after: Raster): Raster {
@@ -47,13 +48,8 @@ export function sideBySideImage(before: Raster, after: Raster): Raster | Pipelin
   return { pipeline, width: before.width * 2 + gap, height: before.height, depth: 8 };
 }
 
-export interface PairTargets {
-  /** The restored photo, already written (the "after" file is a copy of it). */
-  image: string;
-  sideBySide: string | null;
-  before: string | null;
-  after: string | null;
-}
+/** Where a photo's files go; `image` is the restored photo, already written (the "after" file is a copy of it). */
+export type PairTargets = FinishTargets;
 
 /** Writes the pair files asked for (`null` = not wanted). `before` and `after` are the same size. */
 export async function writePairs(
