@@ -23,6 +23,9 @@ function connect(): { post(m: FromWorker): void; listen(l: (m: unknown) => void)
   if (typeof process.send === 'function') {
     // The parent going away (crash, kill) must not leave an orphan running ONNX.
     process.on('disconnect', () => process.exit(0));
+    // Ctrl-C in a terminal reaches the whole process group: the parent decides what stops
+    // (it cancels the call, or kills this process), so the worker does not die on its own.
+    process.on('SIGINT', () => {});
     return {
       post: (m) => {
         if (process.connected) process.send!(m);

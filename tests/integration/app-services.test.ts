@@ -1,6 +1,7 @@
 // The app's services end to end in Node (SQLite library, batch queue, inference worker, tiny PMRF
 // test model), as the Electron main process and the dev server run them.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -104,7 +105,15 @@ test('a batch restores every readable photo, reports the broken one, and exports
     ['group-office-4.restored.jpg', 'group-office-4.before-after.jpg', 'group-office-4.restored.jpg.json', 'heirloom-export.json', 'heirloom-export.csv'].map((f) => path.join(share, f)),
   );
   assert.deepEqual(readdirSync(share).sort(), ['group-office-4.before-after.jpg', 'group-office-4.restored.jpg', 'group-office-4.restored.jpg.json', 'heirloom-export.csv', 'heirloom-export.json']);
-  const sidecar = JSON.parse(readFileSync(path.join(share, 'group-office-4.restored.jpg.json'), 'utf8')) as { output: unknown; input: { name: string } };
+  const sidecar = JSON.parse(readFileSync(path.join(share, 'group-office-4.restored.jpg.json'), 'utf8')) as {
+    output: unknown;
+    input: { name: string };
+    model: { sha256: string | null; description: string };
+  };
+  // Provenance: the hash of the checkpoint the worker really ran, not a null or a guess.
+  const tinySha = createHash('sha256').update(readFileSync(engine.model)).digest('hex');
+  assert.equal(sidecar.model.sha256, tinySha);
+  assert.match(sidecar.model.description, new RegExp(`sha256:${tinySha.slice(0, 12)}`));
   assert.deepEqual(sidecar.output, { image: 'group-office-4.restored.jpg', pairs: ['group-office-4.before-after.jpg'] });
   assert.equal(sidecar.input.name, 'group-office-4.jpg');
 });
