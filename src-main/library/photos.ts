@@ -179,6 +179,10 @@ export function removeFace(db: LibraryDb, faceId: number): void {
 export function updateFace(db: LibraryDb, faceId: number, change: { include?: boolean; seed?: number }): FaceRecord | null {
   if (change.include !== undefined) db.prepare('UPDATE faces SET include = ? WHERE id = ?').run(change.include ? 1 : 0, faceId);
   if (change.seed !== undefined) db.prepare('UPDATE faces SET seed = ? WHERE id = ?').run(change.seed >>> 0, faceId);
+  return getFace(db, faceId);
+}
+
+export function getFace(db: LibraryDb, faceId: number): FaceRecord | null {
   const r = db.prepare<[number], RawFace>('SELECT * FROM faces WHERE id = ?').get(faceId);
   return r === undefined ? null : toFace(r);
 }

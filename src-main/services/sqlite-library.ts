@@ -5,6 +5,7 @@ import type { LibraryDb } from '../library/db.ts';
 import { importPaths } from '../library/import.ts';
 import {
   addFace,
+  getFace,
   getPhoto,
   getPhotoDetail,
   latestResult,
@@ -75,9 +76,7 @@ export class SqliteLibrary implements LibraryPort {
   }
 
   getFace(faceId: number): FaceRecord | null {
-    const row = this.#db.prepare<[number], { photo_id: number }>('SELECT photo_id FROM faces WHERE id = ?').get(faceId);
-    if (row === undefined) return null;
-    return getPhotoDetail(this.#db, row.photo_id)?.faces.find((f) => f.id === faceId) ?? null;
+    return getFace(this.#db, faceId);
   }
 
   updateFace(faceId: number, change: { include?: boolean; seed?: number }): FaceRecord {
