@@ -7,10 +7,12 @@ import { after, test } from 'node:test';
 import sharp from 'sharp';
 import type { DetectedFace } from '../../src-shared/faces.ts';
 import { decodePhoto } from '../../src-main/worker/pipeline/decode.ts';
-import { detectFaces } from '../../src-main/worker/pipeline/detect.ts';
+import { detectFaces, landmarksInBox } from '../../src-main/worker/pipeline/detect.ts';
 import { repoRoot, sharedPath } from '../helpers/shared.ts';
 
 const photos = sharedPath('fixtures', 'photos');
+const old = sharedPath('fixtures', 'old');
+const alignedDir = sharedPath('fixtures', 'aligned');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'heirloom-detect-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -49,6 +51,52 @@ test('no counted face is missed on any fixture photo', { skip: photos.skip }, as
       for (const [x, y] of f.points) assert.ok(x > -5 && y > -5 && x < photo.image.width + 5 && y < photo.image.height + 5);
     }
   }
+});
+
+test('old prints: every counted face is found, and the street of tiny figures gets no face to restore', { skip: old.skip }, async () => {
+  const files = readdirSync(old.path).filter((f) => /\.png$/i.test(f));
+  assert.ok(files.length >= 6);
+  for (const file of files) {
+    const photo = await decodePhoto(path.join(old.path, file));
+    const usable = (await detectFaces(photo.image)).filter((f) => !f.skipped && plausible(f));
+    if (countedFaces(file) === 0) assert.equal(usable.length, 0, `${file}: ${usable.length} faces to restore, none counted`);
+    else assert.ok(usable.length >= countedFaces(file), `${file}: ${usable.length} found, ${countedFaces(file)} counted`);
+  }
+});
+
+test('a face that fills the whole frame is found (the aligned 512 faces), with its eyes where the template has them', { skip: alignedDir.skip }, async () => {
+  for (const file of readdirSync(alignedDir.path).filter((f) => /\.png$/i.test(f))) {
+    const photo = await decodePhoto(path.join(alignedDir.path, file));
+    const faces = (await detectFaces(photo.image)).filter((f) => !f.skipped && plausible(f));
+    assert.equal(faces.length, 1, `${file}: ${faces.length} faces`);
+    // The template's eyes are at (193, 240) and (319, 240).
+    const [le, re] = faces[0].points;
+    assert.ok(Math.hypot(le[0] - 193, le[1] - 240) < 15 && Math.hypot(re[0] - 319, re[1] - 240) < 15, `${file}: eyes ${le} ${re}`);
+  }
+});
+
+test('a face cut by the edge of the photo is found: the left 300 columns of an aligned face', { skip: alignedDir.skip }, async () => {
+  // The aligned face's left half only (x < 256): the face touches the right edge of the photo.
+  const src = path.join(alignedDir.path, 'demo-00000113.png');
+  const cut = path.join(tmp, 'cut.png');
+  await sharp(src).extract({ left: 0, top: 0, width: 300, height: 512 }).png().toFile(cut);
+  const photo = await decodePhoto(cut);
+  const faces = (await detectFaces(photo.image)).filter((f) => !f.skipped);
+  assert.equal(faces.length, 1, `${faces.length} faces`);
+  const [le] = faces[0].points;
+  // Whole, its left eye is at (198, 238); with half the face missing the net places it ~14 px lower.
+  assert.ok(Math.hypot(le[0] - 198, le[1] - 238) < 20, `left eye at ${le}`);
+  // No detection is kept whose centre lies outside the photo (in the padded pass's grey border).
+  for (const f of faces) assert.ok(f.box[0] + f.box[2] / 2 < 300 && f.box[1] + f.box[3] / 2 < 512);
+});
+
+test('a box drawn by hand around an aligned face gets its eyes and mouth from the net', { skip: alignedDir.skip }, async () => {
+  const photo = await decodePhoto(path.join(alignedDir.path, 'demo-00000113.png'));
+  const { points, fromNet } = await landmarksInBox(photo.image, [110, 130, 300, 320]);
+  assert.equal(fromNet, true);
+  const template = [[193, 240], [319, 240], [257, 314], [201, 371], [313, 371]];
+  // Eyes and mouth corners within 15 px of the template (the nose tip sits lower by convention).
+  for (const i of [0, 1, 3, 4]) assert.ok(Math.hypot(points[i][0] - template[i][0], points[i][1] - template[i][1]) < 15, `point ${i}: ${points[i]}`);
 });
 
 test('tiny faces: group-band-5 (25-30 px faces) gives its four people with eyes ~20 px apart', { skip: photos.skip }, async () => {

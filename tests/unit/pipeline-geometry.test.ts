@@ -56,6 +56,20 @@ test('estimateSimilarity is the least-squares fit: residuals are orthogonal to e
   near([ga, gb, gx, gy], [0, 0, 0, 0], 1e-6, 'gradient');
 });
 
+test('estimateSimilarity with weights: a point of weight 0 does not move the fit, and weights equal repeated points', () => {
+  const t = similarity(0.8, 0.1, 30, -12);
+  const src = FFHQ_TEMPLATE_512.map((p) => applyAffine(invertAffine(t), p));
+  // The nose moved 20 px down: with weight 0 the exact transform is still recovered.
+  const moved = src.map((p, i): Point => (i === 2 ? [p[0], p[1] + 20] : p));
+  near(estimateSimilarity(moved, FFHQ_TEMPLATE_512, [1, 1, 0, 1, 1]), t, 1e-9, 'nose ignored');
+  const unweighted = estimateSimilarity(moved, FFHQ_TEMPLATE_512);
+  assert.ok(Math.abs(unweighted[2] - t[2]) + Math.abs(unweighted[5] - t[5]) > 1, 'without weights the nose pulls the fit');
+  // Weight 2 on a point is the same fit as that point listed twice.
+  const twice = estimateSimilarity([...moved, moved[0]], [...FFHQ_TEMPLATE_512, FFHQ_TEMPLATE_512[0]]);
+  near(estimateSimilarity(moved, FFHQ_TEMPLATE_512, [2, 1, 1, 1, 1]), twice, 1e-9, 'weight 2');
+  assert.throws(() => estimateSimilarity(moved, FFHQ_TEMPLATE_512, [0, 0, 0, 0, 0]), /positive weight/);
+});
+
 test('estimateSimilarity rejects degenerate input', () => {
   assert.throws(() => estimateSimilarity([[1, 1], [1, 1]], [[0, 0], [1, 1]]));
   assert.throws(() => estimateSimilarity([[1, 1]], [[0, 0]]));

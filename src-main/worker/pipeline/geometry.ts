@@ -23,24 +23,30 @@ export function templateFor(size: number): Point[] {
 
 /**
  * Least-squares similarity transform (scale, rotation, translation; no reflection, no shear)
- * mapping `src` points onto `dst` points: minimises sum |T(src_i) - dst_i|^2.
+ * mapping `src` points onto `dst` points: minimises sum w_i |T(src_i) - dst_i|^2 (w_i = 1 without
+ * weights; a point of weight 0 does not count).
  */
-export function estimateSimilarity(src: readonly Point[], dst: readonly Point[]): Affine {
+export function estimateSimilarity(src: readonly Point[], dst: readonly Point[], weights?: readonly number[]): Affine {
   const n = src.length;
-  if (n < 2 || dst.length !== n) throw new Error('estimateSimilarity needs >= 2 matching point pairs');
-  let mx = 0, my = 0, nx = 0, ny = 0;
-  for (let i = 0; i < n; i++) {
-    mx += src[i][0]; my += src[i][1];
-    nx += dst[i][0]; ny += dst[i][1];
+  if (n < 2 || dst.length !== n || (weights !== undefined && weights.length !== n)) {
+    throw new Error('estimateSimilarity needs >= 2 matching point pairs');
   }
-  mx /= n; my /= n; nx /= n; ny /= n;
+  const w = (i: number) => weights?.[i] ?? 1;
+  let sw = 0, mx = 0, my = 0, nx = 0, ny = 0;
+  for (let i = 0; i < n; i++) {
+    sw += w(i);
+    mx += w(i) * src[i][0]; my += w(i) * src[i][1];
+    nx += w(i) * dst[i][0]; ny += w(i) * dst[i][1];
+  }
+  if (sw <= 0) throw new Error('estimateSimilarity: no point has a positive weight');
+  mx /= sw; my /= sw; nx /= sw; ny /= sw;
   let ss = 0, sa = 0, sb = 0;
   for (let i = 0; i < n; i++) {
     const px = src[i][0] - mx, py = src[i][1] - my;
     const qx = dst[i][0] - nx, qy = dst[i][1] - ny;
-    ss += px * px + py * py;
-    sa += px * qx + py * qy;
-    sb += px * qy - py * qx;
+    ss += w(i) * (px * px + py * py);
+    sa += w(i) * (px * qx + py * qy);
+    sb += w(i) * (px * qy - py * qx);
   }
   if (ss < 1e-12) throw new Error('estimateSimilarity: source points coincide');
   const a = sa / ss;

@@ -74,6 +74,8 @@ export interface FaceToPaste {
   /** Output-image continuous coordinates -> aligned face coordinates. */
   outToFace: Affine;
   size: number;
+  /** The face is the whole photo (aligned input): weight 1 everywhere it covers, no feathering. */
+  whole?: boolean;
 }
 
 interface Prepared {
@@ -82,6 +84,7 @@ interface Prepared {
   outToSrc: Affine;
   sampler: BicubicSampler | StretchedSampler;
   size: number;
+  whole: boolean;
 }
 
 /** Planar [3,S,S] -> interleaved RGB float (the samplers' layout), values clamped to [0, 1]. */
@@ -127,6 +130,7 @@ async function prepare(face: FaceToPaste, tone: ToneKind, width: number, height:
     // One antialiased interpolation from the face to the output (no resample at the output's scale).
     sampler: samplerFor(src, affineScale(outToSrc), kernel),
     size,
+    whole: face.whole === true,
   };
 }
 
@@ -151,6 +155,7 @@ async function reduceFace(src: Source, n: number): Promise<Source> {
  * coordinates are affine in x, so the inset square clips it to one interval.
  */
 function rowSpan(p: Prepared, cy: number): [number, number] {
+  if (p.whole) return [p.x0, p.x1];
   const m = p.outToFace;
   const lo = MASK_INSET * p.size;
   const hi = p.size - lo;
@@ -173,6 +178,7 @@ function rowSpan(p: Prepared, cy: number): [number, number] {
 
 function weightAt(p: Prepared, x: number, y: number): number {
   if (x < p.x0 || x >= p.x1 || y < p.y0 || y >= p.y1) return 0;
+  if (p.whole) return 1;
   const m = p.outToFace;
   return maskAt(m[0] * x + m[1] * y + m[2], m[3] * x + m[4] * y + m[5], p.size);
 }

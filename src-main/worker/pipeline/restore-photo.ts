@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import type { DetectedFace } from '../../../src-shared/faces.ts';
 import type { RestoreSettings } from '../../../src-shared/settings.ts';
 import type { ToneKind, DecodedPhoto } from './decode.ts';
+import type { AlignedMode } from './aligned-input.ts';
 import type { DetectOptions } from './detect.ts';
 import type { FaceRestorer } from './face-restorer.ts';
 import type { PairTargets } from './pairs.ts';
@@ -26,6 +27,8 @@ export interface RestorePhotoOptions {
   /** Use these faces instead of running the detector (e.g. the user edited them). */
   faces?: DetectedFace[];
   detect?: DetectOptions;
+  /** Treat the photo as one aligned face (see PrepareOptions.aligned). */
+  aligned?: AlignedMode;
   maxPixels?: number;
 }
 
@@ -49,6 +52,8 @@ export interface RestorePhotoResult {
   /** The photo before / after restoration at the output scale (only with keepRasters). */
   before?: Raster;
   after?: Raster;
+  /** Set when the photo was restored as one aligned face (asked, or offered because it looked like one). */
+  alignedInput?: 'asked' | 'offered';
   /** Decoded metadata, for writing pairs with the same EXIF/ICC. */
   source: Pick<DecodedPhoto, 'exif' | 'icc' | 'density' | 'singleChannel'>;
 }
@@ -77,6 +82,7 @@ export async function restorePhoto(
     faceSize: restorer.faceSize,
     faces: options.faces,
     detect: options.detect,
+    aligned: options.aligned,
     maxPixels: options.maxPixels,
     signal,
   });
@@ -105,6 +111,7 @@ export async function restorePhoto(
     pairs: finished.pairs,
     before: options.keepRasters ? finished.before : undefined,
     after: options.keepRasters ? finished.after : undefined,
+    ...(prepared.alignedInput === undefined ? {} : { alignedInput: prepared.alignedInput }),
     source: { exif: photo.exif, icc: photo.icc, density: photo.density, singleChannel: photo.singleChannel },
   };
 }

@@ -8,9 +8,11 @@
  * (jobs/photo-stages.ts) runs them as separate steps. Cancellation is checked by the caller's
  * StageRunner before each stage, and by align and paste between faces.
  */
+import path from 'node:path';
 import type { DetectedFace } from '../../../src-shared/faces.ts';
 import type { OutputFormat } from '../../../src-shared/settings.ts';
 import { type AlignedFaces, alignFaces } from './align.ts';
+import { type AlignedMode, alignedFaceOf, looksAligned } from './aligned-input.ts';
 import { type DecodedPhoto, decodePhoto } from './decode.ts';
 import { type DetectOptions, detectFaces } from './detect.ts';
 import { type EncodeOptions, encodePhoto } from './encode.ts';
@@ -36,6 +38,12 @@ export interface PrepareOptions {
   /** Whether face `i` of the given faces is restored (default: all); skipped faces never are. */
   include?: (index: number) => boolean;
   detect?: DetectOptions;
+  /**
+   * Treat the photo as one aligned face (resized to faceSize, restored whole): 'always' (the user
+   * said so; the detector does not run), 'auto' (when the detected face already sits on the
+   * template: looksAligned), 'never' (default).
+   */
+  aligned?: AlignedMode;
   maxPixels?: number;
   signal?: AbortSignal;
 }
@@ -49,19 +57,41 @@ export interface PreparedPhoto {
   /** Indices into `faces` of the faces aligned for the model, in batch order. */
   restoredIdx: number[];
   aligned: AlignedFaces;
+  /** Set when the photo is restored as one aligned face: the user asked, or it looked like one. */
+  alignedInput?: 'asked' | 'offered';
 }
 
 /** decode + detect (unless faces are given) + align. */
 export async function preparePhoto(inputPath: string, run: StageRunner, options: PrepareOptions): Promise<PreparedPhoto> {
   const photo = await run('decode', () => decodePhoto(inputPath, { maxPixels: options.maxPixels }));
-  const given = options.faces;
-  const faces = given ?? (await run('detect', () => detectFaces(photo.image, options.detect)));
-  const include = options.include ?? (() => true);
+  const { width, height } = photo.image;
+  const mode = options.aligned ?? 'never';
+  let alignedInput: PreparedPhoto['alignedInput'];
+  let faces: readonly DetectedFace[];
+  if (mode === 'always') {
+    faces = [alignedFaceOf(width, height, path.basename(inputPath))];
+    alignedInput = 'asked';
+  } else {
+    faces = options.faces ?? (await run('detect', () => detectFaces(photo.image, options.detect)));
+    if (mode === 'auto' && options.faces === undefined && looksAligned(width, height, faces)) {
+      faces = [alignedFaceOf(width, height)];
+      alignedInput = 'offered';
+    }
+  }
+  const given = alignedInput === undefined ? options.faces : undefined;
+  const include = alignedInput === undefined ? (options.include ?? (() => true)) : () => true;
   const restoredIdx = faces.flatMap((f, i) => (include(i) && f.skipped === undefined ? [i] : []));
   const aligned = await run('align', () =>
     alignFaces(photo.image, restoredIdx.map((i) => faces[i]), options.faceSize, options.signal),
   );
-  return { photo, faces, detected: given === undefined, restoredIdx, aligned };
+  return {
+    photo,
+    faces,
+    detected: given === undefined && alignedInput !== 'asked',
+    restoredIdx,
+    aligned,
+    ...(alignedInput === undefined ? {} : { alignedInput }),
+  };
 }
 
 /** The model on a photo's aligned faces (one batch). */
@@ -117,6 +147,8 @@ export async function finishPhoto(
       original: aligned.faces.subarray(i * plane, (i + 1) * plane),
       outToFace: composeAffine(t, outToPhoto),
       size,
+      // An aligned photo is its face: the restored face replaces all of it, no feathered border.
+      whole: prepared.alignedInput !== undefined,
     }));
     return pasteFaces(background, faces, photo.tone.kind, options.signal);
   });
