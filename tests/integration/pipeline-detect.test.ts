@@ -156,6 +156,15 @@ test('heirloom detect --json: upright coordinates, a corrupt file gets its own e
     assert.equal(f.points.length, 5);
     assert.ok(f.points.every((p) => p.length === 2));
   }
+  // toCrop takes the eyes to the template's eyes (193, 240) and (319, 240) at 512, give or take the fit's residual.
+  const json = JSON.parse(r.stdout) as { images: { faces?: { points: number[][]; toCrop: number[][] }[] }[] };
+  for (const f of json.images[0].faces ?? []) {
+    const [[a, bb, c], [d, e, g]] = f.toCrop;
+    const crop = (p: number[]) => [a * p[0] + bb * p[1] + c, d * p[0] + e * p[1] + g];
+    const [le, re] = [crop(f.points[0]), crop(f.points[1])];
+    assert.ok(Math.hypot(le[0] - 193, le[1] - 240) < 12 && Math.hypot(re[0] - 319, re[1] - 240) < 12, `eyes in the crop: ${le} ${re}`);
+    assert.ok(Math.abs(a - e) < 1e-5 && Math.abs(bb + d) < 1e-5, 'a similarity');
+  }
   assert.equal(b.path, corrupt);
   assert.match(b.error ?? '', /broken\.jpg/);
   assert.equal(b.faces, undefined);

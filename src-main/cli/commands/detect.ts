@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { statSync } from 'node:fs';
 import type { DetectedFace } from '../../../src-shared/faces.ts';
+import { faceTransform } from '../../worker/pipeline/align.ts';
 import { decodePhoto } from '../../worker/pipeline/decode.ts';
 import { DEFAULT_MIN_CONFIDENCE, detectFaces } from '../../worker/pipeline/detect.ts';
 import { findImages } from '../../util/find-images.ts';
@@ -20,16 +21,26 @@ interface JsonFace {
   box: [number, number, number, number];
   score: number;
   points: [number, number][];
+  /** The transform to the 512 aligned crop: crop = toCrop . [x, y, 1] in the upright photo's pixels. */
+  toCrop: [[number, number, number], [number, number, number]];
   skipped?: 'too-small';
 }
 
 const r2 = (v: number) => Math.round(v * 100) / 100;
+const r6 = (v: number) => Math.round(v * 1e6) / 1e6;
+
+/** The alignment the restore uses (align.ts), as rows [[a, b, c], [d, e, f]] at the model's 512. */
+function cropMatrix(f: DetectedFace): JsonFace['toCrop'] {
+  const [a, b, c, d, e, g] = faceTransform(f, 512);
+  return [[r6(a), r6(b), r6(c)], [r6(d), r6(e), r6(g)]];
+}
 
 function toJson(f: DetectedFace): JsonFace {
   const out: JsonFace = {
     box: [r2(f.box[0]), r2(f.box[1]), r2(f.box[2]), r2(f.box[3])],
     score: Math.round(f.score * 1000) / 1000,
     points: f.points.map(([x, y]): [number, number] => [r2(x), r2(y)]),
+    toCrop: cropMatrix(f),
   };
   if (f.skipped) out.skipped = f.skipped;
   return out;
@@ -59,7 +70,7 @@ function table(entries: ImageEntry[]): string {
 export function register(program: Command): void {
   program
     .command('detect')
-    .description('Find the faces in photos (box, score, eye/nose/mouth points in upright pixel coordinates)')
+    .description('Find the faces in photos (box, score, eye/nose/mouth points in upright pixel coordinates; with --json also each face\'s transform to the 512 aligned crop)')
     .argument('<images...>', 'image files or folders')
     .option('--json', 'print JSON instead of a table')
     .option('--min-confidence <p>', 'detector score threshold (0..1)', String(DEFAULT_MIN_CONFIDENCE))
