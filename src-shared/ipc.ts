@@ -12,7 +12,7 @@
 import { z } from 'zod';
 import { MAX_SEED, MAX_STEPS, MIN_STEPS } from './rules.ts';
 import { MIN_MANUAL_FACE_PX, type DetectedFace } from './faces.ts';
-import { DEVICES, OUTPUT_FORMATS, PAIR_MODES, RESTORE_MODES, type Device, type RestoreSettings } from './settings.ts';
+import { ALIGNED_MODES, DEVICES, OUTPUT_FORMATS, PAIR_MODES, RESTORE_MODES, type Device, type RestoreSettings } from './settings.ts';
 
 // ---------- records ----------
 
@@ -127,6 +127,7 @@ export const restoreSettingsSchema = z.object({
   quality: z.number().int().min(1).max(100),
   pairs: z.enum(PAIR_MODES),
   device: z.enum(DEVICES),
+  aligned: z.enum(ALIGNED_MODES).optional(),
 }) satisfies z.ZodType<RestoreSettings>;
 
 export const appSettingsSchema = z.object({

@@ -16,6 +16,14 @@ export const RESTORE_MODES = ['flow', 'mean'] as const;
 /** 'flow' = realistic (PMRF flow output); 'mean' = faithful (posterior mean). */
 export type RestoreMode = (typeof RESTORE_MODES)[number];
 
+/**
+ * Whether a photo is restored as one aligned face (the whole image in the FFHQ layout, resized to the
+ * model's size): 'never' (find its faces), 'always' (the user says it is one), 'auto' (when its only
+ * face already sits on the template).
+ */
+export const ALIGNED_MODES = ['never', 'always', 'auto'] as const;
+export type AlignedMode = (typeof ALIGNED_MODES)[number];
+
 export interface RestoreSettings {
   /** PMRF flow steps K (1..100). */
   steps: number;
@@ -28,6 +36,8 @@ export interface RestoreSettings {
   quality: number;
   pairs: PairMode;
   device: Device;
+  /** Aligned input (absent: 'never'; settings and jobs saved before it existed lack it). */
+  aligned?: AlignedMode;
 }
 
 /** Default flow steps per device class: K=25 is ~12 TFLOP per face, fine on a GPU, slow on CPU. */

@@ -80,6 +80,8 @@ export const prepareResultSchema = z.object({
   faces: z.array(plannedFaceSchema),
   /** True when `faces` come from a new detection (the queue stores them). */
   detected: z.boolean(),
+  /** Set when the photo is restored as one aligned face: the user asked, or it looked like one. */
+  alignedInput: z.enum(['asked', 'offered']).optional(),
   timingsMs: timings,
 });
 export type PrepareResult = z.infer<typeof prepareResultSchema>;

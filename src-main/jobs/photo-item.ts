@@ -28,6 +28,8 @@ export interface ItemEvent {
   ms: number;
   /** Restored: the model that did it (description); otherwise null. */
   model: string | null;
+  /** Restored as one aligned face: the user asked, or it looked like one ('offered'). */
+  alignedInput?: 'asked' | 'offered';
 }
 
 type PrepOutcome = { kind: 'skip'; outputs: string[] } | { kind: 'ready'; prepared: Prepared<unknown> } | { kind: 'error'; error: unknown };
@@ -91,8 +93,14 @@ export async function processPhotoItem(d: PhotoItemDeps, job: JobRow, pi: PhotoI
   const t0 = performance.now();
   const { item, photo } = pi;
   const name = photo === null ? `photo ${item.photoId}` : path.basename(photo.path);
-  const report = (outcome: ItemEvent['outcome'], outputs: string[], error: string | null, ms = performance.now() - t0, model: string | null = null) =>
-    d.onItem({ jobId: job.id, photoId: item.photoId, name, outcome, outputs, error, ms, model });
+  const report = (
+    outcome: ItemEvent['outcome'],
+    outputs: string[],
+    error: string | null,
+    ms = performance.now() - t0,
+    model: string | null = null,
+    alignedInput?: ItemEvent['alignedInput'],
+  ) => d.onItem({ jobId: job.id, photoId: item.photoId, name, outcome, outputs, error, ms, model, ...(alignedInput === undefined ? {} : { alignedInput }) });
   const outcome = await pi.outcome;
   if (outcome.kind === 'skip') {
     finishItem(d.db, item.id, 'skipped');
@@ -115,7 +123,7 @@ export async function processPhotoItem(d: PhotoItemDeps, job: JobRow, pi: PhotoI
     const restored = await d.processor.restore(prepared, ctx);
     signal.throwIfAborted();
     const done = await finishAndCommit(d, job, item, photo, prepared, restored, ctx);
-    report('restored', done.outputs, null, done.totalMs, restored.model.description);
+    report('restored', done.outputs, null, done.totalMs, restored.model.description, prepared.alignedInput);
     return true;
   } catch (err) {
     if (signal.aborted || err instanceof JobFatalError) {

@@ -281,6 +281,8 @@ function latestResultSummary(db: LibraryDb, photoId: number): RestoreResultSumma
 
 /** Canonical JSON of settings (fixed key order) so equal settings compare equal in SQL. */
 export function settingsKey(s: RestoreSettings): string {
-  const { steps, mode, seed, scale, format, quality, pairs, device } = s;
-  return JSON.stringify({ steps, mode, seed, scale, format, quality, pairs, device });
+  const { steps, mode, seed, scale, format, quality, pairs, device, aligned } = s;
+  // 'never' (or absent: settings from before aligned input) keeps the key older jobs and results have.
+  const a = aligned === undefined || aligned === 'never' ? {} : { aligned };
+  return JSON.stringify({ steps, mode, seed, scale, format, quality, pairs, device, ...a });
 }

@@ -63,11 +63,15 @@ export class PipelineProcessor {
       faces: known,
       include: (i) => known?.[i].include ?? true,
       detect: this.#detect,
+      aligned: input.settings.aligned ?? 'never',
       maxPixels: this.#maxPixels,
       signal: ctx.signal,
     });
-    const faces = known ?? photo.faces.map((f, i) => ({ ...f, include: true, seed: faceSeed(input.settings.seed, i) }));
-    return { faces, detected: photo.detected, timingsMs, state: { input, photo } };
+    const faces = photo.detected
+      ? photo.faces.map((f, i) => ({ ...f, include: true, seed: faceSeed(input.settings.seed, i) }))
+      : (known ?? []);
+    const aligned = photo.alignedInput === undefined ? {} : { alignedInput: photo.alignedInput };
+    return { faces, detected: photo.detected, ...aligned, timingsMs, state: { input, photo } };
   }
 
   async restore(

@@ -88,3 +88,41 @@ test('restore: bad options are rejected with a clear message', () => {
   assert.equal(r.status, 2);
   assert.match(r.stderr, /--scale must be one of 1, 2, 4/);
 });
+
+const aligned = sharedPath('fixtures', 'aligned');
+
+test('restore: a square photo that is an aligned face is offered as one (said on stderr); --no-aligned and --aligned decide', { skip: aligned.skip }, async () => {
+  const dir = path.join(tmp, 'aligned-in');
+  mkdirSync(dir);
+  copyFileSync(path.join(aligned.path, 'demo-00000137.png'), path.join(dir, 'demo.png'));
+  const auto = heirloom(['restore', dir, '-o', path.join(tmp, 'aligned-auto'), '--format', 'png', '--json', ...MODEL]);
+  assert.equal(auto.status, 0, auto.stderr);
+  const s = JSON.parse(auto.stdout) as Summary & { photos: { alignedInput?: string }[] };
+  assert.equal(s.photos[0].alignedInput, 'offered');
+  const plain = heirloom(['restore', dir, '-o', path.join(tmp, 'aligned-auto-text'), ...MODEL]);
+  assert.match(plain.stderr, /demo\.png: looks like an aligned face .* --no-aligned/);
+  const never = heirloom(['restore', dir, '-o', path.join(tmp, 'aligned-never'), '--no-aligned', '--format', 'png', '--json', ...MODEL]);
+  assert.equal(never.status, 0, never.stderr);
+  assert.equal((JSON.parse(never.stdout) as { photos: { alignedInput?: string }[] }).photos[0].alignedInput, undefined);
+  // Restored whole: with --aligned the corner of the 512 output changed too; with --no-aligned the
+  // detected face's feathered mask leaves the corner as it was.
+  const out = path.join(tmp, 'aligned-always');
+  const always = heirloom(['restore', dir, '-o', out, '--aligned', '--format', 'png', '--json', ...MODEL]);
+  assert.equal(always.status, 0, always.stderr);
+  const a = JSON.parse(always.stdout) as { photos: { alignedInput?: string; outputs: string[] }[] };
+  assert.equal(a.photos[0].alignedInput, 'asked');
+  const before = await sharp(path.join(dir, 'demo.png')).raw().toBuffer();
+  const after = await sharp(a.photos[0].outputs[0]).raw().toBuffer();
+  const neverOut = (JSON.parse(never.stdout) as { photos: { outputs: string[] }[] }).photos[0].outputs[0];
+  const detected = await sharp(neverOut).raw().toBuffer();
+  const corner = (buf: Buffer) => buf.subarray(0, 3 * 8);
+  assert.notDeepEqual(corner(after), corner(before), 'the corner is restored with --aligned');
+  assert.deepEqual(corner(detected), corner(before), 'the corner is kept with --no-aligned');
+  // A wide photo with --aligned fails alone with a message that says why.
+  const wide = path.join(tmp, 'wide-in');
+  mkdirSync(wide);
+  copyFileSync(path.join(photos.path, 'film-still-1.jpg'), path.join(wide, 'wide.jpg'));
+  const w = heirloom(['restore', wide, '-o', path.join(tmp, 'wide-out'), '--aligned', ...MODEL]);
+  assert.equal(w.status, 1);
+  assert.match(w.stderr, /wide\.jpg is 400x225: an aligned face must be square/);
+});

@@ -91,6 +91,7 @@ export async function restoreBatch(o: RestoreBatchOptions): Promise<void> {
         model = e.model ?? model;
         if (o.json) return;
         const rel = (p: string | undefined) => (p === undefined ? '?' : path.relative(path.resolve(o.output), p));
+        if (e.alignedInput === 'offered') line(`${e.name}: looks like an aligned face (the FFHQ 512 layout), restored whole; --no-aligned restores the faces found in it instead`);
         if (e.outcome === 'restored') line(`${e.name} -> ${rel(e.outputs[0])}  (${(e.ms / 1000).toFixed(1)} s)`);
         else if (e.outcome === 'skipped') line(`${e.name}: already restored (${rel(e.outputs[0])}), skipped`);
         else line(e.error?.startsWith(e.name) ? `FAILED ${e.error}` : `${e.name}: FAILED ${e.error}`);
@@ -106,7 +107,14 @@ export async function restoreBatch(o: RestoreBatchOptions): Promise<void> {
   const stopped = report.job.state === 'paused';
   const totalMs = Math.round(performance.now() - t0);
   if (o.json) {
-    const photos = events.map((e) => ({ input: e.name, outcome: e.outcome, outputs: e.outputs, error: e.error, ms: Math.round(e.ms) }));
+    const photos = events.map((e) => ({
+      input: e.name,
+      outcome: e.outcome,
+      outputs: e.outputs,
+      error: e.error,
+      ms: Math.round(e.ms),
+      ...(e.alignedInput === undefined ? {} : { alignedInput: e.alignedInput }),
+    }));
     process.stdout.write(`${JSON.stringify({ restorer: model, settings: o.settings, job: report.job.id, state: report.job.state, counts: c, photos, totalMs })}\n`);
   } else {
     const waiting = c.queued + c.running;

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import path from 'node:path';
 import {
+  type AlignedMode,
   DEFAULT_SETTINGS,
   DEFAULT_STEPS_GPU,
   DEVICES,
@@ -42,6 +43,8 @@ interface RestoreCliOptions {
   recursive?: boolean;
   json?: boolean;
   pairLabels?: boolean;
+  /** --aligned: true; --no-aligned: false; neither: offered when the photo looks aligned. */
+  aligned?: boolean;
 }
 
 function intOption(name: string, value: string, min: number, max: number): number {
@@ -57,7 +60,7 @@ function choice<T extends string>(name: string, value: string, allowed: readonly
 }
 
 export interface ParsedRestoreOptions {
-  settings: Settings & { pairs: PairMode; device: Device };
+  settings: Settings & { pairs: PairMode; device: Device; aligned: AlignedMode };
   faceSize: number;
 }
 
@@ -79,6 +82,7 @@ export function parseRestoreOptions(o: RestoreCliOptions): ParsedRestoreOptions 
       quality: intOption('quality', o.quality, 1, 100),
       pairs: choice<PairMode>('pairs', o.pairs, PAIR_MODES),
       device,
+      aligned: o.aligned === true ? 'always' : o.aligned === false ? 'never' : 'auto',
     },
     faceSize,
   };
@@ -102,6 +106,8 @@ export function register(program: Command): void {
     .option('--device <device>', 'auto, cpu, cuda, dml or coreml', DEFAULT_SETTINGS.device)
     .option('--face-size <px>', 'aligned face size the model runs at', '512')
     .option('--pair-labels', 'write "Before" and "After" on side-by-side pairs')
+    .option('--aligned', 'each photo is one face already aligned to the FFHQ 512 layout: restore it whole')
+    .option('--no-aligned', 'never treat a photo as an aligned face (by default a square photo whose face sits on the layout is)')
     .option('--recursive', 'also take images from subfolders')
     .option('--json', 'print a JSON summary on stdout')
     .action(async (inputs: string[], opts: RestoreCliOptions) => {

@@ -9,8 +9,7 @@ import { faceTransform } from './align.ts';
 import { type Affine, applyAffine, composeAffine, scaleAffine, templateFor } from './geometry.ts';
 import { UserError } from '../../util/errors.ts';
 
-/** Whether the pipeline treats the photo as one aligned face: never, always, or when it looks like one. */
-export type AlignedMode = 'never' | 'always' | 'auto';
+export type { AlignedMode } from '../../../src-shared/settings.ts';
 
 /** Width and height may differ by this fraction (a 512x511 export): beyond it the photo is not a face crop. */
 const SQUARE_TOLERANCE = 0.01;

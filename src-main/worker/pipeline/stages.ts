@@ -52,7 +52,7 @@ export interface PreparedPhoto {
   photo: DecodedPhoto;
   /** Every face, detected or given. */
   faces: readonly DetectedFace[];
-  /** True when `faces` come from the detector. */
+  /** True when `faces` are new (from the detector, or the aligned photo's one face), not given. */
   detected: boolean;
   /** Indices into `faces` of the faces aligned for the model, in batch order. */
   restoredIdx: number[];
@@ -87,7 +87,7 @@ export async function preparePhoto(inputPath: string, run: StageRunner, options:
   return {
     photo,
     faces,
-    detected: given === undefined && alignedInput !== 'asked',
+    detected: given === undefined,
     restoredIdx,
     aligned,
     ...(alignedInput === undefined ? {} : { alignedInput }),
