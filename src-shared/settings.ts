@@ -12,6 +12,10 @@ export type Device = (typeof DEVICES)[number];
 export const PAIR_MODES = ['none', 'side-by-side', 'files'] as const;
 export type PairMode = (typeof PAIR_MODES)[number];
 
+/** Flow samplers (worker/inference/samplers.ts): euler is PMRF's own; the others are second order. */
+export const SAMPLERS = ['euler', 'heun', 'multistep2'] as const;
+export type SamplerName = (typeof SAMPLERS)[number];
+
 export const RESTORE_MODES = ['flow', 'mean'] as const;
 /** 'flow' = realistic (PMRF flow output); 'mean' = faithful (posterior mean). */
 export type RestoreMode = (typeof RESTORE_MODES)[number];

@@ -144,6 +144,34 @@ test('same seed gives the same faces, another seed different ones; batch faces u
   }
 });
 
+test("samplers on the tiny engine: euler is bit-identical to PMRF's loop; each counts the evaluations it made", async () => {
+  const e = await engine(freshCache());
+  try {
+    const noise = readBin('noise.bin');
+    const mean = readBin('mmse_raw.bin').map((v) => Math.min(1, Math.max(0, v)));
+    // PMRF's Euler loop written out: x <- x + (1/K) v(x, i/K).
+    const K = 3;
+    const x = mean.map((m, j) => m + 0.1 * noise[j]);
+    for (let i = 0; i < K; i++) {
+      const v = await e.runHdit(x, i / K, 1);
+      for (let j = 0; j < x.length; j++) x[j] += (1 / K) * v[j];
+    }
+    const loop = x.map((v) => Math.min(1, Math.max(0, v)));
+    const euler = await e.flowFrom(mean, 1, { steps: K, noise });
+    assert.deepEqual(euler.restored, loop);
+    assert.equal(euler.evaluations, K);
+    const before = e.evaluations;
+    const heun = await e.flowFrom(mean, 1, { steps: 5, noise, sampler: 'heun' });
+    assert.equal(heun.evaluations, 4, 'heun: two steps of two evaluations within a budget of 5');
+    const ms = await e.flowFrom(mean, 1, { steps: 3, noise, sampler: 'multistep2' });
+    assert.equal(ms.evaluations, 3);
+    assert.equal(e.evaluations - before, 7);
+    assert.notDeepEqual(ms.restored, euler.restored);
+  } finally {
+    await e.dispose();
+  }
+});
+
 test('tiny built at 256 px (computed attention masks) gives finite faces in [0,1]', async () => {
   const e = await engine(freshCache(), 256);
   try {

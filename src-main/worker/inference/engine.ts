@@ -1,13 +1,15 @@
 /**
  * The PMRF engine (shared/pmrf/SPEC.md): posterior mean m = clip(SwinIR(y), 0, 1), then the
  * rectified flow from x_0 = m + 0.1 z with K Euler steps x <- x + (1/K) HDiT(x, i/K), output
- * clip(x, 0, 1). The two networks are built once per (checkpoint, options) and cached on disk.
+ * clip(x, 0, 1); other samplers (samplers.ts) spend the same K evaluations differently.
+ * The two networks are built once per (checkpoint, options) and cached on disk.
  */
 import { faceSeed } from '../../../src-shared/rules.ts';
 import type { Device } from '../../../src-shared/settings.ts';
 import type { ArchConfig } from './arch.ts';
 import { buildModels, checkpointRef, removeEntry, type BuiltModels, type CheckpointRef, type Precision } from './build.ts';
 import { gaussianNoise } from './noise.ts';
+import { integrate, type SamplerName, type StepCorrection } from './samplers.ts';
 import { f32Tensor, ModelLoadError, OrtSession, type ExecutionProvider } from './session.ts';
 import { cacheDir as defaultCacheDir } from '../../util/app-paths.ts';
 import { UserError } from '../../util/errors.ts';
@@ -31,9 +33,13 @@ export interface EngineOptions {
 }
 
 export interface FlowOptions {
-  /** Euler steps K >= 1 ('flow' mode). */
+  /** Network evaluations K >= 1 for the whole path ('flow' mode): Euler's steps. */
   steps: number;
   mode: 'flow' | 'mean';
+  /** Default 'euler' (PMRF's). */
+  sampler?: SamplerName;
+  /** Added after each step (consistency guidance). */
+  correction?: StepCorrection;
   /** Seed of face 0's noise; face i uses faceSeed(seed, i) unless `seeds` is given. */
   seed?: number;
   /** One seed per face (overrides `seed`). */
@@ -41,7 +47,7 @@ export interface FlowOptions {
   /** Injected noise z [n,3,S,S] (overrides seeds; used by the parity check). */
   noise?: Float32Array;
   signal?: AbortSignal;
-  /** Called after each Euler step with the state x_step (do not keep a reference: copy). */
+  /** Called after each sampler step with the state x_step (do not keep a reference: copy). */
   onStep?: (step: number, total: number, x: Float32Array) => void;
 }
 
@@ -50,6 +56,15 @@ export interface EngineResult {
   restored: Float32Array;
   /** [n,3,S,S] in [0,1]: the posterior mean. */
   mean: Float32Array;
+  /** HDiT evaluations this call made (0 in 'mean' mode). */
+  evaluations: number;
+}
+
+export interface FlowResult {
+  /** clip(x_K, 0, 1), [n,3,S,S]. */
+  restored: Float32Array;
+  /** HDiT evaluations made. */
+  evaluations: number;
 }
 
 function clip01(x: Float32Array): Float32Array {
@@ -59,6 +74,9 @@ function clip01(x: Float32Array): Float32Array {
 }
 
 export class PmrfEngine {
+  /** HDiT evaluations made since the engine was created (each counts once per batch call). */
+  evaluations = 0;
+
   private constructor(
     private readonly swinir: OrtSession,
     private readonly hdit: OrtSession,
@@ -123,7 +141,9 @@ export class PmrfEngine {
     const dims = this.dims(x, n, 'HDiT input');
     const times = typeof t === 'number' ? new Float32Array(n).fill(t) : t;
     if (times.length !== n) throw new UserError(`HDiT times: ${times.length} values for ${n} faces`);
-    return this.hdit.runFloat({ x: f32Tensor(x, dims), t: f32Tensor(times, [n]) }, 'v');
+    const v = await this.hdit.runFloat({ x: f32Tensor(x, dims), t: f32Tensor(times, [n]) }, 'v');
+    this.evaluations++;
+    return v;
   }
 
   /** The flow's starting noise z for n faces (injected, or from per-face seeds). */
@@ -145,26 +165,27 @@ export class PmrfEngine {
     this.dims(faces, n, 'faces');
     opts.signal?.throwIfAborted();
     const mean = clip01(await this.runSwinir(faces, n));
-    if (opts.mode === 'mean') return { restored: mean, mean };
-    return { restored: await this.flowFrom(mean, n, opts), mean };
+    if (opts.mode === 'mean') return { restored: mean, mean, evaluations: 0 };
+    const flow = await this.flowFrom(mean, n, opts);
+    return { restored: flow.restored, mean, evaluations: flow.evaluations };
   }
 
   /** The rectified flow from the posterior mean m [n,3,S,S]: clip(x_K, 0, 1). */
-  async flowFrom(mean: Float32Array, n: number, opts: Omit<FlowOptions, 'mode'>): Promise<Float32Array> {
+  async flowFrom(mean: Float32Array, n: number, opts: Omit<FlowOptions, 'mode'>): Promise<FlowResult> {
     this.dims(mean, n, 'posterior mean');
     const K = opts.steps;
     if (!Number.isInteger(K) || K < 1) throw new UserError(`flow steps ${K} must be an integer >= 1`);
     const z = this.noiseFor(n, opts);
     const x = new Float32Array(mean.length);
     for (let j = 0; j < x.length; j++) x[j] = mean[j] + MMSE_NOISE_STD * z[j];
-    const dt = 1 / K;
-    for (let i = 0; i < K; i++) {
-      opts.signal?.throwIfAborted();
-      const v = await this.runHdit(x, i / K, n);
-      for (let j = 0; j < x.length; j++) x[j] += dt * v[j];
-      opts.onStep?.(i + 1, K, x);
-    }
-    return clip01(x);
+    const before = this.evaluations;
+    await integrate(opts.sampler ?? 'euler', x, (state, t) => this.runHdit(state, t, n), {
+      evaluations: K,
+      correction: opts.correction,
+      signal: opts.signal,
+      onStep: opts.onStep,
+    });
+    return { restored: clip01(x), evaluations: this.evaluations - before };
   }
 
   async dispose(): Promise<void> {

@@ -132,7 +132,7 @@ export async function runParityCheck(dir: string, opts: ParityOptions): Promise<
     const states: Float32Array[] = [];
     const flowTol = fp32 ? 1e-3 : undefined;
     const mean = mmse.map((m) => Math.min(1, Math.max(0, m)));
-    const restored = await time('flow', () => engine.flowFrom(mean, 1, { steps, noise, onStep: (_i, _k, x) => states.push(x.slice()) }));
+    const { restored } = await time('flow', () => engine.flowFrom(mean, 1, { steps, noise, onStep: (_i, _k, x) => states.push(x.slice()) }));
     for (let i = 1; i <= steps; i++) record(`x_${i}`, states[i - 1], await readBin(dir, `x_${i}.bin`, count), flowTol);
     record('restored', restored, await readBin(dir, 'restored.bin', count), fp32 ? 1e-3 : 2e-2);
     return {

@@ -1,0 +1,123 @@
+/**
+ * The samplers against an analytic Gaussian flow (tests/helpers/gaussian-flow.ts): error orders,
+ * evaluation counts, the start time and the fidelity blend's closed-form line.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SAMPLERS, SAMPLER_INFO, integrate, timeGrid, evaluationsFrom, type SamplerName } from '../../src-main/worker/inference/samplers.ts';
+import { blendFidelity } from '../../src-main/worker/inference/fidelity.ts';
+import { blendLine, draw, exactEnd, makeFlow, velocity } from '../helpers/gaussian-flow.ts';
+
+const flow = makeFlow(8, 3);
+const points = draw(flow, 64, 11);
+
+async function solve(sampler: SamplerName, evaluations: number, start = 0, z0 = points.z0, mean = points.m): Promise<{ x: Float32Array; evals: number }> {
+  // x(t0) = m + (1 - t0)(Z0 - m): the point on PMRF's path that starts from the mean.
+  const x = Float32Array.from(z0, (z, j) => mean[j] + (1 - start) * (z - mean[j]));
+  let calls = 0;
+  const evals = await integrate(sampler, x, async (s, t) => (calls++, velocity(flow, s, t)), { evaluations, start });
+  assert.equal(evals, calls, 'the sampler counts the evaluations it made');
+  return { x, evals };
+}
+
+function rms(a: Float32Array, b: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) ** 2;
+  return Math.sqrt(s / a.length);
+}
+
+/** Least-squares slope of -log(err) against log(evals). */
+function fittedOrder(pts: { evals: number; err: number }[]): number {
+  const xs = pts.map((p) => Math.log(p.evals));
+  const ys = pts.map((p) => -Math.log(p.err));
+  const mx = xs.reduce((a, b) => a + b) / xs.length;
+  const my = ys.reduce((a, b) => a + b) / ys.length;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < xs.length; i++) {
+    num += (xs[i] - mx) * (ys[i] - my);
+    den += (xs[i] - mx) ** 2;
+  }
+  return num / den;
+}
+
+test('oracle: euler is first order, heun and multistep2 second order, at equal evaluations', async () => {
+  const exact = exactEnd(flow, Float32Array.from(points.z0), 0);
+  const orders: Record<string, number> = {};
+  const at8: Record<string, number> = {};
+  for (const name of SAMPLERS) {
+    const pts = [];
+    for (const evals of [4, 8, 16, 32, 64]) {
+      const r = await solve(name, evals);
+      assert.equal(r.evals, evals, `${name} spends exactly the budget of ${evals}`);
+      pts.push({ evals, err: rms(r.x, exact) });
+    }
+    orders[name] = fittedOrder(pts);
+    at8[name] = pts[1].err;
+    console.log(`${name}: order ${orders[name].toFixed(3)}; errors ${pts.map((p) => `${p.evals}:${p.err.toExponential(2)}`).join(' ')}`);
+  }
+  assert.ok(Math.abs(orders.euler - 1) < 0.2, `euler order ${orders.euler}`);
+  assert.ok(Math.abs(orders.heun - 2) < 0.3, `heun order ${orders.heun}`);
+  assert.ok(Math.abs(orders.multistep2 - 2) < 0.3, `multistep2 order ${orders.multistep2}`);
+  assert.ok(at8.multistep2 < at8.euler / 2, 'multistep2 at 8 evaluations beats euler');
+});
+
+test('evaluation budget: floor(K / evalsPerStep) steps, at least one; a start t0 spends ceil(K (1 - t0))', () => {
+  assert.deepEqual(SAMPLER_INFO.heun.evalsPerStep, 2);
+  assert.equal(timeGrid('euler', 4).steps, 4);
+  assert.deepEqual(timeGrid('euler', 4).t, [0, 0.25, 0.5, 0.75, 1]);
+  assert.equal(timeGrid('euler', 7).h, 1 / 7, 'h is exactly 1/K, as in PMRF');
+  assert.equal(timeGrid('heun', 5).steps, 2);
+  assert.equal(timeGrid('heun', 1).steps, 1);
+  assert.equal(evaluationsFrom(10, 0.7), 3);
+  assert.equal(evaluationsFrom(4, 0.5), 2);
+  assert.equal(evaluationsFrom(4, 0.9), 1);
+  assert.deepEqual(timeGrid('euler', 4, 0.5).t, [0.5, 0.75, 1]);
+  assert.throws(() => evaluationsFrom(4, 1), /\[0, 1\)/);
+  assert.throws(() => evaluationsFrom(0), />= 1/);
+});
+
+test('oracle: a late start runs fewer evaluations and still lands on the exact solution from x(t0)', async () => {
+  const t0 = 0.5;
+  const x0 = Float32Array.from(points.z0, (z, j) => points.m[j] + (1 - t0) * (z - points.m[j]));
+  const exact = exactEnd(flow, x0, t0);
+  const coarse = await solve('heun', 4, t0);
+  const fine = await solve('heun', 64, t0);
+  assert.equal(coarse.evals, 2);
+  assert.ok(rms(fine.x, exact) < rms(coarse.x, exact) / 20, 'converges to the exact solution from t0');
+  assert.ok(rms(fine.x, exact) < 1e-4);
+});
+
+test('oracle: the fidelity blend of the flow result reproduces the closed-form distortion-perception line', async () => {
+  // One rotated coordinate per problem: a 2-D flow with no rotation, many draws.
+  const f = { ...makeFlow(2, 5), angle: new Float64Array(1) };
+  const count = 20000;
+  const d = draw(f, count, 21);
+  const x = Float32Array.from(d.z0);
+  await integrate('heun', x, async (s, t) => velocity(f, s, t), { evaluations: 64 });
+  const mean = Float32Array.from(d.m);
+  for (const l of [0, 0.25, 0.5, 0.75, 1]) {
+    const out = blendFidelity(mean, x, l);
+    for (let i = 0; i < 2; i++) {
+      let se = 0;
+      let s1 = 0;
+      let s2 = 0;
+      for (let p = 0; p < count; p++) {
+        const v = out[p * 2 + i];
+        se += (v - d.x[p * 2 + i]) ** 2;
+        s1 += v;
+        s2 += v * v;
+      }
+      const mse = se / count;
+      const sd = Math.sqrt(s2 / count - (s1 / count) ** 2);
+      const want = blendLine(f, i, l);
+      assert.ok(Math.abs(mse / want.mse - 1) < 0.04, `lambda ${l} coord ${i}: mse ${mse} vs closed form ${want.mse}`);
+      assert.ok(Math.abs(sd / want.sd - 1) < 0.03, `lambda ${l} coord ${i}: sd ${sd} vs closed form ${want.sd}`);
+    }
+  }
+  // The ends: the mean is the MMSE point; the flow's end has the data's spread (perfect perception).
+  for (let i = 0; i < 2; i++) {
+    assert.ok(blendLine(f, i, 0).mse < blendLine(f, i, 1).mse);
+    assert.ok(Math.abs(blendLine(f, i, 1).sd - f.s[i]) < 1e-12);
+  }
+});
