@@ -1,10 +1,13 @@
 /**
  * PMRF engine benchmark: the full published architecture at 512x512 with the vectors' formula
- * weights, on the CPU provider. Prints seconds per SwinIR pass, per HDiT pass and per face at
+ * weights, on the CPU provider or the one --device names. Prints seconds per SwinIR pass, per HDiT pass and per face at
  * K = 1, 5, 25, the HDiT pass's achieved GFLOP/s against a plain 2048^3 MatMul on the same
  * provider, peak memory, and analytic FLOPs with a GPU time estimate. Numbers only, no verdicts.
  *
- *   node --import tsx bench/engine.ts [--quick] [--vectors <dir>] [--threads <n>]
+ *   node --import tsx bench/engine.ts [--quick] [--vectors <dir>] [--threads <n>] [--device <d>] [--precision fp32|fp16]
+ *
+ * On WebGPU the adapter is named; a software one (Mesa lavapipe, SwiftShader) is labelled as
+ * software Vulkan on the CPU: its figures measure the CPU emulating a GPU.
  *
  * Per-pass figures are the best of 3 timed runs (of 1 with --quick) after a first run.
  * --quick: one timed pass per network and K = 5 derived instead of run. K = 25 is always derived
@@ -20,6 +23,9 @@ import { PmrfEngine } from '../src-main/worker/inference/engine.ts';
 import { hditExecutedAttentionFlops, hditFlops, swinirFlops } from '../src-main/worker/inference/flops.ts';
 import { GraphBuilder } from '../src-main/worker/inference/onnx/graph.ts';
 import { f32Tensor, OrtSession } from '../src-main/worker/inference/session.ts';
+import { PRECISIONS, type Precision } from '../src-main/worker/inference/build.ts';
+import { webgpuAdapter } from '../src-main/worker/inference/gpu-adapter.ts';
+import { DEVICES, type Device } from '../src-shared/settings.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -32,6 +38,10 @@ const sharedDir = process.env.HEIRLOOM_SHARED ?? path.resolve(repoRoot, '..', 's
 const vectorsDir = argValue('--vectors') ?? path.join(sharedDir, 'pmrf', 'vectors', 'full');
 const threadsArg = argValue('--threads');
 const threads = threadsArg !== undefined ? Number(threadsArg) : undefined;
+const device = (argValue('--device') ?? 'cpu') as Device;
+const precision = (argValue('--precision') ?? 'fp32') as Precision;
+if (!DEVICES.includes(device)) throw new Error(`--device must be one of ${DEVICES.join(', ')}`);
+if (!PRECISIONS.includes(precision)) throw new Error(`--precision must be one of ${PRECISIONS.join(', ')}`);
 
 /** Reference GPU for the time estimate: fp16 tensor throughput and a realistic utilisation. */
 const GPU_PEAK_FLOPS = 30e12;
@@ -64,15 +74,15 @@ async function timeRuns(label: string, reps: number, fn: () => Promise<unknown>)
   return { first, best };
 }
 
-/** GFLOP/s of a plain n x n x n MatMul on the CPU provider (best of 3 after a warm-up). */
-async function matmulGflops(dir: string, n: number): Promise<number> {
+/** GFLOP/s of a plain n x n x n MatMul on the given provider (best of 3 after a warm-up). */
+async function matmulGflops(dir: string, n: number, on: Device): Promise<number> {
   const g = new GraphBuilder({ name: 'matmul', floatType: 'float32' });
   const a = g.input('a', 'float32', [n, n]);
   const w = g.weight('w', Float32Array.from({ length: n * n }, (_, i) => Math.sin(i) * 0.01), [n, n]);
   g.output(g.op('MatMul', [a, w]), 'y', 'float32', [n, n]);
   const file = path.join(dir, 'matmul.onnx');
   writeFileSync(file, g.encode());
-  const session = await OrtSession.create(file, { device: 'cpu', threads });
+  const session = await OrtSession.create(file, { device: on, threads });
   try {
     const x = f32Tensor(Float32Array.from({ length: n * n }, (_, i) => Math.cos(i)), [n, n]);
     await session.run({ a: x });
@@ -92,14 +102,22 @@ async function main(): Promise<void> {
   const arch = parseArch(JSON.parse(readFileSync(path.join(vectorsDir, 'meta.json'), 'utf8')), 'meta.json');
   const S = arch.image_size;
   const cpus = os.cpus();
-  console.log(`PMRF engine benchmark${quick ? ' (--quick)' : ''}: ${vectorsDir}, ${S}x${S}, fp32, CPU provider`);
+  console.log(`PMRF engine benchmark${quick ? ' (--quick)' : ''}: ${vectorsDir}, ${S}x${S}, ${precision}, device ${device}`);
   console.log(`machine: ${cpus[0]?.model ?? 'unknown CPU'}, ${os.availableParallelism()} threads; load average at start ${os.loadavg().map((l) => fmt(l)).join(' ')}`);
 
   const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'heirloom-bench-'));
   try {
     const buildSeconds = performance.now();
-    const engine = await PmrfEngine.create({ checkpoint: vectorsDir, arch, imageSize: S, precision: 'fp32', device: 'cpu', cacheDir, threads });
+    const engine = await PmrfEngine.create({ checkpoint: vectorsDir, arch, imageSize: S, precision, device, cacheDir, threads });
     console.log(`build + load: ${fmt((performance.now() - buildSeconds) / 1000, 1)} s (fresh cache, formula weights generated)`);
+    const provider = engine.provider;
+    console.log(`provider: ${provider}${engine.fallbackReason === undefined ? '' : ` (GPU not used: ${engine.fallbackReason})`}`);
+    let providerLabel = `${provider} provider`;
+    if (provider === 'webgpu') {
+      const adapter = webgpuAdapter();
+      providerLabel = adapter.software === true ? 'WebGPU on software Vulkan, a CPU adapter' : `WebGPU on ${adapter.name}`;
+      console.log(`adapter: ${adapter.name}${adapter.software === true ? ' -- software Vulkan on a CPU adapter: these figures measure the CPU emulating a GPU, not a GPU' : ''}`);
+    }
     try {
       const reps = quick ? 1 : 3;
       const y = readF32(path.join(vectorsDir, 'y.bin'));
@@ -137,11 +155,11 @@ async function main(): Promise<void> {
       console.log(`  HDiT: ${gflop(hf.total)} (dense ${gflop(hf.dense)}, attention ${gflop(hf.attention)}; executed with 8x8-tile neighborhood kernel ${gflop(executed)})`);
       console.log(`  SwinIR: ${gflop(sf.total)} (dense+conv ${gflop(sf.dense)}, attention ${gflop(sf.attention)})`);
 
-      const mm = await matmulGflops(cacheDir, 2048);
+      const mm = await matmulGflops(cacheDir, quick ? 1024 : 2048, provider);
       const hditRate = hf.total / hdit.best;
       const swinirRate = sf.total / swinir.best;
-      console.log('throughput (CPU provider):');
-      console.log(`  plain MatMul 2048x2048x2048: ${fmt(mm / 1e9, 1)} GFLOP/s`);
+      console.log(`throughput (${providerLabel}):`);
+      console.log(`  plain MatMul ${quick ? 1024 : 2048}^3 (fp32): ${fmt(mm / 1e9, 1)} GFLOP/s`);
       console.log(`  HDiT pass: ${fmt(hditRate / 1e9, 1)} GFLOP/s = ${fmt(hditRate / mm)} x the MatMul rate (executed FLOPs: ${fmt(executed / hdit.best / 1e9, 1)} GFLOP/s)`);
       console.log(`  SwinIR pass: ${fmt(swinirRate / 1e9, 1)} GFLOP/s = ${fmt(swinirRate / mm)} x the MatMul rate`);
       const meta = JSON.parse(readFileSync(path.join(vectorsDir, 'meta.json'), 'utf8')) as { seconds_hdit?: number; seconds_swinir?: number };

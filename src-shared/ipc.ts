@@ -90,6 +90,10 @@ export interface ModelStatus {
   activeDevice: Device | null;
   /** Estimated seconds per face at the current settings on the active device. */
   secondsPerFaceEstimate: number | null;
+  /** The WebGPU adapter in words, where it can be known (absent from older workers). */
+  gpuAdapter?: string | null;
+  /** Why each GPU provider `auto` could use is not used, in sentences. */
+  deviceNotes?: string[];
 }
 
 export interface DownloadProgress {

@@ -6,7 +6,7 @@ export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 export const SCALES = [1, 2, 4] as const;
 export type BackgroundScale = (typeof SCALES)[number];
 
-export const DEVICES = ['auto', 'cpu', 'cuda', 'dml', 'coreml'] as const;
+export const DEVICES = ['auto', 'cpu', 'cuda', 'dml', 'coreml', 'webgpu'] as const;
 export type Device = (typeof DEVICES)[number];
 
 export const PAIR_MODES = ['none', 'side-by-side', 'files'] as const;

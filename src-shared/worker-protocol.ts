@@ -148,10 +148,19 @@ export const workerMethods = {
     }),
     result: z.object({ timingsMs: timings, description: z.string() }),
   },
-  /** Devices this machine offers (best first) and a per-face time estimate. */
+  /**
+   * Devices this machine offers (best first), a per-face time estimate, the WebGPU adapter as far
+   * as it is known, and why each provider `auto` could try is skipped.
+   */
   engineInfo: {
     params: z.object({ engine: engineSpecSchema.omit({ checkpoint: true }), steps: z.number().int().min(1) }),
-    result: z.object({ devices: z.array(z.enum(DEVICES)), activeDevice: z.enum(DEVICES), secondsPerFace: z.number().nullable() }),
+    result: z.object({
+      devices: z.array(z.enum(DEVICES)),
+      activeDevice: z.enum(DEVICES),
+      secondsPerFace: z.number().nullable(),
+      gpuAdapter: z.string().nullable(),
+      skipped: z.array(z.string()),
+    }),
   },
   /** Batch step 1 (decode, detect or take the stored faces, align); the worker keeps the pixels under `token`. */
   prepare: { params: z.object({ token, engine: engineSpecSchema, input: photoInputSchema }), result: prepareResultSchema },

@@ -29,12 +29,12 @@ export function modelsPort(worker: InferenceWorker, config: EngineConfig, settin
       size = null;
     }
     const s = settings();
-    let info: { devices: ModelStatus['devices']; activeDevice: ModelStatus['activeDevice']; secondsPerFace: number | null };
+    let info: { devices: ModelStatus['devices']; activeDevice: ModelStatus['activeDevice']; secondsPerFace: number | null; gpuAdapter: string | null; skipped: string[] };
     try {
       const r = await worker.call('engineInfo', { engine: { arch: config.arch, faceSize: config.faceSize, device: s.device }, steps: s.steps });
-      info = { devices: r.devices, activeDevice: r.activeDevice, secondsPerFace: r.secondsPerFace };
+      info = r;
     } catch {
-      info = { devices: ['cpu'], activeDevice: 'cpu', secondsPerFace: null };
+      info = { devices: ['cpu'], activeDevice: 'cpu', secondsPerFace: null, gpuAdapter: null, skipped: [] };
     }
     return {
       installed: loc !== null,
@@ -43,6 +43,8 @@ export function modelsPort(worker: InferenceWorker, config: EngineConfig, settin
       devices: info.devices,
       activeDevice: loc === null ? null : info.activeDevice,
       secondsPerFaceEstimate: loc === null ? null : info.secondsPerFace,
+      gpuAdapter: info.gpuAdapter,
+      deviceNotes: info.skipped,
     };
   };
 

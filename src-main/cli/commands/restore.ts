@@ -103,7 +103,7 @@ export function register(program: Command): void {
     .option('--pairs <mode>', 'before/after pairs: none, side-by-side or files', DEFAULT_SETTINGS.pairs)
     .option('--model <file>', 'PMRF checkpoint (.safetensors); default: the installed model')
     .option('--arch <preset|file>', 'architecture preset name or meta.json/config file')
-    .option('--device <device>', 'auto, cpu, cuda, dml or coreml', DEFAULT_SETTINGS.device)
+    .option('--device <device>', DEVICES.join(', '), DEFAULT_SETTINGS.device)
     .option('--face-size <px>', 'aligned face size the model runs at', '512')
     .option('--pair-labels', 'write "Before" and "After" on side-by-side pairs')
     .option('--aligned', 'each photo is one face already aligned to the FFHQ 512 layout: restore it whole')

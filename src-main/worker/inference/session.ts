@@ -3,9 +3,10 @@
  * like onnxruntime's own backend: private native handle, static async `create()`, `run()`,
  * `dispose()`.
  *
- * `auto` tries the GPU providers onnxruntime-node offers on this platform (CUDA on Linux and
- * Windows, DirectML on Windows, CoreML on macOS), then the CPU. An explicit GPU choice that fails
- * to load falls back to the CPU too; the reason is kept in `fallbackReason` so callers report it.
+ * `auto` tries the GPU providers onnxruntime-node offers on this platform in the order of
+ * PLATFORM_GPUS (ARCHITECTURE.md says why), then the CPU; a software WebGPU adapter is skipped.
+ * An explicit GPU choice that fails to load falls back to the CPU too; the reason is kept in
+ * `fallbackReason` so callers report it.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -14,8 +15,9 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { Device } from '../../../src-shared/settings.ts';
 import { UserError } from '../../util/errors.ts';
+import { webgpuAdapter, type GpuAdapter } from './gpu-adapter.ts';
 
-export type ExecutionProvider = 'cpu' | 'cuda' | 'dml' | 'coreml';
+export type ExecutionProvider = 'cpu' | 'cuda' | 'dml' | 'coreml' | 'webgpu';
 
 export interface SessionOptions {
   device: Device;
@@ -47,10 +49,16 @@ function providerLibraryPresent(ep: ExecutionProvider): boolean {
   }
 }
 
-const PLATFORM_GPUS: Record<string, ExecutionProvider[]> = {
-  linux: ['cuda'],
-  win32: ['cuda', 'dml'],
-  darwin: ['coreml'],
+/**
+ * GPU providers `auto` tries, best first. CUDA only runs when its libraries load (NVIDIA +
+ * CUDA 12 + cuDNN) and is then the fastest on NVIDIA; WebGPU ships inside onnxruntime-node,
+ * runs on every vendor's GPU and is the GPU path CI verifies (on software Vulkan); DirectML and
+ * CoreML come after it as they have never been verified here (CoreML also splits the graph).
+ */
+export const PLATFORM_GPUS: Record<string, ExecutionProvider[]> = {
+  linux: ['cuda', 'webgpu'],
+  win32: ['cuda', 'webgpu', 'dml'],
+  darwin: ['webgpu', 'coreml'],
 };
 
 /**
@@ -62,6 +70,7 @@ export function providerPlan(
   platform: NodeJS.Platform = process.platform,
   backends: Backend[] = supportedBackends(),
   libraryPresent: (ep: ExecutionProvider) => boolean = providerLibraryPresent,
+  adapter: () => GpuAdapter = () => webgpuAdapter(platform),
 ): { order: ExecutionProvider[]; skipped: string[] } {
   if (device === 'cpu') return { order: ['cpu'], skipped: [] };
   const skipped: string[] = [];
@@ -77,7 +86,14 @@ export function providerPlan(
     }
     return true;
   };
-  if (device === 'auto') return { order: [...(PLATFORM_GPUS[platform] ?? []).filter(offered), 'cpu'], skipped };
+  // A software adapter (lavapipe, SwiftShader) runs on the CPU, slower than the CPU provider.
+  const notSoftware = (ep: ExecutionProvider): boolean => {
+    if (ep !== 'webgpu') return true;
+    const a = adapter();
+    if (a.software === true) skipped.push(`webgpu: the only adapter is a software one (${a.name}), slower than the CPU provider`);
+    return a.software !== true;
+  };
+  if (device === 'auto') return { order: [...(PLATFORM_GPUS[platform] ?? []).filter((ep) => offered(ep) && notSoftware(ep)), 'cpu'], skipped };
   // An explicit GPU this build does not offer is skipped (onnxruntime would silently drop it);
   // one whose library seems missing is still attempted: its load error says more.
   if (!backends.some((b) => b.name === device)) {
@@ -92,7 +108,10 @@ function sessionOptions(ep: ExecutionProvider, threads: number): ort.InferenceSe
   // GPU providers leave the nodes they cannot run to the CPU provider.
   const options: ort.InferenceSession.SessionOptions = { ...base, executionProviders: ep === 'cpu' ? ['cpu'] : [ep, 'cpu'] };
   // DirectML supports neither memory patterns nor parallel execution.
-  return ep === 'dml' ? { ...options, enableMemPattern: false, executionMode: 'sequential' } : options;
+  if (ep === 'dml') return { ...options, enableMemPattern: false, executionMode: 'sequential' };
+  // onnxruntime turns memory patterns off for WebGPU itself; say so rather than be told.
+  if (ep === 'webgpu') return { ...options, enableMemPattern: false };
+  return options;
 }
 
 export class OrtSession {

@@ -1,0 +1,72 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { drmGpus, webgpuAdapter } from '../../src-main/worker/inference/gpu-adapter.ts';
+import { providerPlan } from '../../src-main/worker/inference/session.ts';
+
+const linux = [
+  { name: 'cpu', bundled: true },
+  { name: 'webgpu', bundled: true },
+  { name: 'cuda', bundled: false },
+];
+const noLib = () => false;
+const hardware = () => ({ name: 'AMD GPU 1002:73bf (driver amdgpu) via Vulkan', software: false });
+const software = () => ({ name: 'software Vulkan (Mesa lavapipe or SwiftShader) on the CPU', software: true });
+
+test('providerPlan: auto on Linux tries CUDA (when its library is there), then WebGPU, then the CPU', () => {
+  assert.deepEqual(providerPlan('auto', 'linux', linux, () => true, hardware).order, ['cuda', 'webgpu', 'cpu']);
+  const noCuda = providerPlan('auto', 'linux', linux, noLib, hardware);
+  assert.deepEqual(noCuda.order, ['webgpu', 'cpu']);
+  assert.match(noCuda.skipped[0], /cuda: its provider library is not installed/);
+  // Windows: WebGPU before DirectML; macOS: WebGPU (Metal) before CoreML
+  const win = [...linux, { name: 'dml', bundled: true }];
+  assert.deepEqual(providerPlan('auto', 'win32', win, noLib, hardware).order, ['webgpu', 'dml', 'cpu']);
+  const mac = [
+    { name: 'cpu', bundled: true },
+    { name: 'webgpu', bundled: true },
+    { name: 'coreml', bundled: true },
+  ];
+  assert.deepEqual(providerPlan('auto', 'darwin', mac, noLib, hardware).order, ['webgpu', 'coreml', 'cpu']);
+});
+
+test('providerPlan: auto never picks a software WebGPU adapter, and says why', () => {
+  const plan = providerPlan('auto', 'linux', linux, noLib, software);
+  assert.deepEqual(plan.order, ['cpu']);
+  assert.equal(plan.skipped.length, 2);
+  assert.match(plan.skipped[1], /^webgpu: the only adapter is a software one \(software Vulkan .*\), slower than the CPU provider$/);
+  // asked for by name it is still used (that is how CI verifies the WebGPU kernels on lavapipe)
+  assert.deepEqual(providerPlan('webgpu', 'linux', linux, noLib, software).order, ['webgpu', 'cpu']);
+  // a build without WebGPU: skipped with the reason, never silently dropped
+  const old = providerPlan('webgpu', 'linux', [{ name: 'cpu', bundled: true }], noLib, hardware);
+  assert.deepEqual(old.order, ['cpu']);
+  assert.match(old.skipped[0], /webgpu: not offered by this onnxruntime-node build on linux/);
+});
+
+test('drmGpus reads the GPUs under /sys/class/drm and ignores display-only devices', () => {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'heirloom-drm-'));
+  try {
+    const card = (name: string, driver: string, vendor?: string, device?: string) => {
+      const dev = path.join(root, `${name}-dev`);
+      mkdirSync(path.join(dev, 'drivers', driver), { recursive: true });
+      if (vendor !== undefined) writeFileSync(path.join(dev, 'vendor'), `${vendor}\n`);
+      if (device !== undefined) writeFileSync(path.join(dev, 'device'), `${device}\n`);
+      symlinkSync(path.join(dev, 'drivers', driver), path.join(dev, 'driver'));
+      mkdirSync(path.join(root, name));
+      symlinkSync(dev, path.join(root, name, 'device'));
+    };
+    assert.deepEqual(drmGpus(root), []);
+    assert.equal(webgpuAdapter('linux', root).software, true);
+    card('card0', 'simpledrm');
+    mkdirSync(path.join(root, 'card0-HDMI-A-1'));
+    assert.deepEqual(drmGpus(root), []);
+    card('card1', 'nvidia', '0x10de', '0x2684');
+    assert.deepEqual(drmGpus(root), ['NVIDIA GPU 10de:2684 (driver nvidia)']);
+    assert.deepEqual(webgpuAdapter('linux', root), { name: 'NVIDIA GPU 10de:2684 (driver nvidia) via Vulkan', software: false });
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+  assert.equal(webgpuAdapter('darwin').software, false);
+  assert.equal(webgpuAdapter('win32').software, null);
+});
