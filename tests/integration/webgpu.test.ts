@@ -1,0 +1,73 @@
+/**
+ * The GPU code path through onnxruntime-node's bundled WebGPU provider. In CI the adapter is
+ * Mesa's lavapipe (software Vulkan, .ci/run installs it): slow, so only the tiny vectors and
+ * one small photo run here. Without an adapter every test skips with the reason.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import sharp from 'sharp';
+import { parseArch } from '../../src-main/worker/inference/arch.ts';
+import { runParityCheck } from '../../src-main/worker/inference/parity.ts';
+import { createPmrfRestorer } from '../../src-main/worker/inference/pmrf-restorer.ts';
+import { probeProvider } from '../../src-main/worker/inference/provider-probe.ts';
+import { restorePhoto, type Settings } from '../../src-main/worker/pipeline/restore-photo.ts';
+import { projectFixtures, sharedPath } from '../helpers/shared.ts';
+
+const tiny = path.join(projectFixtures, 'pmrf', 'tiny');
+const S = parseArch(JSON.parse(readFileSync(path.join(tiny, 'meta.json'), 'utf8')), 'tiny meta.json').image_size;
+const home = mkdtempSync(path.join(os.tmpdir(), 'heirloom-webgpu-'));
+process.env.HEIRLOOM_HOME = home;
+after(() => rmSync(home, { recursive: true, force: true }));
+
+const probe = await probeProvider('webgpu');
+const noAdapter = probe.loads ? false : `no WebGPU adapter here (${probe.reason}); install a Vulkan driver (Mesa's mesa-vulkan-drivers >= 24 gives a software one)`;
+if (noAdapter) console.log(`# skipping the WebGPU tests: ${noAdapter}`);
+
+const cache = () => mkdtempSync(path.join(home, 'cache-'));
+
+test('tiny vectors through WebGPU in fp32: every stage within the parity tolerances, on webgpu', { skip: noAdapter }, async () => {
+  const report = await runParityCheck(tiny, { precision: 'fp32', device: 'webgpu', cacheDir: cache() });
+  for (const l of report.lines) console.log(`webgpu fp32 ${l.name}: ${l.maxAbsErr.toExponential(3)} (tol ${l.tolerance})`);
+  assert.equal(report.provider, 'webgpu', `fell back: ${report.fallbackReason}`);
+  assert.equal(report.fallbackReason, undefined);
+  assert.ok(report.pass, report.lines.filter((l) => !l.pass).map((l) => l.name).join(', '));
+});
+
+const photos = sharedPath('fixtures', 'photos');
+
+test('a whole photo restored through WebGPU matches the CPU result', { skip: noAdapter || photos.skip }, async () => {
+  // Four small faces: one model call on the GPU (8 a call) against two on the CPU (2 a call).
+  const src = path.join(photos.path, 'group-office-4.jpg');
+  const settings: Settings = { steps: 2, mode: 'flow', seed: 7, scale: 1, format: 'png', quality: 92 };
+  const restorer = (device: 'cpu' | 'webgpu') => createPmrfRestorer({ model: tiny, arch: path.join(tiny, 'meta.json'), device, imageSize: S, cacheDir: cache() });
+  const cpu = await restorer('cpu');
+  const gpu = await restorer('webgpu');
+  try {
+    assert.match(gpu.description, / on webgpu$/);
+    const a = await restorePhoto(src, path.join(home, 'cpu.png'), cpu, settings);
+    assert.ok(a.faces.length >= 4, `${a.faces.length} faces found`);
+    const b = await restorePhoto(src, path.join(home, 'gpu.png'), gpu, settings, { faces: a.faces });
+    const [pa, pb] = await Promise.all([a.outputPath, b.outputPath].map((p) => sharp(p).raw().toBuffer()));
+    assert.equal(pa.length, pb.length);
+    let worst = 0;
+    let changed = 0;
+    for (let i = 0; i < pa.length; i++) {
+      worst = Math.max(worst, Math.abs(pa[i] - pb[i]));
+      if (pa[i] !== pb[i]) changed++;
+    }
+    console.log(`whole photo: max difference ${worst}/255, ${changed} of ${pa.length} values differ`);
+    // fp32 parity is ~1e-5 on [0,1]: at most a rounding step of the 8-bit output.
+    assert.ok(worst <= 1, `WebGPU differs from the CPU by ${worst}/255`);
+    // the photo was restored at all (a restorer that returns its input would also match)
+    const orig = await sharp(src).removeAlpha().raw().toBuffer();
+    let moved = 0;
+    for (let i = 0; i < orig.length; i++) moved = Math.max(moved, Math.abs(orig[i] - pa[i]));
+    assert.ok(moved > 8, 'the faces were changed by the model');
+  } finally {
+    await cpu.dispose();
+    await gpu.dispose();
+  }
+});
