@@ -114,7 +114,7 @@ function dbCostPerPhoto(n: number): number {
     const names = chooseOutputNames(folder, photo.path, settings.format, settings.pairs, reservedOutputs(db, folder));
     reserveOutputs(db, item.id, names);
     db.transaction(() => {
-      addResult(db, { photoId: photo.id, settings, outputPath: names.image, outputs: [names.image], timingsMs: { totalMs: 1 }, modelHash: null, photoHash: photo.hash, error: null });
+      addResult(db, { photoId: photo.id, settings, outputPath: names.image, outputs: [names.image], timingsMs: { totalMs: 1 }, modelHash: null, photoHash: photo.hash, key: null, error: null });
       finishItem(db, item.id, 'done');
       setPhotoStatus(db, photo.id, 'restored');
     })();

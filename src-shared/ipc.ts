@@ -27,6 +27,11 @@ export interface PhotoSummary {
   status: PhotoStatus;
   faceCount: number;
   error: string | null;
+  /**
+   * Restored, but the result no longer matches the photo: the settings or a face decision
+   * changed since (or the file did). "Restore again" redoes it.
+   */
+  outOfDate: boolean;
 }
 
 export interface FaceRecord extends DetectedFace {
@@ -36,6 +41,11 @@ export interface FaceRecord extends DetectedFace {
   include: boolean;
   /** This face's seed (re-roll = new seed). */
   seed: number;
+  /**
+   * This face's own fidelity, 0 = the faithful result (posterior mean), 1 = the realistic one
+   * (flow); null = follow the setting. "Keep the original" is include = false.
+   */
+  fidelity: number | null;
 }
 
 export interface RestoreResultSummary {

@@ -39,6 +39,8 @@ const faceRecordSchema = detectedFaceSchema.extend({
   photoId: z.number().int(),
   include: z.boolean(),
   seed,
+  // Jobs and faces stored before per-face fidelity have none: they follow the setting.
+  fidelity: z.number().min(0).max(1).nullable().default(null),
 }) satisfies z.ZodType<FaceRecord>;
 
 const detectionResultSchema = z.object({
@@ -62,7 +64,7 @@ export const engineSpecSchema = z.object({
 export type EngineSpec = z.infer<typeof engineSpecSchema>;
 
 /** A face as the batch restores it: where it is, whether it is included, with which seed. */
-export const plannedFaceSchema = detectedFaceSchema.extend({ include: z.boolean(), seed });
+export const plannedFaceSchema = detectedFaceSchema.extend({ include: z.boolean(), seed, fidelity: z.number().min(0).max(1).nullable().default(null) });
 export type PlannedFace = z.infer<typeof plannedFaceSchema>;
 
 /** One photo as the batch queue hands it to the pipeline. */

@@ -41,6 +41,8 @@ export interface BatchQueueOptions {
   prefetch?: number;
   /** 'stored': use faces kept in the library (the app's per-face choices); 'detect': always detect. */
   faces?: 'stored' | 'detect';
+  /** Restoring a photo again replaces its last result's files (the app); default: new names (the CLI). */
+  replaceOwnOutputs?: boolean;
   progressIntervalMs?: number;
 }
 
@@ -69,6 +71,7 @@ export class BatchQueue {
       db: options.db,
       processor: options.processor,
       faces: options.faces ?? 'stored',
+      replaceOwnOutputs: options.replaceOwnOutputs ?? false,
       onStage: (pi) => {
         const active = this.#active;
         if (active !== null && active.current === pi) active.throttle.push(() => this.progress(active.jobId));

@@ -7,10 +7,12 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { PhotoStage } from '../../src-shared/ipc.ts';
-import { allPaths, chooseOutputNames, mapNames, pairPaths, type OutputNames } from '../export/naming.ts';
+import type { RestoreSettings } from '../../src-shared/settings.ts';
+import { allPaths, chooseOutputNames, extensionFor, mapNames, namesFor, pairPaths, type OutputNames } from '../export/naming.ts';
 import { buildSidecar, writeSidecar } from '../export/sidecar.ts';
 import type { LibraryDb } from '../library/db.ts';
-import { addResult, getPhoto, listFaces, matchingResults, replaceFaces, setPhotoStatus, type PhotoRow } from '../library/photos.ts';
+import { addResult, getPhoto, latestResult, listFaces, matchingResults, releaseOverwritten, replaceFaces, setPhotoStatus, type PhotoRow } from '../library/photos.ts';
+import { resultKey } from '../library/result-key.ts';
 import { commitFiles, discardFiles, tempPathFor } from '../util/atomic-file.ts';
 import { finishItem, reserveOutputs, reservedOutputs, type JobItemRow, type JobRow } from './job-store.ts';
 import { JobFatalError, checkOutputFolder, errorMessage, folderProblem } from './output-folder.ts';
@@ -48,6 +50,11 @@ export interface PhotoItemDeps {
   processor: PhotoProcessor<unknown, unknown>;
   /** 'stored': use faces kept in the library (the app's per-face choices); 'detect': always detect. */
   faces: 'stored' | 'detect';
+  /**
+   * A photo restored again into the folder of its last result replaces that result's files
+   * (the app: "Restore again" updates the photo) instead of adding a " (2)" group (the CLI).
+   */
+  replaceOwnOutputs: boolean;
   /** The item's stage changed (progress). */
   onStage(pi: PhotoItem): void;
   /** A photo's outcome is final. */
@@ -61,12 +68,14 @@ export function startPhotoItem(d: PhotoItemDeps, job: JobRow, item: JobItemRow, 
   if (photo === null) return pi;
   pi.outcome = (async (): Promise<PrepOutcome> => {
     const modelSha256 = await d.processor.modelSha256(job.settings);
-    // Already restored with these settings and this model, and the files are still on disk.
-    const done = matchingResults(d.db, photo.id, photo.hash, job.settings).find(
+    const known = d.faces === 'stored' ? listFaces(d.db, photo.id) : [];
+    // Already restored under this result key (settings and face decisions) with this model, and
+    // the files are still on disk.
+    const key = resultKey(job.settings, d.faces === 'stored' ? known : null);
+    const done = matchingResults(d.db, photo.id, photo.hash, key, job.settings).find(
       (r) => r.modelHash === modelSha256 && r.outputs.length > 0 && r.outputs.every((o) => existsSync(o)),
     );
     if (done !== undefined) return { kind: 'skip', outputs: done.outputs };
-    const known = d.faces === 'stored' ? listFaces(d.db, photo.id) : [];
     const input = { path: photo.path, settings: job.settings, knownFaces: known.length > 0 ? known : null };
     return { kind: 'ready', prepared: await d.processor.prepare(input, stageContext(d, pi, signal)) };
   })().catch((error: unknown): PrepOutcome => ({ kind: 'error', error }));
@@ -144,6 +153,7 @@ export async function processPhotoItem(d: PhotoItemDeps, job: JobRow, pi: PhotoI
       timingsMs: { totalMs: performance.now() - t0 },
       modelHash: null,
       photoHash: photo.hash,
+      key: null,
       error: message,
     });
     report('failed', [], message);
@@ -170,7 +180,11 @@ async function finishAndCommit(
   checkOutputFolder(outputFolder);
   let names: OutputNames;
   try {
-    names = item.outputs ?? chooseOutputNames(outputFolder, photo.path, settings.format, settings.pairs, reservedOutputs(d.db, outputFolder));
+    const taken = reservedOutputs(d.db, outputFolder);
+    names =
+      item.outputs ??
+      (d.replaceOwnOutputs ? ownOutputNames(d.db, photo.id, outputFolder, settings, taken) : null) ??
+      chooseOutputNames(outputFolder, photo.path, settings.format, settings.pairs, taken);
   } catch (err) {
     throw folderProblem(outputFolder) ?? err;
   }
@@ -198,7 +212,7 @@ async function finishAndCommit(
     commitFiles(allPaths(names).map((final, i) => ({ final, temp: temps[i] })));
     const outputs = allPaths(names);
     d.db.transaction(() => {
-      addResult(d.db, {
+      const resultId = addResult(d.db, {
         photoId: photo.id,
         settings,
         outputPath: names.image,
@@ -206,8 +220,11 @@ async function finishAndCommit(
         timingsMs,
         modelHash: restored.model.sha256,
         photoHash: photo.hash,
+        // The faces as restored (the stored ones, or those just detected and stored above).
+        key: resultKey(settings, d.faces === 'stored' ? prepared.faces : null),
         error: null,
       });
+      releaseOverwritten(d.db, photo.id, resultId, outputs);
       finishItem(d.db, item.id, 'done');
       setPhotoStatus(d.db, photo.id, 'restored');
     })();
@@ -217,4 +234,21 @@ async function finishAndCommit(
     if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw new JobFatalError(`the disk holding ${outputFolder} is full`);
     throw folderProblem(outputFolder) ?? err;
   }
+}
+
+/**
+ * The names of the photo's last result when it lies in this folder, for these settings' format
+ * and pairs: restoring again replaces those files. Null when any of the names is taken by a
+ * file that result did not write, or reserved by another photo.
+ */
+function ownOutputNames(db: LibraryDb, photoId: number, folder: string, settings: RestoreSettings, taken: ReadonlySet<string>): OutputNames | null {
+  const last = latestResult(db, photoId);
+  if (last === null || last.outputPath === null || path.dirname(last.outputPath) !== path.resolve(folder)) return null;
+  const suffix = `.restored.${extensionFor(settings.format)}`;
+  const base = path.basename(last.outputPath);
+  if (!base.endsWith(suffix)) return null;
+  const names = namesFor(path.resolve(folder), base.slice(0, -suffix.length), settings.format, settings.pairs);
+  const own = new Set(last.outputs);
+  const free = (p: string) => own.has(p) || (!existsSync(p) && !taken.has(p));
+  return allPaths(names).every(free) ? names : null;
 }

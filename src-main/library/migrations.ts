@@ -80,6 +80,13 @@ export const migrations: readonly string[] = [
   `
   ALTER TABLE faces ADD COLUMN manual INTEGER NOT NULL DEFAULT 0;
   `,
+  // v4: a result remembers its result key (settings + face decisions + per-photo inputs, see
+  // result-key.ts) so an out-of-date result can be told from a current one; a face may have its
+  // own fidelity (null = follow the setting).
+  `
+  ALTER TABLE results ADD COLUMN result_key TEXT;
+  ALTER TABLE faces ADD COLUMN fidelity REAL;
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

@@ -5,6 +5,7 @@ import type { DetectedFace, Point } from '../../src-shared/faces.ts';
 import type { RestoreSettings } from '../../src-shared/settings.ts';
 import { restoreSettingsSchema } from '../../src-shared/ipc.ts';
 import { nowIso, type LibraryDb } from './db.ts';
+import { resultKey } from './result-key.ts';
 
 /** A photo row as the main process sees it (the renderer gets `PhotoSummary`, without the path). */
 export interface PhotoRow {
@@ -56,17 +57,21 @@ export function getPhotos(db: LibraryDb, ids: number[]): PhotoRow[] {
   return ids.map((id) => getPhoto(db, id)).filter((p): p is PhotoRow => p !== null);
 }
 
-export function listPhotos(db: LibraryDb): PhotoSummary[] {
+/** Every photo; with `settings` (the app's current ones) each says whether its result is out of date. */
+export function listPhotos(db: LibraryDb, settings?: RestoreSettings): PhotoSummary[] {
   const rows = db
     .prepare<[], RawPhoto & { face_count: number }>(
       `SELECT p.*, (SELECT COUNT(*) FROM faces f WHERE f.photo_id = p.id) AS face_count
        FROM photos p ORDER BY p.path`,
     )
     .all();
-  return rows.map((r) => toSummary(toRow(r), r.face_count));
+  return rows.map((r) => {
+    const row = toRow(r);
+    return toSummary(row, r.face_count, settings !== undefined && isOutOfDate(db, row, settings));
+  });
 }
 
-export function toSummary(p: PhotoRow, faceCount: number): PhotoSummary {
+export function toSummary(p: PhotoRow, faceCount: number, outOfDate = false): PhotoSummary {
   return {
     id: p.id,
     name: path.basename(p.path),
@@ -75,14 +80,16 @@ export function toSummary(p: PhotoRow, faceCount: number): PhotoSummary {
     status: p.status,
     faceCount,
     error: p.error,
+    outOfDate,
   };
 }
 
-export function getPhotoDetail(db: LibraryDb, id: number): PhotoDetail | null {
+export function getPhotoDetail(db: LibraryDb, id: number, settings?: RestoreSettings): PhotoDetail | null {
   const p = getPhoto(db, id);
   if (p === null) return null;
   const faces = listFaces(db, id);
-  return { ...toSummary(p, faces.length), faces, result: latestResultSummary(db, id) };
+  const outOfDate = settings !== undefined && isOutOfDate(db, p, settings);
+  return { ...toSummary(p, faces.length, outOfDate), faces, result: latestResultSummary(db, id) };
 }
 
 export function setPhotoStatus(db: LibraryDb, id: number, status: PhotoStatus, error: string | null = null): void {
@@ -108,6 +115,7 @@ interface RawFace {
   seed: number;
   skipped: string | null;
   manual: number;
+  fidelity: number | null;
 }
 
 function toFace(r: RawFace): FaceRecord {
@@ -119,6 +127,7 @@ function toFace(r: RawFace): FaceRecord {
     score: r.score,
     include: r.include !== 0,
     seed: r.seed,
+    fidelity: r.fidelity,
   };
   if (r.skipped === 'too-small') face.skipped = 'too-small';
   if (r.manual === 1) face.manual = true;
@@ -136,18 +145,18 @@ export function listFaces(db: LibraryDb, photoId: number): FaceRecord[] {
 export function replaceFaces(
   db: LibraryDb,
   photoId: number,
-  faces: (DetectedFace & { seed?: number; include?: boolean })[],
+  faces: (DetectedFace & { seed?: number; include?: boolean; fidelity?: number | null })[],
   baseSeed: number,
 ): FaceRecord[] {
   const insert = db.prepare(
-    'INSERT INTO faces (photo_id, idx, box, points, score, include, seed, skipped, manual) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    'INSERT INTO faces (photo_id, idx, box, points, score, include, seed, skipped, manual, fidelity) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
   db.transaction(() => {
     db.prepare('DELETE FROM faces WHERE photo_id = ?').run(photoId);
     faces.forEach((f, i) => {
       const seed = f.seed ?? faceSeed(baseSeed, i);
       const include = f.include === false ? 0 : 1;
-      insert.run(photoId, i, JSON.stringify(f.box), JSON.stringify(f.points), f.score, include, seed >>> 0, f.skipped ?? null, f.manual ? 1 : 0);
+      insert.run(photoId, i, JSON.stringify(f.box), JSON.stringify(f.points), f.score, include, seed >>> 0, f.skipped ?? null, f.manual ? 1 : 0, f.fidelity ?? null);
     });
     db.prepare("UPDATE photos SET status = 'detected', error = NULL WHERE id = ? AND status IN ('new', 'failed')").run(photoId);
   })();
@@ -200,6 +209,8 @@ export interface ResultRow {
   timingsMs: Record<string, number>;
   modelHash: string | null;
   photoHash: string | null;
+  /** The result key it was made under (result-key.ts); null for results made before keys were kept. */
+  key: string | null;
   error: string | null;
   createdAt: string;
 }
@@ -213,6 +224,7 @@ interface RawResult {
   timings: string;
   model_hash: string | null;
   photo_hash: string | null;
+  result_key: string | null;
   error: string | null;
   created_at: string;
 }
@@ -227,6 +239,7 @@ function toResult(r: RawResult): ResultRow {
     timingsMs: JSON.parse(r.timings) as Record<string, number>,
     modelHash: r.model_hash,
     photoHash: r.photo_hash,
+    key: r.result_key,
     error: r.error,
     createdAt: r.created_at,
   };
@@ -235,8 +248,8 @@ function toResult(r: RawResult): ResultRow {
 export function addResult(db: LibraryDb, r: Omit<ResultRow, 'id' | 'createdAt'>): number {
   const info = db
     .prepare(
-      `INSERT INTO results (photo_id, settings, output_path, outputs, timings, model_hash, photo_hash, error, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO results (photo_id, settings, output_path, outputs, timings, model_hash, photo_hash, result_key, error, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     .run(
       r.photoId,
@@ -246,10 +259,22 @@ export function addResult(db: LibraryDb, r: Omit<ResultRow, 'id' | 'createdAt'>)
       JSON.stringify(r.timingsMs),
       r.modelHash,
       r.photoHash,
+      r.key,
       r.error,
       nowIso(),
     );
   return Number(info.lastInsertRowid);
+}
+
+/**
+ * A new result of the photo wrote over files of earlier ones (restored again into the same
+ * names): those results no longer have files of their own, so they can never count as done.
+ */
+export function releaseOverwritten(db: LibraryDb, photoId: number, keepId: number, written: readonly string[]): void {
+  const paths = new Set(written);
+  const rows = db.prepare<[number, number], { id: number; outputs: string }>('SELECT id, outputs FROM results WHERE photo_id = ? AND id != ?').all(photoId, keepId);
+  const clear = db.prepare("UPDATE results SET outputs = '[]' WHERE id = ?");
+  for (const r of rows) if ((JSON.parse(r.outputs) as string[]).some((o) => paths.has(o))) clear.run(r.id);
 }
 
 /** Latest successful result of a photo. */
@@ -261,16 +286,36 @@ export function latestResult(db: LibraryDb, photoId: number): ResultRow | null {
 }
 
 /**
- * Results of a photo made from exactly this content with the same settings, newest first.
- * The device does not count: every execution provider computes the same restoration.
+ * Results of a photo made from exactly this content under this result key, newest first.
+ * A result from before keys were kept matches on its settings alone (the device aside).
  */
-export function matchingResults(db: LibraryDb, photoId: number, photoHash: string, settings: RestoreSettings): ResultRow[] {
-  const want = settingsKey({ ...settings, device: 'auto' });
+export function matchingResults(db: LibraryDb, photoId: number, photoHash: string, key: string, settings: RestoreSettings): ResultRow[] {
   return db
     .prepare<[number, string], RawResult>('SELECT * FROM results WHERE photo_id = ? AND photo_hash = ? AND error IS NULL ORDER BY id DESC')
     .all(photoId, photoHash)
     .map(toResult)
-    .filter((r) => settingsKey({ ...r.settings, device: 'auto' }) === want);
+    .filter((r) => resultMatches(r, key, settings));
+}
+
+function resultMatches(r: ResultRow, key: string, settings: RestoreSettings): boolean {
+  if (r.key !== null) return r.key === key;
+  return settingsKey({ ...r.settings, device: 'auto' }) === settingsKey({ ...settings, device: 'auto' });
+}
+
+/** The result key of a photo as the app restores it now: these settings and its stored faces. */
+export function currentKey(db: LibraryDb, photoId: number, settings: RestoreSettings): string {
+  return resultKey(settings, listFaces(db, photoId));
+}
+
+/**
+ * Whether a restored photo's latest result no longer matches the photo: its bytes changed, or
+ * the settings or its face decisions differ from those the result was made with.
+ */
+export function isOutOfDate(db: LibraryDb, photo: PhotoRow, settings: RestoreSettings): boolean {
+  if (photo.status !== 'restored') return false;
+  const r = latestResult(db, photo.id);
+  if (r === null) return false;
+  return r.photoHash !== photo.hash || !resultMatches(r, currentKey(db, photo.id, settings), settings);
 }
 
 function latestResultSummary(db: LibraryDb, photoId: number): RestoreResultSummary | null {

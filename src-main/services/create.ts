@@ -56,7 +56,7 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
     },
   });
   // One photo in the worker at a time: its event loop is blocked while the model runs anyway.
-  const queue = new BatchQueue({ db, processor, prefetch: 0, faces: 'stored' });
+  const queue = new BatchQueue({ db, processor, prefetch: 0, faces: 'stored', replaceOwnOutputs: true });
   const services = new HeirloomServices({
     library: new SqliteLibrary(db, settings),
     jobs: jobsPort(queue),

@@ -35,11 +35,11 @@ export class SqliteLibrary implements LibraryPort {
   }
 
   listPhotos(): PhotoSummary[] {
-    return listPhotos(this.#db);
+    return listPhotos(this.#db, this.#settings.get().restore);
   }
 
   getPhoto(photoId: number): PhotoDetail | null {
-    return getPhotoDetail(this.#db, photoId);
+    return getPhotoDetail(this.#db, photoId, this.#settings.get().restore);
   }
 
   photoPath(photoId: number): string | null {

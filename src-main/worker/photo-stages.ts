@@ -68,7 +68,7 @@ export class PipelineProcessor {
       signal: ctx.signal,
     });
     const faces = photo.detected
-      ? photo.faces.map((f, i) => ({ ...f, include: true, seed: faceSeed(input.settings.seed, i) }))
+      ? photo.faces.map((f, i) => ({ ...f, include: true, seed: faceSeed(input.settings.seed, i), fidelity: null }))
       : (known ?? []);
     const aligned = photo.alignedInput === undefined ? {} : { alignedInput: photo.alignedInput };
     return { faces, detected: photo.detected, ...aligned, timingsMs, state: { input, photo } };

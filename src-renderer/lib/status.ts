@@ -8,7 +8,7 @@ export interface Badge {
   tone: Tone;
 }
 
-export function photoBadge(p: Pick<PhotoSummary, 'status' | 'faceCount'>): Badge {
+export function photoBadge(p: Pick<PhotoSummary, 'status' | 'faceCount'> & { outOfDate?: boolean }): Badge {
   switch (p.status) {
     case 'new':
       return { label: 'New', tone: 'neutral' };
@@ -21,10 +21,27 @@ export function photoBadge(p: Pick<PhotoSummary, 'status' | 'faceCount'>): Badge
     case 'restoring':
       return { label: 'Restoring', tone: 'busy' };
     case 'restored':
-      return { label: 'Restored', tone: 'success' };
+      return p.outOfDate === true ? { label: 'Out of date', tone: 'info' } : { label: 'Restored', tone: 'success' };
     case 'failed':
       return { label: 'Failed', tone: 'danger' };
   }
+}
+
+/**
+ * Whether a batch would do anything for the photo: not restored yet, failed, or restored but
+ * out of date. A current result is left alone (the queue would skip it).
+ */
+export function needsRestore(p: Pick<PhotoSummary, 'status' | 'outOfDate'>): boolean {
+  if (p.status === 'queued' || p.status === 'restoring') return false;
+  return p.status !== 'restored' || p.outOfDate;
+}
+
+/** The batch button's words: how many photos it restores, and how many of them are out of date. */
+export function batchLabel(n: { selected: boolean; restore: number; outOfDate: number }): string {
+  const what = n.selected ? 'Restore selected' : 'Restore all';
+  if (n.outOfDate === 0) return `${what} (${n.restore})`;
+  if (n.outOfDate === n.restore) return `Restore ${n.outOfDate} out of date`;
+  return `${what} (${n.restore}, ${n.outOfDate} out of date)`;
 }
 
 export const STAGES: readonly PhotoStage[] = ['decode', 'detect', 'align', 'restore', 'paste', 'encode'];

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isJobActive, jobAnnouncement, jobFraction, photoBadge, stageLabel } from '../../src-renderer/lib/status.ts';
+import { batchLabel, isJobActive, jobAnnouncement, jobFraction, needsRestore, photoBadge, stageLabel } from '../../src-renderer/lib/status.ts';
 import type { JobProgress } from '../../src-shared/ipc.ts';
 
 test('photoBadge reads each status', () => {
@@ -11,6 +11,19 @@ test('photoBadge reads each status', () => {
   assert.equal(photoBadge({ status: 'restored', faceCount: 2 }).tone, 'success');
   assert.equal(photoBadge({ status: 'failed', faceCount: 0 }).label, 'Failed');
   assert.equal(stageLabel('paste'), 'Blending back');
+  assert.deepEqual(photoBadge({ status: 'restored', faceCount: 2, outOfDate: true }), { label: 'Out of date', tone: 'info' });
+});
+
+test('a batch restores what is new, failed or out of date, and says how many are out of date', () => {
+  assert.equal(needsRestore({ status: 'detected', outOfDate: false }), true);
+  assert.equal(needsRestore({ status: 'failed', outOfDate: false }), true);
+  assert.equal(needsRestore({ status: 'restored', outOfDate: false }), false);
+  assert.equal(needsRestore({ status: 'restored', outOfDate: true }), true);
+  assert.equal(needsRestore({ status: 'queued', outOfDate: false }), false);
+  assert.equal(batchLabel({ selected: false, restore: 5, outOfDate: 0 }), 'Restore all (5)');
+  assert.equal(batchLabel({ selected: false, restore: 5, outOfDate: 2 }), 'Restore all (5, 2 out of date)');
+  assert.equal(batchLabel({ selected: true, restore: 2, outOfDate: 2 }), 'Restore 2 out of date');
+  assert.equal(batchLabel({ selected: true, restore: 0, outOfDate: 0 }), 'Restore selected (0)');
 });
 
 const progress = (over: Partial<JobProgress>): JobProgress => ({

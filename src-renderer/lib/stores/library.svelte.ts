@@ -56,7 +56,7 @@ class LibraryStore {
     const details = new Map(this.details);
     details.set(d.id, d);
     this.details = details;
-    this.photos = this.photos.map((p) => (p.id === d.id ? { ...p, status: d.status, faceCount: d.faceCount, error: d.error, width: d.width, height: d.height } : p));
+    this.photos = this.photos.map((p) => (p.id === d.id ? { ...p, status: d.status, faceCount: d.faceCount, error: d.error, width: d.width, height: d.height, outOfDate: d.outOfDate } : p));
   }
 
   async importDialog(kind: 'files' | 'folder'): Promise<void> {

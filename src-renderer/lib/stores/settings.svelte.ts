@@ -3,6 +3,7 @@ import type { AppSettings } from '../../../src-shared/ipc.ts';
 import type { RestoreSettings } from '../../../src-shared/settings.ts';
 import { api } from '../api.ts';
 import { attempt } from './notices.svelte.ts';
+import { library } from './library.svelte.ts';
 import { models } from './models.svelte.ts';
 
 class SettingsStore {
@@ -26,6 +27,8 @@ class SettingsStore {
       this.value = saved ?? before;
       // The time estimate depends on the steps and the device.
       if (saved && ('steps' in patch || 'device' in patch || 'mode' in patch)) await models.load();
+      // Which results are out of date depends on the settings.
+      if (saved) await library.load();
     } finally {
       this.saving = false;
     }
