@@ -42,9 +42,10 @@ function installFakeApi(): void {
     { id: 13, photoId: 2, box: [600, 300, 14, 16], score: 0.6, points: [[603, 305], [610, 305], [606, 308], [603, 311], [610, 311]], include: true, seed: 7, skipped: 'too-small' },
   ];
   const photos = [
-    { id: 1, name: 'grandma-1952.jpg', width: 800, height: 600, status: 'new', faceCount: 0, error: null },
-    { id: 2, name: 'wedding.tif', width: 800, height: 600, status: 'restored', faceCount: 3, error: null },
-    { id: 3, name: 'broken.jpg', width: null, height: null, status: 'failed', faceCount: 0, error: 'not an image' },
+    { id: 1, name: 'grandma-1952.jpg', width: 800, height: 600, status: 'new', faceCount: 0, error: null, outOfDate: false },
+    // Restored, then a setting changed: a batch does it again.
+    { id: 2, name: 'wedding.tif', width: 800, height: 600, status: 'restored', faceCount: 3, error: null, outOfDate: true },
+    { id: 3, name: 'broken.jpg', width: null, height: null, status: 'failed', faceCount: 0, error: 'not an image', outOfDate: false },
   ];
   const model = { installed: false, source: null, sizeBytes: 600_000_000, devices: ['cpu'], activeDevice: 'cpu', secondsPerFaceEstimate: 42 };
   let job: any = null;
@@ -220,7 +221,7 @@ describe('renderer UI with a scripted bridge', { skip, timeout: 180_000 }, () =>
 
   it('shows a badge per photo status, including the failure', async () => {
     const labels = await page.getByRole('listbox', { name: 'Photos' }).getByRole('option').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')));
-    assert.deepEqual(labels, ['grandma-1952.jpg, New', 'wedding.tif, Restored', 'broken.jpg, Failed']);
+    assert.deepEqual(labels, ['grandma-1952.jpg, New', 'wedding.tif, Out of date', 'broken.jpg, Failed']);
     assert.match((await page.locator('.tile .error').textContent()) ?? '', /not an image/);
   });
 
@@ -255,7 +256,7 @@ describe('renderer UI with a scripted bridge', { skip, timeout: 180_000 }, () =>
   });
 
   it('runs a batch with per-photo stages, live announcements, pause and resume', async () => {
-    await page.getByRole('button', { name: /^Restore all/ }).click();
+    await page.getByRole('button', { name: 'Restore all (3, 1 out of date)' }).click();
     assert.deepEqual((await calls('jobs:start')).at(-1), { photoIds: [1, 2, 3] });
     await page.evaluate(() =>
       (window as any).__emit('jobs:progress', { jobId: 7, state: 'running', done: 1, failed: 0, total: 3, current: { photoId: 2, name: 'wedding.tif', stage: 'restore', fraction: 0.5 }, etaMs: 95_000 }),
@@ -402,7 +403,7 @@ describe('renderer UI with a scripted bridge', { skip, timeout: 180_000 }, () =>
     assert.deepEqual(await calls('library:remove'), [{ photoIds: [3] }]);
     await waitForCalls('library:list', 1);
     for (let i = 0; i < 40 && (await grid.getByRole('option').count()) !== 2; i++) await new Promise((r) => setTimeout(r, 50));
-    assert.deepEqual(await grid.getByRole('option').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label'))), ['grandma-1952.jpg, New', 'wedding.tif, Restored']);
+    assert.deepEqual(await grid.getByRole('option').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label'))), ['grandma-1952.jpg, New', 'wedding.tif, Out of date']);
   });
 
   it('ran without console errors', () => {
