@@ -236,6 +236,8 @@ export interface WorkerErrorInfo {
 /** worker -> main */
 export type FromWorker =
   | { type: 'ready'; pid: number }
+  /** The process cannot work on this computer (a native library does not load); why, in words. */
+  | { type: 'fatal'; message: string }
   | { type: 'progress'; id: number; progress: WorkerProgress }
   /** A one-line note for the user about a call (e.g. "building the networks, first use"). */
   | { type: 'status'; id: number; message: string }
@@ -250,6 +252,7 @@ const toWorkerSchema = z.discriminatedUnion('type', [
 const PHOTO_STAGES = ['decode', 'detect', 'align', 'restore', 'paste', 'encode'] as const satisfies readonly PhotoStage[];
 const fromWorkerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready'), pid: z.number().int() }),
+  z.object({ type: z.literal('fatal'), message: z.string().max(2000) }),
   z.object({ type: z.literal('progress'), id: messageId, progress: z.object({ stage: z.enum(PHOTO_STAGES), fraction: z.number().min(0).max(1) }) }),
   z.object({ type: z.literal('status'), id: messageId, message: z.string().max(2000) }),
   z.object({ type: z.literal('result'), id: messageId, result: z.unknown() }),

@@ -178,6 +178,18 @@ export class InferenceWorker {
         readyResolve();
         return;
       }
+      if (m.type === 'fatal') {
+        // It cannot run here (e.g. a missing system runtime): every call gets the reason, in words.
+        clearTimeout(startTimer);
+        readyReject(new Error(m.message));
+        for (const p of pending.values()) {
+          p.cleanup();
+          p.reject(new WorkerCallError(m.message, 'user'));
+        }
+        pending.clear();
+        this.#kill(live, m.message);
+        return;
+      }
       const p = pending.get(m.id);
       if (p === undefined) return;
       if (m.type === 'progress') {

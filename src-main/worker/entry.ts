@@ -1,21 +1,19 @@
 /**
  * The inference process. Started by InferenceWorker (client.ts) as a Node child (`fork`, with
- * `--import tsx` in dev) or an Electron utilityProcess; talks the protocol of src-shared/worker-protocol.ts.
- * Calls run one at a time (one photo's pixels and one ONNX run in memory at once); a cancel
- * aborts the call's signal, which the pipeline checks between faces and stages.
+ * `--import tsx` in dev) or an Electron utilityProcess; talks the protocol of
+ * src-shared/worker-protocol.ts. It first loads its native libraries: when they cannot load
+ * (an Intel Mac, Windows without the Visual C++ runtime) it says why in a `fatal` message and
+ * waits for the main process to stop it, instead of dying with a loader error.
  */
-import { UserError } from '../util/errors.ts';
-import { useAllCoresForSharp } from './sharp-threads.ts';
-import { parseToWorker, parseWorkerParams, type FromWorker, type ToWorker, type WorkerMethod } from '../../src-shared/worker-protocol.ts';
-import { CancelledError, type CallContext } from './handlers/context.ts';
-import { handlers } from './handlers/index.ts';
+import { nativeRuntimeProblem } from './native-check.ts';
+import type { WorkerChannel } from './serve.ts';
 
 interface ParentPortLike {
   on(event: 'message', listener: (e: { data: unknown }) => void): void;
   postMessage(message: unknown): void;
 }
 
-function connect(): { post(m: FromWorker): void; listen(l: (m: unknown) => void): void } {
+function connect(): WorkerChannel {
   const parentPort = (process as unknown as { parentPort?: ParentPortLike }).parentPort;
   if (parentPort) {
     return { post: (m) => parentPort.postMessage(m), listen: (l) => parentPort.on('message', (e) => l(e.data)) };
@@ -36,67 +34,12 @@ function connect(): { post(m: FromWorker): void; listen(l: (m: unknown) => void)
   throw new Error('heirloom worker: no parent to talk to (start it through InferenceWorker)');
 }
 
-useAllCoresForSharp();
 const channel = connect();
-const queue: Extract<ToWorker, { type: 'call' }>[] = [];
-const aborts = new Map<number, AbortController>();
-let busy = false;
-
-channel.listen((raw) => {
-  const m = parseToWorker(raw);
-  if (m === null) return;
-  if (m.type === 'cancel') {
-    const i = queue.findIndex((q) => q.id === m.id);
-    if (i >= 0) {
-      queue.splice(i, 1);
-      channel.post({ type: 'error', id: m.id, error: { message: 'cancelled', kind: 'cancelled' } });
-    } else aborts.get(m.id)?.abort();
-    return;
-  }
-  queue.push(m);
-  void pump();
-});
-
-async function pump(): Promise<void> {
-  if (busy) return;
-  busy = true;
-  try {
-    for (let next = queue.shift(); next !== undefined; next = queue.shift()) await run(next.id, next.method, next.params);
-  } finally {
-    busy = false;
-  }
+const problem = nativeRuntimeProblem();
+if (problem !== null) {
+  console.error(`heirloom worker: ${problem}`);
+  channel.post({ type: 'fatal', message: problem });
+} else {
+  // Loaded only now: the pipeline's modules load sharp and ONNX Runtime as they are imported.
+  void import('./serve.ts').then(({ serve }) => serve(channel));
 }
-
-async function run(id: number, method: WorkerMethod, params: unknown): Promise<void> {
-  const ac = new AbortController();
-  aborts.set(id, ac);
-  let lastProgress = 0;
-  const ctx: CallContext = {
-    signal: ac.signal,
-    progress: (stage, fraction) => {
-      // About ten a second is plenty for a progress bar.
-      const now = Date.now();
-      if (fraction < 1 && fraction > 0 && now - lastProgress < 100) return;
-      lastProgress = now;
-      channel.post({ type: 'progress', id, progress: { stage, fraction } });
-    },
-    status: (message) => channel.post({ type: 'status', id, message }),
-  };
-  try {
-    const checked = parseWorkerParams(method, params);
-    if (!checked.ok) throw new UserError(checked.message);
-    const handler = handlers[method] as (p: unknown, c: CallContext) => Promise<unknown>;
-    const result = await handler(checked.value, ctx);
-    channel.post({ type: 'result', id, result });
-  } catch (err) {
-    const cancelled = err instanceof CancelledError || ac.signal.aborted;
-    const kind = cancelled ? 'cancelled' : err instanceof UserError ? 'user' : 'internal';
-    const message = cancelled ? 'cancelled' : err instanceof Error ? err.message : String(err);
-    if (kind === 'internal') console.error(`heirloom worker: ${method} failed:`, err);
-    channel.post({ type: 'error', id, error: { message, kind } });
-  } finally {
-    aborts.delete(id);
-  }
-}
-
-channel.post({ type: 'ready', pid: process.pid });

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { after, test } from 'node:test';
 import { InferenceWorker, WorkerCallError, WorkerCancelledError } from '../../src-main/worker-client/client.ts';
 import { forkWorker } from '../../src-main/worker-client/spawn-node.ts';
-import { sharedPath } from '../helpers/shared.ts';
+import { INTEL_MAC_MESSAGE } from '../../src-main/worker/native-check.ts';
+import { repoRoot, sharedPath } from '../helpers/shared.ts';
 
 const photos = sharedPath('fixtures', 'photos');
 const workers: InferenceWorker[] = [];
@@ -73,4 +75,16 @@ test('a crash is reported as such; bad input is a readable error that keeps the 
   process.kill(pid, 'SIGKILL');
   await assert.rejects(job, (err: unknown) => err instanceof WorkerCallError && err.kind === 'crashed' && /stopped unexpectedly/.test(err.message));
   assert.notEqual((await w.call('ping', {})).pid, pid);
+});
+
+test('a worker whose native libraries cannot run here says why in words, and every call gets that reason', async () => {
+  const intelMac = path.join(repoRoot, 'tests', 'helpers', 'as-intel-mac.mjs');
+  const w = new InferenceWorker(forkWorker({ execArgv: ['--import', 'tsx', '--import', pathToFileURL(intelMac).href] }));
+  workers.push(w);
+  const both = [w.call('ping', {}), w.call('detect', { path: path.join(repoRoot, 'resources', 'icon.png') })];
+  for (const call of both) {
+    await assert.rejects(call, (err: unknown) => err instanceof WorkerCallError && err.kind === 'user' && err.message === INTEL_MAC_MESSAGE);
+  }
+  // The process was stopped, not left waiting.
+  assert.equal(w.pid, undefined);
 });
