@@ -61,7 +61,7 @@ function violations(rule: (e: Edge) => boolean): string[] {
 
 test('the rules see the whole tree (the import scan itself works)', () => {
   assert.ok(ALL.length > 150, `${ALL.length} files`);
-  assert.ok(EDGES.some((e) => e.from === 'src-main/worker/entry.ts' && e.to === 'src-shared/worker-protocol.ts'));
+  assert.ok(EDGES.some((e) => e.from === 'src-main/worker/serve.ts' && e.to === 'src-shared/worker-protocol.ts'));
   assert.ok(EDGES.some((e) => e.from.startsWith('src-renderer/') && e.to === 'src-renderer/lib/api.ts'));
 });
 
