@@ -84,6 +84,8 @@ export const prepareResultSchema = z.object({
   detected: z.boolean(),
   /** Set when the photo is restored as one aligned face: the user asked, or it looked like one. */
   alignedInput: z.enum(['asked', 'offered']).optional(),
+  /** Set when the photo will be written at a lower scale than asked (its output would be too large): which, and why. */
+  scaleLowered: z.object({ scale: z.number().int().positive(), reason: z.string() }).optional(),
   timingsMs: timings,
 });
 export type PrepareResult = z.infer<typeof prepareResultSchema>;

@@ -11,7 +11,8 @@ export interface Sidecar {
   format: 'heirloom-sidecar';
   version: 1;
   input: { name: string; sha256: string; size: number };
-  output: { image: string; pairs: string[] };
+  /** `scale`: the scale the image was written at; `note`: why it is lower than settings.scale, if it is. */
+  output: { image: string; pairs: string[]; scale: number; note?: string };
   settings: RestoreSettings;
   model: { description: string; sha256: string | null };
   faces: (DetectedFace & { index: number; include: boolean; seed: number })[];
@@ -24,7 +25,7 @@ export function buildSidecar(s: Omit<Sidecar, 'format' | 'version' | 'createdAt'
     format: 'heirloom-sidecar',
     version: 1,
     ...s,
-    output: { image: path.basename(s.output.image), pairs: s.output.pairs.map((p) => path.basename(p)) },
+    output: { ...s.output, image: path.basename(s.output.image), pairs: s.output.pairs.map((p) => path.basename(p)) },
     createdAt: new Date().toISOString(),
   };
 }

@@ -18,6 +18,8 @@ export interface SummaryEntry {
   outputs: string[];
   faces: number | null;
   error: string | null;
+  /** What the user should know about a restored photo (e.g. written at a lower scale, and why). */
+  note: string | null;
   totalMs: number | null;
 }
 
@@ -71,9 +73,9 @@ function writeJsonAndCsv(json: string, csv: string, data: unknown, csvContent: s
 }
 
 export function toCsv(summary: BatchSummary): string {
-  const rows = [['input', 'outcome', 'faces', 'total_ms', 'outputs', 'error']];
+  const rows = [['input', 'outcome', 'faces', 'total_ms', 'outputs', 'error', 'note']];
   for (const p of summary.photos) {
-    rows.push([p.input, p.outcome, p.faces?.toString() ?? '', p.totalMs?.toFixed(0) ?? '', p.outputs.join(';'), p.error ?? '']);
+    rows.push([p.input, p.outcome, p.faces?.toString() ?? '', p.totalMs?.toFixed(0) ?? '', p.outputs.join(';'), p.error ?? '', p.note ?? '']);
   }
   return csvText(rows);
 }

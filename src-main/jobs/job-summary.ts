@@ -18,6 +18,7 @@ export function writeJobSummary(db: LibraryDb, jobId: number, model: string | nu
       outputs: result === null ? [] : result.outputs.map((o) => path.relative(job.outputFolder, o)),
       faces: result === null ? null : countFaces(db, item.photoId),
       error: item.error,
+      note: result?.note ?? null,
       totalMs: result?.timingsMs.totalMs ?? null,
     };
   });

@@ -32,6 +32,8 @@ export interface ItemEvent {
   model: string | null;
   /** Restored as one aligned face: the user asked, or it looked like one ('offered'). */
   alignedInput?: 'asked' | 'offered';
+  /** Restored: written at a lower scale than asked (the output would have been too large), and why. */
+  scaleLowered?: { scale: number; reason: string };
 }
 
 type PrepOutcome = { kind: 'skip'; outputs: string[] } | { kind: 'ready'; prepared: Prepared<unknown> } | { kind: 'error'; error: unknown };
@@ -108,8 +110,8 @@ export async function processPhotoItem(d: PhotoItemDeps, job: JobRow, pi: PhotoI
     error: string | null,
     ms = performance.now() - t0,
     model: string | null = null,
-    alignedInput?: ItemEvent['alignedInput'],
-  ) => d.onItem({ jobId: job.id, photoId: item.photoId, name, outcome, outputs, error, ms, model, ...(alignedInput === undefined ? {} : { alignedInput }) });
+    extra: Pick<ItemEvent, 'alignedInput' | 'scaleLowered'> = {},
+  ) => d.onItem({ jobId: job.id, photoId: item.photoId, name, outcome, outputs, error, ms, model, ...extra });
   const outcome = await pi.outcome;
   if (outcome.kind === 'skip') {
     finishItem(d.db, item.id, 'skipped');
@@ -132,7 +134,11 @@ export async function processPhotoItem(d: PhotoItemDeps, job: JobRow, pi: PhotoI
     const restored = await d.processor.restore(prepared, ctx);
     signal.throwIfAborted();
     const done = await finishAndCommit(d, job, item, photo, prepared, restored, ctx);
-    report('restored', done.outputs, null, done.totalMs, restored.model.description, prepared.alignedInput);
+    const extra = {
+      ...(prepared.alignedInput === undefined ? {} : { alignedInput: prepared.alignedInput }),
+      ...(prepared.scaleLowered === undefined ? {} : { scaleLowered: prepared.scaleLowered }),
+    };
+    report('restored', done.outputs, null, done.totalMs, restored.model.description, extra);
     return true;
   } catch (err) {
     if (signal.aborted || err instanceof JobFatalError) {
@@ -196,11 +202,13 @@ async function finishAndCommit(
     const stages = { ...prepared.timingsMs, ...restored.timingsMs, ...fin.timingsMs };
     // The photo's own cost; with prefetching its wall time overlaps the previous photo's.
     const timingsMs = { ...stages, totalMs: Math.round(Object.values(stages).reduce((a, b) => a + b, 0)) };
+    const note = scaleNoteOf(prepared.scaleLowered, settings.scale);
+    const scaleNote = note === null ? {} : { note };
     writeSidecar(
       temp.sidecar,
       buildSidecar({
         input: { name: path.basename(photo.path), sha256: photo.hash, size: photo.size },
-        output: { image: names.image, pairs: pairPaths(names) },
+        output: { image: names.image, pairs: pairPaths(names), scale: prepared.scaleLowered?.scale ?? settings.scale, ...scaleNote },
         settings,
         model: restored.model,
         faces: prepared.faces.map((f, index) => ({ index, ...f })),
@@ -223,6 +231,7 @@ async function finishAndCommit(
         // The faces as restored (the stored ones, or those just detected and stored above).
         key: resultKey(settings, d.faces === 'stored' ? prepared.faces : null),
         error: null,
+        note,
       });
       releaseOverwritten(d.db, photo.id, resultId, outputs);
       finishItem(d.db, item.id, 'done');
@@ -251,4 +260,9 @@ function ownOutputNames(db: LibraryDb, photoId: number, folder: string, settings
   const own = new Set(last.outputs);
   const free = (p: string) => own.has(p) || (!existsSync(p) && !taken.has(p));
   return allPaths(names).every(free) ? names : null;
+}
+
+/** The line the CLI, the summary and the sidecar give for a photo written at a lower scale than asked. */
+export function scaleNoteOf(lowered: ItemEvent['scaleLowered'], asked: number): string | null {
+  return lowered === undefined ? null : `written at ${lowered.scale}x instead of ${asked}x: ${lowered.reason}`;
 }

@@ -87,6 +87,10 @@ export const migrations: readonly string[] = [
   ALTER TABLE results ADD COLUMN result_key TEXT;
   ALTER TABLE faces ADD COLUMN fidelity REAL;
   `,
+  // v5: what the user should know about a result (e.g. written at a lower scale than asked, and why).
+  `
+  ALTER TABLE results ADD COLUMN note TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

@@ -212,6 +212,8 @@ export interface ResultRow {
   /** The result key it was made under (result-key.ts); null for results made before keys were kept. */
   key: string | null;
   error: string | null;
+  /** What the user should know about this result (e.g. the scale was lowered, and why); null: nothing. */
+  note: string | null;
   createdAt: string;
 }
 
@@ -226,6 +228,7 @@ interface RawResult {
   photo_hash: string | null;
   result_key: string | null;
   error: string | null;
+  note: string | null;
   created_at: string;
 }
 
@@ -241,15 +244,16 @@ function toResult(r: RawResult): ResultRow {
     photoHash: r.photo_hash,
     key: r.result_key,
     error: r.error,
+    note: r.note ?? null,
     createdAt: r.created_at,
   };
 }
 
-export function addResult(db: LibraryDb, r: Omit<ResultRow, 'id' | 'createdAt'>): number {
+export function addResult(db: LibraryDb, r: Omit<ResultRow, 'id' | 'createdAt' | 'note'> & { note?: string | null }): number {
   const info = db
     .prepare(
-      `INSERT INTO results (photo_id, settings, output_path, outputs, timings, model_hash, photo_hash, result_key, error, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO results (photo_id, settings, output_path, outputs, timings, model_hash, photo_hash, result_key, error, note, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     .run(
       r.photoId,
@@ -261,6 +265,7 @@ export function addResult(db: LibraryDb, r: Omit<ResultRow, 'id' | 'createdAt'>)
       r.photoHash,
       r.key,
       r.error,
+      r.note ?? null,
       nowIso(),
     );
   return Number(info.lastInsertRowid);

@@ -65,13 +65,16 @@ export class PipelineProcessor {
       detect: this.#detect,
       aligned: input.settings.aligned ?? 'never',
       maxPixels: this.#maxPixels,
+      output: { scale: input.settings.scale, format: input.settings.format, pairs: input.settings.pairs },
       signal: ctx.signal,
     });
     const faces = photo.detected
       ? photo.faces.map((f, i) => ({ ...f, include: true, seed: faceSeed(input.settings.seed, i), fidelity: null }))
       : (known ?? []);
     const aligned = photo.alignedInput === undefined ? {} : { alignedInput: photo.alignedInput };
-    return { faces, detected: photo.detected, ...aligned, timingsMs, state: { input, photo } };
+    const plan = photo.output;
+    const lowered = plan?.reason ? { scaleLowered: { scale: plan.scale, reason: plan.reason } } : {};
+    return { faces, detected: photo.detected, ...aligned, ...lowered, timingsMs, state: { input, photo } };
   }
 
   async restore(

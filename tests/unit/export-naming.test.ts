@@ -76,15 +76,15 @@ test('the CSV summary quotes fields and defuses spreadsheet formulas', () => {
     startedAt: null,
     finishedAt: null,
     photos: [
-      { input: '/p/a, "b".jpg', outcome: 'restored', outputs: ['a.restored.jpg', 'a.restored.jpg.json'], faces: 2, error: null, totalMs: 1234.4 },
-      { input: '/p/c.jpg', outcome: 'failed', outputs: [], faces: null, error: '=HYPERLINK("x")', totalMs: null },
+      { input: '/p/a, "b".jpg', outcome: 'restored', outputs: ['a.restored.jpg', 'a.restored.jpg.json'], faces: 2, error: null, note: 'written at 2x instead of 4x: too big', totalMs: 1234.4 },
+      { input: '/p/c.jpg', outcome: 'failed', outputs: [], faces: null, error: '=HYPERLINK("x")', note: null, totalMs: null },
     ],
   });
   assert.deepEqual(s.counts, { restored: 1, skipped: 0, failed: 1, 'not-run': 0 });
   const lines = toCsv(s).trimEnd().split('\r\n');
-  assert.equal(lines[0], 'input,outcome,faces,total_ms,outputs,error');
-  assert.equal(lines[1], '"/p/a, ""b"".jpg",restored,2,1234,a.restored.jpg;a.restored.jpg.json,');
-  assert.equal(lines[2], `/p/c.jpg,failed,,,,"'=HYPERLINK(""x"")"`);
+  assert.equal(lines[0], 'input,outcome,faces,total_ms,outputs,error,note');
+  assert.equal(lines[1], '"/p/a, ""b"".jpg",restored,2,1234,a.restored.jpg;a.restored.jpg.json,,written at 2x instead of 4x: too big');
+  assert.equal(lines[2], `/p/c.jpg,failed,,,,"'=HYPERLINK(""x"")",`);
 });
 
 test('a group maps to temporary names of the same shape; pair files in group order', () => {

@@ -16,6 +16,7 @@ import { forkWorker } from '../../worker-client/spawn-node.ts';
 import { WorkerPhotoProcessor } from '../../worker-client/worker-processor.ts';
 import { runBatch, type BatchReport } from '../../jobs/run-batch.ts';
 import type { ItemEvent } from '../../jobs/batch-queue.ts';
+import { scaleNoteOf } from '../../jobs/photo-item.ts';
 import { SUMMARY_JSON } from '../../export/summary.ts';
 
 export interface RestoreBatchOptions {
@@ -92,6 +93,8 @@ export async function restoreBatch(o: RestoreBatchOptions): Promise<void> {
         if (o.json) return;
         const rel = (p: string | undefined) => (p === undefined ? '?' : path.relative(path.resolve(o.output), p));
         if (e.alignedInput === 'offered') line(`${e.name}: looks like an aligned face (the FFHQ 512 layout), restored whole; --no-aligned restores the faces found in it instead`);
+        const note = scaleNoteOf(e.scaleLowered, o.settings.scale);
+        if (note !== null) line(`${e.name}: ${note}`);
         if (e.outcome === 'restored') line(`${e.name} -> ${rel(e.outputs[0])}  (${(e.ms / 1000).toFixed(1)} s)`);
         else if (e.outcome === 'skipped') line(`${e.name}: already restored (${rel(e.outputs[0])}), skipped`);
         else line(e.error?.startsWith(e.name) ? `FAILED ${e.error}` : `${e.name}: FAILED ${e.error}`);
@@ -114,6 +117,7 @@ export async function restoreBatch(o: RestoreBatchOptions): Promise<void> {
       error: e.error,
       ms: Math.round(e.ms),
       ...(e.alignedInput === undefined ? {} : { alignedInput: e.alignedInput }),
+      ...(e.scaleLowered === undefined ? {} : { scale: e.scaleLowered.scale, note: scaleNoteOf(e.scaleLowered, o.settings.scale) }),
     }));
     process.stdout.write(`${JSON.stringify({ restorer: model, settings: o.settings, job: report.job.id, state: report.job.state, counts: c, photos, totalMs })}\n`);
   } else {

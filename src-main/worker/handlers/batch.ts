@@ -10,7 +10,13 @@ export const batchHandlers: Handlers<'prepare' | 'restore' | 'finish' | 'release
     const { processor } = await engineFor(engine);
     const p = await processor.prepare(input, stageContext(ctx));
     keepPrepared(token, { processor, prepared: p });
-    return { faces: p.faces, detected: p.detected, ...(p.alignedInput === undefined ? {} : { alignedInput: p.alignedInput }), timingsMs: p.timingsMs };
+    return {
+      faces: p.faces,
+      detected: p.detected,
+      ...(p.alignedInput === undefined ? {} : { alignedInput: p.alignedInput }),
+      ...(p.scaleLowered === undefined ? {} : { scaleLowered: p.scaleLowered }),
+      timingsMs: p.timingsMs,
+    };
   },
 
   restore: async ({ token }, ctx) => {

@@ -6,9 +6,10 @@
 import path from 'node:path';
 import sharp, { type Metadata } from 'sharp';
 import { UserError } from '../../util/errors.ts';
+import type { PhotoHeader } from './output-plan.ts';
 import { type Raster, typedPixels } from './raster.ts';
 
-/** 200 megapixels: a 16k x 12k scan still fits; beyond that the user must raise the limit. */
+/** 200 megapixels: a 16k x 12k scan still fits. */
 export const DEFAULT_MAX_PIXELS = 200_000_000;
 
 export type ToneKind = 'colour' | 'gray' | 'toned';
@@ -63,11 +64,15 @@ export function describeDecodeError(err: unknown): string {
   return msg.split('\n')[0] ?? msg;
 }
 
-/** Decode one photo; every failure becomes a UserError that names the file. */
-export async function decodePhoto(file: string, options: DecodeOptions = {}): Promise<DecodedPhoto> {
+/** What the header says about a photo (no pixels decoded): for the output plan and the decoder. */
+export interface ImageHeader extends PhotoHeader {
+  meta: Metadata;
+}
+
+/** Reads a photo's header; a file that is no image, or too big to decode, is a UserError naming it. */
+export async function readImageHeader(file: string, options: DecodeOptions = {}): Promise<ImageHeader> {
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   const name = path.basename(file);
-  const input = () => sharp(file, { limitInputPixels: maxPixels, sequentialRead: true });
   let meta: Metadata;
   try {
     // Header only (no pixels decoded), so a huge file gets the clearer size message below.
@@ -79,14 +84,30 @@ export async function decodePhoto(file: string, options: DecodeOptions = {}): Pr
   const pixels = meta.width * meta.height;
   if (pixels > maxPixels) {
     throw new UserError(
-      `${name}: ${meta.width}x${meta.height} (${(pixels / 1e6).toFixed(0)} MP) exceeds the pixel limit of ` +
-        `${(maxPixels / 1e6).toFixed(0)} MP; raise the limit to process it`,
+      `${name}: ${meta.width}x${meta.height} (${(pixels / 1e6).toFixed(0)} MP) is larger than Heirloom can restore ` +
+        `(${(maxPixels / 1e6).toFixed(0)} MP): reduce it in an image editor first`,
     );
   }
   const depth: 8 | 16 = meta.depth === 'ushort' || meta.depth === 'short' || meta.depth === 'uint' || meta.depth === 'float' ? 16 : 8;
+  // EXIF orientations 5..8 turn the picture by 90 degrees.
+  const turned = (meta.orientation ?? 1) >= 5;
+  return {
+    width: turned ? meta.height : meta.width,
+    height: turned ? meta.width : meta.height,
+    depth,
+    hasAlpha: meta.hasAlpha === true,
+    meta,
+  };
+}
+
+/** Decode one photo; every failure becomes a UserError that names the file. */
+export async function decodePhoto(file: string, options: DecodeOptions = {}): Promise<DecodedPhoto> {
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  const name = path.basename(file);
+  const input = () => sharp(file, { limitInputPixels: maxPixels, sequentialRead: true });
+  const { meta, depth, hasAlpha } = await readImageHeader(file, options);
   const wasCmyk = meta.space === 'cmyk';
   const singleChannel = !wasCmyk && (meta.channels ?? 3) <= 2;
-  const hasAlpha = meta.hasAlpha === true;
 
   let image: Raster;
   let alpha: Uint8Array | Uint16Array | undefined;

@@ -79,7 +79,8 @@ export function encoder(
   } else {
     const keepAlpha = alpha !== undefined && options.format !== 'jpg';
     const pixels = keepAlpha ? withAlpha(image, alpha) : image.data;
-    p = sharp(pixels, { raw: { width: image.width, height: image.height, channels: keepAlpha ? 4 : 3 } });
+    // The output plan (output-plan.ts) bounds what reaches here; sharp's default limit would refuse a large pair.
+    p = sharp(pixels, { raw: { width: image.width, height: image.height, channels: keepAlpha ? 4 : 3 }, limitInputPixels: false });
   }
   const sixteen = image.depth === 16 && (options.format === 'png' || options.format === 'tiff');
   if (meta.singleChannel) p = p.toColourspace(sixteen ? 'grey16' : 'b-w');

@@ -7,6 +7,7 @@ import { copyFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { writeFileAtomic } from '../../util/atomic-file.ts';
 import { type EncodeMetadata, type EncodeOptions, type PipelineImage, assertNotInput, encodePhoto } from './encode.ts';
+import { pairGap } from './output-plan.ts';
 import { type Raster, createRaster, maxValue } from './raster.ts';
 import type { FinishTargets } from '../../../src-shared/worker-protocol.ts';
 
@@ -15,7 +16,7 @@ export function sideBySide(before: Raster, after: Raster): Raster {
   if (before.width !== after.width || before.height !== after.height || before.depth !== after.depth) {
     throw new Error('side-by-side needs before and after of the same size and depth');
   }
-  const gap = Math.max(2, Math.round(before.width / 250));
+  const gap = pairGap(before.width);
   const w = before.width * 2 + gap;
   const out = createRaster(w, before.height, before.depth);
   const white = maxValue(before.depth);
@@ -38,7 +39,7 @@ export function sideBySideImage(before: Raster, after: Raster): Raster | Pipelin
   if (before.width !== after.width || before.height !== after.height) {
     throw new Error('side-by-side needs before and after of the same size');
   }
-  const gap = Math.max(2, Math.round(before.width / 250));
+  const gap = pairGap(before.width);
   const raw = { width: before.width, height: before.height, channels: 3 as const };
   const view = (r: Raster) => Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength);
   const pipeline = sharp(view(before), { raw })

@@ -13,12 +13,13 @@ import type { DetectedFace } from '../../../src-shared/faces.ts';
 import type { OutputFormat } from '../../../src-shared/settings.ts';
 import { type AlignedFaces, alignFaces } from './align.ts';
 import { type AlignedMode, alignedFaceOf, looksAligned } from './aligned-input.ts';
-import { type DecodedPhoto, decodePhoto } from './decode.ts';
+import { type DecodedPhoto, decodePhoto, readImageHeader } from './decode.ts';
 import { type DetectOptions, detectFaces } from './detect.ts';
 import { type EncodeOptions, encodePhoto } from './encode.ts';
 import type { FaceRestorer, RestoreOptions, RestoredFaces } from './face-restorer.ts';
 import { composeAffine, invertAffine } from './geometry.ts';
 import { type PairTargets, writePairs } from './pairs.ts';
+import { type OutputPlan, type OutputRequest, planOutput } from './output-plan.ts';
 import { type FaceToPaste, pasteFaces } from './paste.ts';
 import { type Raster, cloneRaster } from './raster.ts';
 import { restoreFaces } from './restore-faces.ts';
@@ -45,6 +46,8 @@ export interface PrepareOptions {
    */
   aligned?: AlignedMode;
   maxPixels?: number;
+  /** What will be written: the scale is planned (and lowered if it must be) before decoding. */
+  output?: OutputRequest;
   signal?: AbortSignal;
 }
 
@@ -59,11 +62,19 @@ export interface PreparedPhoto {
   aligned: AlignedFaces;
   /** Set when the photo is restored as one aligned face: the user asked, or it looked like one. */
   alignedInput?: 'asked' | 'offered';
+  /** The output plan (with PrepareOptions.output): the scale used and why it is lower than asked. */
+  output?: OutputPlan;
 }
 
 /** decode + detect (unless faces are given) + align. */
 export async function preparePhoto(inputPath: string, run: StageRunner, options: PrepareOptions): Promise<PreparedPhoto> {
-  const photo = await run('decode', () => decodePhoto(inputPath, { maxPixels: options.maxPixels }));
+  const { output: request } = options;
+  const { photo, output } = await run('decode', async () => {
+    // The plan comes from the header: a photo whose output cannot be written fails before decoding.
+    const header = await readImageHeader(inputPath, { maxPixels: options.maxPixels });
+    const plan = request === undefined ? undefined : planOutput(path.basename(inputPath), header, request);
+    return { photo: await decodePhoto(inputPath, { maxPixels: options.maxPixels }), output: plan };
+  });
   const { width, height } = photo.image;
   const mode = options.aligned ?? 'never';
   let alignedInput: PreparedPhoto['alignedInput'];
@@ -91,6 +102,7 @@ export async function preparePhoto(inputPath: string, run: StageRunner, options:
     restoredIdx,
     aligned,
     ...(alignedInput === undefined ? {} : { alignedInput }),
+    ...(output === undefined ? {} : { output }),
   };
 }
 
@@ -100,6 +112,7 @@ export function restorePrepared(run: StageRunner, restorer: FaceRestorer, prepar
 }
 
 export interface FinishOptions {
+  /** The scale asked for; the photo is written at the output plan's (planOutput), which may be lower. */
   scale: number;
   format: OutputFormat;
   quality: number;
@@ -115,6 +128,8 @@ export interface FinishOptions {
 }
 
 export interface FinishedPhoto {
+  /** The scale used (the plan's). */
+  scale: number;
   /** The restored photo at the output scale. */
   after: Raster;
   /** The photo before restoration at the output scale (with keepBefore or pairs). */
@@ -132,7 +147,10 @@ export async function finishPhoto(
   options: FinishOptions,
 ): Promise<FinishedPhoto> {
   const { photo, aligned } = prepared;
-  const k = options.scale;
+  const pairs = options.pairs?.sideBySide ? 'side-by-side' : options.pairs?.before || options.pairs?.after ? 'files' : 'none';
+  const header = { width: photo.image.width, height: photo.image.height, depth: photo.image.depth, hasAlpha: photo.alpha !== undefined };
+  // Planned again from the decoded photo: no caller can make the encoder take more than it can.
+  const k = planOutput(path.basename(photo.path), header, { scale: options.scale, format: options.format, pairs }).scale;
   const background = await run('scale', () => scaleRaster(photo.image, k));
   const alpha = photo.alpha === undefined ? undefined : await scaleAlpha(photo.alpha, photo.image.width, photo.image.height, k);
   const pairFiles = [options.pairs?.sideBySide, options.pairs?.before, options.pairs?.after].filter((p): p is string => typeof p === 'string');
@@ -159,5 +177,5 @@ export async function finishPhoto(
       await writePairs(before, background, photo, encode, { image: outputPath, ...options.pairs }, { labels: options.pairLabels });
     }
   });
-  return { after: background, before, pairs: pairFiles };
+  return { scale: k, after: background, before, pairs: pairFiles };
 }

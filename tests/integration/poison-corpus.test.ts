@@ -1,0 +1,78 @@
+/**
+ * The regression corpus of issue 14 (inputs a new user might feed the CLI), generated here, never
+ * committed: the real `heirloom restore` in a child process with the tiny PMRF test model.
+ * A photo whose output would be too large is written at a lower scale (and the user told which),
+ * one the format cannot hold fails alone with what to do, and the rest of the batch is restored.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import sharp from 'sharp';
+import { projectFixtures, repoRoot } from '../helpers/shared.ts';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'heirloom-corpus-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+const tiny = path.join(projectFixtures, 'pmrf', 'tiny');
+const MODEL = ['--model', path.join(tiny, 'checkpoint.safetensors'), '--arch', path.join(tiny, 'meta.json'), '--face-size', '64', '--steps', '1'];
+
+function heirloom(args: string[]) {
+  const env = { ...process.env, HEIRLOOM_HOME: path.join(tmp, 'home') };
+  return spawnSync(process.execPath, ['bin/heirloom.mjs', ...args], { cwd: repoRoot, encoding: 'utf8', env });
+}
+
+/** A flat PNG made by libvips in well under a second, even at 92 MP (it compresses to a few MB). */
+async function flat(file: string, width: number, height: number): Promise<string> {
+  await sharp({ create: { width, height, channels: 3, background: { r: 140, g: 120, b: 100 } } }).png({ compressionLevel: 1 }).toFile(file);
+  return file;
+}
+
+interface Summary {
+  photos: { input: string; outcome: string; outputs: string[]; error: string | null; note: string | null }[];
+}
+
+test('poison photos: a 92 MP PNG at 4x is written at 1x, a 30000x20 strip at 2x; the rest at 4x; no crash', async () => {
+  const dir = path.join(tmp, 'scale');
+  mkdirSync(dir);
+  await flat(path.join(dir, 'big.png'), 9600, 9600);
+  await flat(path.join(dir, 'strip.png'), 30000, 20);
+  await flat(path.join(dir, 'good.png'), 300, 200);
+  const out = path.join(tmp, 'scale-out');
+  const r = heirloom(['restore', dir, '-o', out, '--scale', '4', ...MODEL]);
+  assert.equal(r.status, 0, r.stderr);
+  const summary = JSON.parse(readFileSync(path.join(out, 'heirloom-summary.json'), 'utf8')) as Summary;
+  const photos = new Map(summary.photos.map((p) => [path.basename(p.input), p]));
+  const sizes: Record<string, [number, number, number]> = { 'big.png': [9600, 9600, 1], 'strip.png': [60000, 40, 2], 'good.png': [1200, 800, 4] };
+  for (const [name, [w, h, scale]] of Object.entries(sizes)) {
+    const p = photos.get(name)!;
+    assert.equal(p.outcome, 'restored', name);
+    const image = path.join(out, p.outputs[0]);
+    const meta = await sharp(image, { limitInputPixels: false }).metadata();
+    assert.deepEqual([meta.width, meta.height], [w, h], name);
+    const sidecar = JSON.parse(readFileSync(`${image}.json`, 'utf8')) as { settings: { scale: number }; output: { scale: number; note?: string } };
+    assert.deepEqual([sidecar.settings.scale, sidecar.output.scale], [4, scale], `${name} sidecar`);
+    assert.equal(sidecar.output.note ?? null, p.note, `${name}: the sidecar and the summary say the same`);
+  }
+  assert.equal(photos.get('good.png')!.note, null);
+  const notes = r.stderr.split('\n').filter((l) => / instead of /.test(l));
+  assert.deepEqual(notes, [
+    'big.png: written at 1x instead of 4x: at 4x it would be 38400x38400 pixels (1475 MP), more than Heirloom can hold in memory',
+    'strip.png: written at 2x instead of 4x: at 4x it would be 120000x80 pixels, more than a JPEG file can hold (65535 a side); PNG or TIFF output keeps 4x',
+  ]);
+  assert.equal(photos.get('big.png')!.note, notes[0].slice('big.png: '.length));
+});
+
+test('a photo no WebP file can hold fails alone, in one line that says what to do', async () => {
+  const dir = path.join(tmp, 'webp');
+  mkdirSync(dir);
+  await flat(path.join(dir, 'panorama.png'), 20000, 60);
+  await flat(path.join(dir, 'good.png'), 300, 200);
+  const r = heirloom(['restore', dir, '-o', path.join(tmp, 'webp-out'), '--format', 'webp', ...MODEL]);
+  assert.equal(r.status, 1, r.stderr);
+  const failed = r.stderr.split('\n').filter((l) => l.includes('panorama.png'));
+  assert.deepEqual(failed, ['FAILED panorama.png: the photo is 20000x60 pixels, more than a WebP file can hold (16383 a side): choose PNG or TIFF output']);
+  assert.match(r.stderr, /^good\.png -> good\.restored\.webp/m);
+});
