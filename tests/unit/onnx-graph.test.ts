@@ -48,3 +48,24 @@ test('a built graph with external weights runs in onnxruntime and computes x @ W
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('keepFloat32: a float16 build computes the listed operators in float32 (casts around them only)', async () => {
+  // Weights and input are exact in float16; the float32 product is exact and rounded once on the
+  // way out (3071 -> 3072, the nearest float16).
+  const K = 2048;
+  const build = (keepFloat32: string[]) => {
+    const g = new GraphBuilder({ name: 'mm', floatType: 'float16', keepFloat32 });
+    const x = g.input('x', 'float32', [1, K]);
+    const xh = g.op('Cast', [x], { to: 10 });
+    const y = g.op('MatMul', [xh, g.weight('w', Float32Array.from({ length: K }, (_, i) => (i === 0 ? 1024 : 1)), [K, 1])]);
+    g.output(g.op('Cast', [g.op('Add', [y, g.scalar(0)])], { to: 1 }), 'y', 'float32', [1, 1]);
+    return g;
+  };
+  const kept = build(['MatMul']);
+  assert.equal(kept.nodeCount, build([]).nodeCount + 3, 'Casts up for x and w (folded into a float32 constant by onnxruntime), one down for the product');
+  const x = new ort.Tensor('float32', Float32Array.from({ length: K }, () => 1), [1, K]);
+  const session = await ort.InferenceSession.create(kept.encode());
+  const y = ((await session.run({ x })).y.data as Float32Array)[0];
+  await session.release();
+  assert.equal(y, 3072);
+});

@@ -44,10 +44,25 @@ export async function checkpointRef(p: string): Promise<CheckpointRef> {
   return { id, label: p, open: () => (isFolder ? openVectorsCheckpoint(p) : openSafetensors(p)) };
 }
 
+/**
+ * What the graphs are shaped for: 'webgpu' works around what onnxruntime's WebGPU kernels get
+ * wrong (WEBGPU_KEEP_FLOAT32); 'generic' is the graph every other provider runs.
+ */
+export type BuildTarget = 'generic' | 'webgpu';
+
+/**
+ * float16 builds for WebGPU: its MatMul and Conv kernels accumulate in float16, which took the
+ * tiny vectors' restored error from the CPU's 8.9e-3 to 6.8e-2 (SwinIR: Conv; HDiT: MatMul),
+ * so these two run in float32 there (measured in ARCHITECTURE.md).
+ */
+export const WEBGPU_KEEP_FLOAT32 = ['MatMul', 'Conv'] as const;
+
 export interface BuildOptions {
   arch: ArchConfig;
   imageSize: number;
   precision: Precision;
+  /** Default 'generic'. */
+  target?: BuildTarget;
   /** Root of the build cache (entries go to `<cacheDir>/pmrf-onnx/<key>`). */
   cacheDir: string;
   onStatus?: (message: string) => void;
@@ -93,8 +108,9 @@ function builderFingerprint(): string {
 }
 
 /** The cache key: checkpoint content + everything that changes the built graphs. */
-export function cacheKey(ref: CheckpointRef, opts: Pick<BuildOptions, 'arch' | 'imageSize' | 'precision'>): string {
-  const options = JSON.stringify({ v: BUILDER_VERSION, src: builderFingerprint(), arch: opts.arch, size: opts.imageSize, precision: opts.precision });
+export function cacheKey(ref: CheckpointRef, opts: Pick<BuildOptions, 'arch' | 'imageSize' | 'precision' | 'target'>): string {
+  const target = opts.target ?? 'generic';
+  const options = JSON.stringify({ v: BUILDER_VERSION, src: builderFingerprint(), arch: opts.arch, size: opts.imageSize, precision: opts.precision, ...(target === 'generic' ? {} : { target }) });
   return createHash('sha256').update(`${ref.id}\n${options}`).digest('hex').slice(0, 32);
 }
 
@@ -153,12 +169,12 @@ export async function pruneCache(root: string, keep: string): Promise<void> {
 }
 
 /** Writes one network: graph + external weights, in `dir`. Returns the files' sizes. */
-async function buildNetwork(dir: string, name: NetworkName, floatType: 'float32' | 'float16', define: (g: GraphBuilder) => Promise<void>): Promise<Record<string, number>> {
+async function buildNetwork(dir: string, name: NetworkName, floatType: 'float32' | 'float16', target: BuildTarget, define: (g: GraphBuilder) => Promise<void>): Promise<Record<string, number>> {
   const weightsName = `${name}.weights`;
   const weights = new ExternalWeightsFile(path.join(dir, weightsName), weightsName);
   let bytes: Uint8Array;
   try {
-    const g = new GraphBuilder({ name, floatType, weights });
+    const g = new GraphBuilder({ name, floatType, weights, keepFloat32: target === 'webgpu' ? WEBGPU_KEEP_FLOAT32 : [] });
     await define(g);
     bytes = g.encode({ producer: `heirloom pmrf builder v${BUILDER_VERSION}` });
   } finally {
@@ -194,9 +210,10 @@ export async function buildModels(ref: CheckpointRef, opts: BuildOptions): Promi
       const started = Date.now();
       const floatType = opts.precision === 'fp16' ? 'float16' : 'float32';
       status(`building SwinIR (${opts.precision}, ${opts.imageSize}px)`);
-      const swinir = await buildNetwork(tmp, 'swinir', floatType, (g) => buildSwinir(g, weights, opts.arch.swinir, opts.imageSize));
+      const target = opts.target ?? 'generic';
+      const swinir = await buildNetwork(tmp, 'swinir', floatType, target, (g) => buildSwinir(g, weights, opts.arch.swinir, opts.imageSize));
       status(`building HDiT (${opts.precision}, ${opts.imageSize}px)`);
-      const hdit = await buildNetwork(tmp, 'hdit', floatType, (g) => buildHdit(g, weights, opts.arch.hdit, opts.imageSize));
+      const hdit = await buildNetwork(tmp, 'hdit', floatType, target, (g) => buildHdit(g, weights, opts.arch.hdit, opts.imageSize));
       const manifest: Manifest = {
         version: BUILDER_VERSION,
         key,

@@ -7,10 +7,10 @@
 import { faceSeed } from '../../../src-shared/rules.ts';
 import type { Device } from '../../../src-shared/settings.ts';
 import type { ArchConfig } from './arch.ts';
-import { buildModels, checkpointRef, removeEntry, type BuiltModels, type CheckpointRef, type Precision } from './build.ts';
+import { buildModels, checkpointRef, removeEntry, type BuildTarget, type BuiltModels, type CheckpointRef, type Precision } from './build.ts';
 import { gaussianNoise } from './noise.ts';
 import { integrate, type SamplerName, type StepCorrection } from './samplers.ts';
-import { f32Tensor, ModelLoadError, OrtSession, type ExecutionProvider } from './session.ts';
+import { f32Tensor, ModelLoadError, OrtSession, providerPlan, type ExecutionProvider } from './session.ts';
 import { cacheDir as defaultCacheDir } from '../../util/app-paths.ts';
 import { UserError } from '../../util/errors.ts';
 
@@ -89,8 +89,10 @@ export class PmrfEngine {
   static async create(opts: EngineOptions): Promise<PmrfEngine> {
     const ref = typeof opts.checkpoint === 'string' ? await checkpointRef(opts.checkpoint) : opts.checkpoint;
     const precision = opts.precision ?? 'fp32';
-    const buildOpts = { arch: opts.arch, imageSize: opts.imageSize, precision, cacheDir: opts.cacheDir ?? defaultCacheDir(), onStatus: opts.onStatus };
     const sessionOpts = { device: opts.device ?? 'auto', threads: opts.threads };
+    // Shaped for the provider that will be tried first (a fallback runs the same graph on the CPU).
+    const target: BuildTarget = providerPlan(sessionOpts.device).order[0] === 'webgpu' ? 'webgpu' : 'generic';
+    const buildOpts = { arch: opts.arch, imageSize: opts.imageSize, precision, target, cacheDir: opts.cacheDir ?? defaultCacheDir(), onStatus: opts.onStatus };
     let built = await buildModels(ref, buildOpts);
     for (let attempt = 0; ; attempt++) {
       let swinir: OrtSession | undefined;

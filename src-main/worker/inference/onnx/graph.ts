@@ -19,6 +19,7 @@ const ELEM_CODE: Record<ElemType, number> = {
   int32: onnx.TensorProto.DataType.INT32,
   bool: onnx.TensorProto.DataType.BOOL,
 };
+const CODE_ELEM = new Map(Object.entries(ELEM_CODE).map(([k, v]) => [v, k as ElemType]));
 
 /** A tensor-valued edge of the graph. */
 export interface Value {
@@ -83,6 +84,11 @@ export interface GraphBuilderOptions {
   floatType: 'float32' | 'float16';
   /** Where large initializers go; without it every initializer is stored inline. */
   weights?: ExternalWeightsFile;
+  /**
+   * float16 builds: operator types computed in float32 anyway (their float16 inputs cast up,
+   * their outputs cast back), for providers whose float16 kernels accumulate in float16.
+   */
+  keepFloat32?: readonly string[];
 }
 
 type Dim = number | string;
@@ -105,9 +111,23 @@ export class GraphBuilder {
   private readonly usedNames = new Set<string>();
   private counter = 0;
   private scopeStack: string[] = [];
+  /** Element type of every value whose type is known (inputs, initializers, node outputs). */
+  private readonly types = new Map<string, ElemType>();
+  private readonly keepFloat32: ReadonlySet<string>;
+  private computingInFloat32 = false;
 
   constructor(private readonly options: GraphBuilderOptions) {
     this.floatType = options.floatType;
+    this.keepFloat32 = new Set(options.floatType === 'float16' ? (options.keepFloat32 ?? []) : []);
+  }
+
+  /** The element type a node's outputs get, from its inputs (enough for the operators used here). */
+  private outputType(opType: string, inputs: string[], attrs: Record<string, AttrValue>): ElemType | undefined {
+    if (opType === 'Cast') return CODE_ELEM.get(attrs.to as number);
+    if (opType === 'Shape') return 'int64';
+    if (opType === 'Equal' || opType === 'Less' || opType === 'Greater' || opType === 'Not') return 'bool';
+    if (opType === 'Where') return this.types.get(inputs[1]);
+    return this.types.get(inputs[0]);
   }
 
   /** Runs `fn` with node names prefixed by `name` (readable graphs and error messages). */
@@ -130,6 +150,7 @@ export class GraphBuilder {
 
   input(name: string, type: ElemType, shape: Dim[]): Value {
     this.usedNames.add(name);
+    this.types.set(name, type);
     this.inputs.push(valueInfo(name, type, shape));
     return { name };
   }
@@ -146,6 +167,7 @@ export class GraphBuilder {
 
   /** Adds a node with `nOutputs` outputs. A null input is an omitted optional input. */
   opN(opType: string, inputs: (Value | null)[], nOutputs: number, attrs: Record<string, AttrValue> = {}, outName?: string): Value[] {
+    if (!this.computingInFloat32 && this.keepFloat32.has(opType) && inputs.some((v) => v !== null && this.types.get(v.name) === 'float16')) return this.opInFloat32(opType, inputs, nOutputs, attrs, outName);
     const name = this.fresh(opType);
     const outputs: string[] = [];
     for (let i = 0; i < nOutputs; i++) {
@@ -153,8 +175,24 @@ export class GraphBuilder {
       this.usedNames.add(o);
       outputs.push(o);
     }
-    this.nodes.push({ opType, inputs: inputs.map((v) => (v === null ? '' : v.name)), outputs, attrs, name });
+    const inputNames = inputs.map((v) => (v === null ? '' : v.name));
+    this.nodes.push({ opType, inputs: inputNames, outputs, attrs, name });
+    const type = this.outputType(opType, inputNames, attrs);
+    if (type !== undefined) for (const o of outputs) this.types.set(o, type);
     return outputs.map((o) => ({ name: o }));
+  }
+
+  /** `opType` with its float16 inputs cast to float32 and its float outputs cast back. */
+  private opInFloat32(opType: string, inputs: (Value | null)[], nOutputs: number, attrs: Record<string, AttrValue>, outName?: string): Value[] {
+    const up = inputs.map((v) => (v !== null && this.types.get(v.name) === 'float16' ? this.opN('Cast', [v], 1, { to: ELEM_CODE.float32 })[0] : v));
+    this.computingInFloat32 = true;
+    let outs: Value[];
+    try {
+      outs = this.opN(opType, up, nOutputs, attrs);
+    } finally {
+      this.computingInFloat32 = false;
+    }
+    return outs.map((o, i) => (this.types.get(o.name) === 'float32' ? this.opN('Cast', [o], 1, { to: ELEM_CODE.float16 }, i === 0 ? outName : undefined)[0] : o));
   }
 
   /** A float initializer stored in the network's float type. */
@@ -186,6 +224,7 @@ export class GraphBuilder {
       proto.rawData = bytes;
     }
     this.initializers.push(proto);
+    this.types.set(tensorName, type);
     return { name: tensorName };
   }
 
