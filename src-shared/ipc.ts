@@ -12,7 +12,7 @@
 import { z } from 'zod';
 import { MAX_SEED, MAX_STEPS, MIN_STEPS } from './rules.ts';
 import { MIN_MANUAL_FACE_PX, type DetectedFace } from './faces.ts';
-import { ALIGNED_MODES, DEVICES, OUTPUT_FORMATS, PAIR_MODES, RESTORE_MODES, type Device, type RestoreSettings } from './settings.ts';
+import { ALIGNED_MODES, DEVICES, OUTPUT_FORMATS, PAIR_MODES, SAMPLERS, type Device, type RestoreSettings, upgradeRestoreSettings } from './settings.ts';
 
 // ---------- records ----------
 
@@ -134,7 +134,9 @@ const id = z.number().int().positive();
 
 export const restoreSettingsSchema = z.object({
   steps: z.number().int().min(MIN_STEPS).max(MAX_STEPS),
-  mode: z.enum(RESTORE_MODES),
+  fidelity: z.number().min(0).max(1),
+  sampler: z.enum(SAMPLERS),
+  strength: z.number().gt(0).max(1),
   seed: z.number().int().min(0).max(MAX_SEED),
   scale: z.union([z.literal(1), z.literal(2), z.literal(4)]),
   format: z.enum(OUTPUT_FORMATS),
@@ -143,6 +145,9 @@ export const restoreSettingsSchema = z.object({
   device: z.enum(DEVICES),
   aligned: z.enum(ALIGNED_MODES).optional(),
 }) satisfies z.ZodType<RestoreSettings>;
+
+/** Restore settings read back from the library or a job (saved by any version: upgradeRestoreSettings). */
+export const savedRestoreSettingsSchema = z.preprocess(upgradeRestoreSettings, restoreSettingsSchema);
 
 export const appSettingsSchema = z.object({
   restore: restoreSettingsSchema,

@@ -16,8 +16,8 @@ export type PairMode = (typeof PAIR_MODES)[number];
 export const SAMPLERS = ['euler', 'heun', 'multistep2'] as const;
 export type SamplerName = (typeof SAMPLERS)[number];
 
+/** The binary choice before `fidelity`: settings, jobs and results saved then still carry it. */
 export const RESTORE_MODES = ['flow', 'mean'] as const;
-/** 'flow' = realistic (PMRF flow output); 'mean' = faithful (posterior mean). */
 export type RestoreMode = (typeof RESTORE_MODES)[number];
 
 /**
@@ -31,7 +31,19 @@ export type AlignedMode = (typeof ALIGNED_MODES)[number];
 export interface RestoreSettings {
   /** PMRF flow steps K (1..100). */
   steps: number;
-  mode: RestoreMode;
+  /**
+   * Faithful <-> realistic, lambda in [0, 1]: the face is (1 - lambda) * posterior mean + lambda *
+   * flow result (1 = PMRF's realistic output, 0 = the posterior mean, most faithful; the flow is
+   * not run). Replaces `mode` (flow = 1, mean = 0).
+   */
+  fidelity: number;
+  /** Flow sampler (worker/inference/samplers.ts); `steps` counts its network evaluations. */
+  sampler: SamplerName;
+  /**
+   * How much of the flow runs, in (0, 1]: it starts at t0 = 1 - strength from
+   * m + strength * 0.1 z and spends ceil(steps * strength) evaluations (1 = the whole flow).
+   */
+  strength: number;
   /** Base seed; each face's seed is derived from it (and can be re-rolled per face). */
   seed: number;
   scale: BackgroundScale;
@@ -50,7 +62,9 @@ export const DEFAULT_STEPS_CPU = 4;
 
 export const DEFAULT_SETTINGS: RestoreSettings = {
   steps: DEFAULT_STEPS_CPU,
-  mode: 'flow',
+  fidelity: 1,
+  sampler: 'euler',
+  strength: 1,
   seed: 0,
   scale: 1,
   format: 'jpg',
@@ -58,3 +72,15 @@ export const DEFAULT_SETTINGS: RestoreSettings = {
   pairs: 'none',
   device: 'auto',
 };
+
+/**
+ * Restore settings as saved by any version, made current: `mode` (before the fidelity control)
+ * becomes `fidelity` (flow = 1, mean = 0) and fields added since get their defaults. Input that is
+ * not an object is returned as it is (the schema rejects it).
+ */
+export function upgradeRestoreSettings(saved: unknown): unknown {
+  if (typeof saved !== 'object' || saved === null || Array.isArray(saved)) return saved;
+  const { mode, ...rest } = saved as Record<string, unknown>;
+  const fidelity = 'fidelity' in rest ? rest.fidelity : mode === 'mean' ? 0 : mode === 'flow' ? 1 : DEFAULT_SETTINGS.fidelity;
+  return { sampler: DEFAULT_SETTINGS.sampler, strength: DEFAULT_SETTINGS.strength, ...rest, fidelity };
+}

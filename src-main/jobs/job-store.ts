@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { JobState } from '../../src-shared/ipc.ts';
-import { restoreSettingsSchema } from '../../src-shared/ipc.ts';
+import { savedRestoreSettingsSchema } from '../../src-shared/ipc.ts';
 import type { RestoreSettings } from '../../src-shared/settings.ts';
 import { nowIso, type LibraryDb } from '../library/db.ts';
 import { settingsKey } from '../library/photos.ts';
@@ -73,7 +73,7 @@ function toJob(r: RawJob): JobRow {
   return {
     id: r.id,
     state: r.state as JobState,
-    settings: restoreSettingsSchema.parse(JSON.parse(r.settings)),
+    settings: savedRestoreSettingsSchema.parse(JSON.parse(r.settings)),
     outputFolder: r.output_folder ?? '',
     createdAt: r.created_at,
     startedAt: r.started_at,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { FaceRecord, PhotoDetail, PhotoStatus, PhotoSummary, RestoreResultSummary } from '../../src-shared/ipc.ts';
 import type { DetectedFace, Point } from '../../src-shared/faces.ts';
 import type { RestoreSettings } from '../../src-shared/settings.ts';
-import { restoreSettingsSchema } from '../../src-shared/ipc.ts';
+import { savedRestoreSettingsSchema } from '../../src-shared/ipc.ts';
 import { nowIso, type LibraryDb } from './db.ts';
 import { resultKey } from './result-key.ts';
 
@@ -236,7 +236,7 @@ function toResult(r: RawResult): ResultRow {
   return {
     id: r.id,
     photoId: r.photo_id,
-    settings: restoreSettingsSchema.parse(JSON.parse(r.settings)),
+    settings: savedRestoreSettingsSchema.parse(JSON.parse(r.settings)),
     outputPath: r.output_path,
     outputs: JSON.parse(r.outputs) as string[],
     timingsMs: JSON.parse(r.timings) as Record<string, number>,
@@ -331,8 +331,12 @@ function latestResultSummary(db: LibraryDb, photoId: number): RestoreResultSumma
 
 /** Canonical JSON of settings (fixed key order) so equal settings compare equal in SQL. */
 export function settingsKey(s: RestoreSettings): string {
-  const { steps, mode, seed, scale, format, quality, pairs, device, aligned } = s;
-  // 'never' (or absent: settings from before aligned input) keeps the key older jobs and results have.
+  const { steps, fidelity, sampler, strength, seed, scale, format, quality, pairs, device, aligned } = s;
+  // Values that existed before keep the key older jobs and results have: 'never' aligned (or
+  // absent), fidelity 1 or 0 (mode 'flow' or 'mean'), the euler sampler over the whole flow.
   const a = aligned === undefined || aligned === 'never' ? {} : { aligned };
-  return JSON.stringify({ steps, mode, seed, scale, format, quality, pairs, device, ...a });
+  const mode = fidelity === 1 ? 'flow' : fidelity === 0 ? 'mean' : undefined;
+  const f = mode === undefined ? { fidelity } : { mode };
+  const flow = { ...(sampler === 'euler' ? {} : { sampler }), ...(strength === 1 ? {} : { strength }) };
+  return JSON.stringify({ steps, ...f, seed, scale, format, quality, pairs, device, ...a, ...flow });
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { appSettingsSchema, restoreSettingsSchema, type AppSettings } from '../../src-shared/ipc.ts';
-import { DEFAULT_SETTINGS } from '../../src-shared/settings.ts';
+import { DEFAULT_SETTINGS, upgradeRestoreSettings } from '../../src-shared/settings.ts';
 import { writeFileAtomicSync } from '../util/atomic-file.ts';
 
 export function defaultAppSettings(): AppSettings {
@@ -58,7 +58,9 @@ function load(file: string): AppSettings {
 export function mergeOverDefaults(json: unknown): { settings: AppSettings; dropped: string[] } {
   const defaults = defaultAppSettings();
   const obj = isRecord(json) ? json : {};
-  const restoreIn = isRecord(obj.restore) ? obj.restore : {};
+  // `mode` from before the fidelity control becomes `fidelity`.
+  const upgraded = upgradeRestoreSettings(obj.restore);
+  const restoreIn = isRecord(upgraded) ? upgraded : {};
   const dropped: string[] = [];
   const restore: Record<string, unknown> = { ...defaults.restore };
   for (const [key, value] of Object.entries(restoreIn)) {

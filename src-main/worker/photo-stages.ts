@@ -86,7 +86,9 @@ export class PipelineProcessor {
     const { settings } = input;
     const state = await restorePrepared(runner(ctx, timingsMs), this.#restorer, photo, {
       steps: settings.steps,
-      mode: settings.mode,
+      fidelity: settings.fidelity,
+      sampler: settings.sampler,
+      strength: settings.strength,
       seed: settings.seed,
       seeds: photo.restoredIdx.map((i) => p.faces[i].seed),
       signal: ctx.signal,

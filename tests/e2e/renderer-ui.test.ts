@@ -33,7 +33,7 @@ function installFakeApi(): void {
     'data:image/svg+xml,' +
     encodeURIComponent(`<svg xmlns="http://www.w3.org/2000/svg" width="${w0}" height="${h0}"><rect width="100%" height="100%" fill="${color}"/><circle cx="${w0 / 2}" cy="${h0 / 3}" r="${h0 / 6}" fill="#e8c9a8"/></svg>`);
   const settings = {
-    restore: { steps: 4, mode: 'flow', seed: 0, scale: 1, format: 'jpg', quality: 92, pairs: 'none', device: 'auto' },
+    restore: { steps: 4, fidelity: 1, sampler: 'euler', strength: 1, seed: 0, scale: 1, format: 'jpg', quality: 92, pairs: 'none', device: 'auto' },
     outputFolder: '/home/ann/Restored',
   };
   const faces = [
@@ -237,15 +237,27 @@ describe('renderer UI with a scripted bridge', { skip, timeout: 180_000 }, () =>
 
   it('saves each settings change and shows the time estimate', async () => {
     await page.getByLabel('File format').selectOption('png');
-    await page.getByRole('radio', { name: /Faithful/ }).check();
+    const slider = page.getByRole('slider', { name: /Faithful ↔ Realistic/ });
+    await slider.fill('0');
     const saved = await calls('settings:set');
     assert.equal(saved.length, 2);
     assert.equal(saved[0].restore.format, 'png');
-    assert.equal(saved[1].restore.mode, 'mean');
+    assert.equal(saved[1].restore.fidelity, 0);
     assert.equal(saved[1].restore.format, 'png', 'the second save keeps the first change');
+    assert.equal(await slider.getAttribute('aria-valuetext'), 'Faithful');
+    // Quality steps and the sampler sit in the advanced section, unused by the most faithful result.
+    await page.getByText('Advanced', { exact: true }).click();
     assert.ok(await page.getByLabel('Quality steps').isDisabled(), 'steps do not apply to the faithful result');
     assert.match(await text(page.getByTestId('estimate')), /about 42 s per face on CPU/i);
-    await page.getByRole('radio', { name: /Realistic/ }).check();
+    await slider.fill('0.7');
+    assert.equal(await slider.getAttribute('aria-valuetext'), '70 % realistic');
+    await page.getByLabel('Sampler').selectOption('multistep2');
+    await page.locator('aside.panel').screenshot({ path: path.join(shots, 'settings-fidelity.png') });
+    const after = await calls('settings:set');
+    assert.deepEqual([after[2].restore.fidelity, after[3].restore.sampler, after[3].restore.fidelity], [0.7, 'multistep2', 0.7]);
+    await slider.fill('1');
+    await page.getByLabel('Sampler').selectOption('euler');
+    await page.getByText('Advanced', { exact: true }).click();
   });
 
   it('reports a failed call as an alert and keeps working', async () => {

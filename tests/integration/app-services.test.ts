@@ -62,6 +62,9 @@ test('a batch restores every readable photo, reports the broken one, and exports
   assert.ok(imported);
   assert.deepEqual(imported.failed.map((f) => f.name), ['damaged.jpg']);
   await s.call('settings:pickOutputFolder', {});
+  // The app's Faithful <-> Realistic slider and advanced sampler: restored with them, recorded in the sidecar.
+  const current = await s.call('settings:get', {});
+  await s.call('settings:set', { ...current, restore: { ...current.restore, fidelity: 0.6, sampler: 'multistep2' } });
   const status = await s.call('models:status', {});
   assert.equal(status.installed, true);
   assert.ok(status.devices.includes('cpu'));
@@ -109,7 +112,9 @@ test('a batch restores every readable photo, reports the broken one, and exports
     output: unknown;
     input: { name: string };
     model: { sha256: string | null; description: string };
+    settings: { fidelity: number; sampler: string };
   };
+  assert.deepEqual([sidecar.settings.fidelity, sidecar.settings.sampler], [0.6, 'multistep2']);
   // Provenance: the hash of the checkpoint the worker really ran, not a null or a guess.
   const tinySha = createHash('sha256').update(readFileSync(engine.model)).digest('hex');
   assert.equal(sidecar.model.sha256, tinySha);

@@ -167,6 +167,12 @@ test("samplers on the tiny engine: euler is bit-identical to PMRF's loop; each c
     assert.equal(ms.evaluations, 3);
     assert.equal(e.evaluations - before, 7);
     assert.notDeepEqual(ms.restored, euler.restored);
+    // A later start (strength 0.5) spends half the budget and stays nearer the mean.
+    const late = await e.flowFrom(mean, 1, { steps: 4, noise, start: 0.5 });
+    assert.equal(late.evaluations, 2);
+    const full = await e.flowFrom(mean, 1, { steps: 4, noise });
+    const dist = (a: Float32Array) => Math.sqrt(a.reduce((s, v, j) => s + (v - mean[j]) ** 2, 0));
+    assert.ok(dist(late.restored) < dist(full.restored), `strength 0.5 nearer the mean (${dist(late.restored)} vs ${dist(full.restored)})`);
   } finally {
     await e.dispose();
   }
@@ -220,12 +226,15 @@ test('createPmrfRestorer restores a face batch with per-face seeds, and explains
     const batch = new Float32Array(2 * y.length);
     batch.set(y);
     batch.set(y, y.length);
-    const out = await restorer.restore(batch, 2, { steps: 2, seed: 5, mode: 'flow' });
+    const out = await restorer.restore(batch, 2, { steps: 2, seed: 5, fidelity: 1 });
     assert.equal(out.restored.length, batch.length);
     assert.ok(out.restored.every((v) => v >= 0 && v <= 1));
     // face i uses seed + i: the two copies of one face get different noise
     assert.notDeepEqual(out.restored.subarray(0, y.length), out.restored.subarray(y.length));
-    const single = await restorer.restore(y, 1, { steps: 2, seed: 6, mode: 'flow' });
+    // Fidelity 0 everywhere: the posterior mean, and the flow does not run.
+    const faithful = await restorer.restore(y, 1, { steps: 2, seed: 6, fidelity: 0 });
+    assert.deepEqual(faithful.restored, faithful.mean);
+    const single = await restorer.restore(y, 1, { steps: 2, seed: 6, fidelity: 1 });
     const diff = single.restored.reduce((m, v, i) => Math.max(m, Math.abs(v - out.restored[y.length + i])), 0);
     assert.ok(diff < 1e-5, `face 1 of a batch with seed 5 = a single face with seed 6 (diff ${diff})`);
   } finally {
@@ -239,15 +248,15 @@ test('createPmrfRestorer restores a face batch with per-face seeds, and explains
     const y = readBin('y.bin');
     const five = new Float32Array(5 * y.length);
     for (let i = 0; i < 5; i++) five.set(y.map((v) => Math.min(1, v * (0.8 + 0.05 * i))), i * y.length);
-    const opts = { steps: 2, seed: 9, seeds: [9, 3, 77, 4, 12], mode: 'flow' as const };
+    const opts = { steps: 2, seed: 9, seeds: [9, 3, 77, 4, 12], fidelity: 1 };
     const a = await chunked.restore(five, 5, opts);
     const b = await whole.restore(five, 5, opts);
     for (const k of ['restored', 'mean'] as const) {
       const d = a[k].reduce((m, v, i) => Math.max(m, Math.abs(v - b[k][i])), 0);
       assert.ok(d < 1e-5, `${k}: chunked vs whole max diff ${d}`);
     }
-    const noSeeds = await chunked.restore(five, 5, { steps: 1, seed: 40, mode: 'flow' });
-    const noSeedsWhole = await whole.restore(five, 5, { steps: 1, seed: 40, mode: 'flow' });
+    const noSeeds = await chunked.restore(five, 5, { steps: 1, seed: 40, fidelity: 1 });
+    const noSeedsWhole = await whole.restore(five, 5, { steps: 1, seed: 40, fidelity: 1 });
     assert.ok(noSeeds.restored.reduce((m, v, i) => Math.max(m, Math.abs(v - noSeedsWhole.restored[i])), 0) < 1e-5, 'face i uses seed + i in any chunk');
   } finally {
     await chunked.dispose();

@@ -5,6 +5,8 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { DEFAULT_SETTINGS } from '../../src-shared/settings.ts';
 import { SettingsStore, defaultAppSettings } from '../../src-main/services/settings-store.ts';
+import { savedRestoreSettingsSchema } from '../../src-shared/ipc.ts';
+import { settingsKey } from '../../src-main/library/photos.ts';
 
 function tempFile(): string {
   return path.join(mkdtempSync(path.join(tmpdir(), 'heirloom-settings-')), 'settings.json');
@@ -46,4 +48,35 @@ test('settings: a damaged file gives the defaults; an old or partly bad one keep
   assert.equal(s.restore.scale, 2);
   assert.equal(s.restore.steps, DEFAULT_SETTINGS.steps, 'the bad value falls back to its default');
   assert.equal('retired' in s.restore, false);
+});
+
+test('settings: the binary mode of older files becomes fidelity (flow 1, mean 0); sampler and strength get defaults', () => {
+  for (const [mode, fidelity] of [['mean', 0], ['flow', 1]] as const) {
+    const file = tempFile();
+    writeFileSync(file, JSON.stringify({ restore: { ...DEFAULT_SETTINGS, fidelity: undefined, sampler: undefined, strength: undefined, mode, steps: 7 }, outputFolder: null }));
+    const s = new SettingsStore(file).get();
+    assert.equal(s.restore.fidelity, fidelity);
+    assert.equal(s.restore.sampler, 'euler');
+    assert.equal(s.restore.strength, 1);
+    assert.equal(s.restore.steps, 7);
+    assert.equal('mode' in s.restore, false);
+  }
+  // A file that has fidelity keeps it whatever else it says.
+  const file = tempFile();
+  writeFileSync(file, JSON.stringify({ restore: { mode: 'flow', fidelity: 0.4, sampler: 'multistep2', strength: 2 } }));
+  const s = new SettingsStore(file).get();
+  assert.equal(s.restore.fidelity, 0.4);
+  assert.equal(s.restore.sampler, 'multistep2');
+  assert.equal(s.restore.strength, 1, 'strength above 1 is refused');
+});
+
+test('saved restore settings (jobs, results) from before the fidelity control parse with mode mapped', () => {
+  const old = { steps: 4, mode: 'mean', seed: 7, scale: 2, format: 'png', quality: 92, pairs: 'none', device: 'cpu' };
+  const s = savedRestoreSettingsSchema.parse(old);
+  const { mode: _mode, ...rest } = old;
+  assert.deepEqual(s, { ...rest, fidelity: 0, sampler: 'euler', strength: 1 });
+  assert.equal(savedRestoreSettingsSchema.parse({ ...old, mode: 'flow' }).fidelity, 1);
+  // Their keys are the ones they had: a result restored as 'flow' is not out of date after the upgrade.
+  assert.equal(settingsKey(savedRestoreSettingsSchema.parse({ ...old, mode: 'flow' })), '{"steps":4,"mode":"flow","seed":7,"scale":2,"format":"png","quality":92,"pairs":"none","device":"cpu"}');
+  assert.match(settingsKey({ ...s, fidelity: 0.5, sampler: 'heun' }), /"fidelity":0.5.*"sampler":"heun"/);
 });

@@ -45,7 +45,7 @@ export function register(program: Command): void {
           const c = j.counts;
           const s = j.settings;
           out(`batch ${j.id}: ${j.state}  ${c.done} restored, ${c.skipped} already done, ${c.failed} failed, ${c.queued + c.running} waiting (of ${c.total})`);
-          out(`  steps ${s.steps}, ${s.mode}, seed ${s.seed}, ${s.scale}x, ${s.format}, pairs ${s.pairs}; started ${j.createdAt}${j.finishedAt ? `, ended ${j.finishedAt}` : ''}`);
+          out(`  steps ${s.steps}, ${s.sampler}, fidelity ${s.fidelity}${s.strength === 1 ? '' : `, strength ${s.strength}`}, seed ${s.seed}, ${s.scale}x, ${s.format}, pairs ${s.pairs}; started ${j.createdAt}${j.finishedAt ? `, ended ${j.finishedAt}` : ''}`);
           if (j.error) out(`  error: ${j.error}`);
           for (const f of j.failed) out(`  failed: ${f.name}: ${f.error}`);
         }

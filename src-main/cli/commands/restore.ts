@@ -11,7 +11,8 @@ import {
   PAIR_MODES,
   type PairMode,
   RESTORE_MODES,
-  type RestoreMode,
+  SAMPLERS,
+  type SamplerName,
   SCALES,
   type BackgroundScale,
 } from '../../../src-shared/settings.ts';
@@ -31,7 +32,11 @@ interface RestoreCliOptions {
   output: string;
   steps?: string;
   seed: string;
-  mode: string;
+  fidelity?: string;
+  /** Before --fidelity: flow = --fidelity 1, mean = --fidelity 0. */
+  mode?: string;
+  sampler: string;
+  strength: string;
   scale: string;
   format: string;
   quality: string;
@@ -51,6 +56,20 @@ function intOption(name: string, value: string, min: number, max: number): numbe
   const n = Number(value);
   if (!Number.isInteger(n) || n < min || n > max) throw new UserError(`--${name} must be an integer from ${min} to ${max}, got ${value}`);
   return n;
+}
+
+function unitOption(name: string, value: string, allowZero: boolean): number {
+  const n = Number(value);
+  const ok = value.trim() !== '' && Number.isFinite(n) && n <= 1 && (allowZero ? n >= 0 : n > 0);
+  if (!ok) throw new UserError(`--${name} must be a number ${allowZero ? 'from 0' : 'above 0 and up'} to 1, got ${value}`);
+  return n;
+}
+
+/** --fidelity, or the older --mode (flow = 1, mean = 0). */
+function fidelityOption(o: RestoreCliOptions): number {
+  if (o.fidelity !== undefined && o.mode !== undefined) throw new UserError('give --fidelity or --mode, not both (--mode flow is --fidelity 1, --mode mean is --fidelity 0)');
+  if (o.mode !== undefined) return choice('mode', o.mode, RESTORE_MODES) === 'mean' ? 0 : 1;
+  return o.fidelity === undefined ? DEFAULT_SETTINGS.fidelity : unitOption('fidelity', o.fidelity, true);
 }
 
 function choice<T extends string>(name: string, value: string, allowed: readonly T[], aliases: Record<string, T> = {}): T {
@@ -76,7 +95,9 @@ export function parseRestoreOptions(o: RestoreCliOptions): ParsedRestoreOptions 
     settings: {
       steps: o.steps === undefined ? defaultSteps : intOption('steps', o.steps, MIN_STEPS, MAX_STEPS),
       seed: intOption('seed', o.seed, 0, MAX_SEED),
-      mode: choice<RestoreMode>('mode', o.mode, RESTORE_MODES),
+      fidelity: fidelityOption(o),
+      sampler: choice<SamplerName>('sampler', o.sampler, SAMPLERS),
+      strength: unitOption('strength', o.strength, false),
       scale: scale as BackgroundScale,
       format: choice<OutputFormat>('format', o.format, OUTPUT_FORMATS, { jpeg: 'jpg', tif: 'tiff' }),
       quality: intOption('quality', o.quality, 1, 100),
@@ -94,9 +115,12 @@ export function register(program: Command): void {
     .description('Restore the faces in photos (files or folders) and write the results to a folder')
     .argument('<inputs...>', 'image files or folders')
     .requiredOption('-o, --output <dir>', 'output folder (created if missing)')
-    .option('--steps <K>', `PMRF flow steps ${MIN_STEPS}..${MAX_STEPS} (default: 4 on CPU/auto, 25 on a GPU)`)
+    .option('--steps <K>', `PMRF flow steps (network evaluations) ${MIN_STEPS}..${MAX_STEPS} (default: 4 on CPU/auto, 25 on a GPU)`)
     .option('--seed <S>', 'noise seed (same seed, same result)', String(DEFAULT_SETTINGS.seed))
-    .option('--mode <mode>', 'flow (realistic) or mean (faithful posterior mean)', DEFAULT_SETTINGS.mode)
+    .option('--fidelity <lambda>', `faithful 0 .. 1 realistic: the face between the posterior mean (0) and the flow result (1) (default: ${DEFAULT_SETTINGS.fidelity})`)
+    .option('--sampler <name>', `flow sampler: ${SAMPLERS.join(', ')} (--steps counts its network evaluations)`, DEFAULT_SETTINGS.sampler)
+    .option('--strength <s>', 'share of the flow that runs, above 0 up to 1: it starts nearer the posterior mean and costs ceil(steps * s) evaluations', String(DEFAULT_SETTINGS.strength))
+    .option('--mode <mode>', 'older form of --fidelity: flow (= 1) or mean (= 0)')
     .option('--scale <k>', 'background scale 1, 2 or 4', String(DEFAULT_SETTINGS.scale))
     .option('--format <fmt>', 'jpg, png, tiff or webp', DEFAULT_SETTINGS.format)
     .option('--quality <Q>', 'JPEG/WebP quality 1..100', String(DEFAULT_SETTINGS.quality))

@@ -59,7 +59,7 @@ export const faceHandlers: Handlers<'detect' | 'landmarks' | 'alignFace' | 'prev
     const prepared = await preparePhoto(path, run, { faceSize: engine.faceSize, faces: [face], signal: ctx.signal });
     await writeFacePng(prepared.aligned.faces, 0, engine.faceSize, out.aligned);
     // Always the flow: its result carries the posterior mean too, so both ends come from one run.
-    const r = await restorePrepared(run, restorer, prepared, { steps: settings.steps, mode: 'flow', seed, seeds: [seed], signal: ctx.signal });
+    const r = await restorePrepared(run, restorer, prepared, { steps: settings.steps, fidelity: 1, sampler: settings.sampler, strength: settings.strength, seed, seeds: [seed], signal: ctx.signal });
     await writeFacePng(r.mean, 0, engine.faceSize, out.mean);
     await writeFacePng(r.restored, 0, engine.faceSize, out.flow);
     return { timingsMs: { totalMs: Math.round(performance.now() - t0) }, description: restorer.description };

@@ -38,6 +38,11 @@ export interface FlowOptions {
   mode: 'flow' | 'mean';
   /** Default 'euler' (PMRF's). */
   sampler?: SamplerName;
+  /**
+   * Start time t0 in [0, 1) (default 0): the flow starts from m + (1 - t0) 0.1 z and spends
+   * ceil(K (1 - t0)) evaluations.
+   */
+  start?: number;
   /** Added after each step (consistency guidance). */
   correction?: StepCorrection;
   /** Seed of face 0's noise; face i uses faceSeed(seed, i) unless `seeds` is given. */
@@ -177,12 +182,17 @@ export class PmrfEngine {
     this.dims(mean, n, 'posterior mean');
     const K = opts.steps;
     if (!Number.isInteger(K) || K < 1) throw new UserError(`flow steps ${K} must be an integer >= 1`);
+    const start = opts.start ?? 0;
+    if (!(start >= 0 && start < 1)) throw new UserError(`flow start ${start} must be in [0, 1)`);
     const z = this.noiseFor(n, opts);
     const x = new Float32Array(mean.length);
-    for (let j = 0; j < x.length; j++) x[j] = mean[j] + MMSE_NOISE_STD * z[j];
+    // (1 - 0) * 0.1 is exactly 0.1: a start at 0 is PMRF's x_0 bit for bit.
+    const std = (1 - start) * MMSE_NOISE_STD;
+    for (let j = 0; j < x.length; j++) x[j] = mean[j] + std * z[j];
     const before = this.evaluations;
     await integrate(opts.sampler ?? 'euler', x, (state, t) => this.runHdit(state, t, n), {
       evaluations: K,
+      start,
       correction: opts.correction,
       signal: opts.signal,
       onStep: opts.onStep,

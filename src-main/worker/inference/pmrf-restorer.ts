@@ -3,7 +3,7 @@
  */
 import { faceSeed } from '../../../src-shared/rules.ts';
 import type { Device } from '../../../src-shared/settings.ts';
-import type { FaceRestorer, RestoredFaces, RestoreOptions } from '../pipeline/face-restorer.ts';
+import { needsFlow, type FaceRestorer, type RestoredFaces, type RestoreOptions } from '../pipeline/face-restorer.ts';
 import { resolveArch } from './arch.ts';
 import { checkpointRef, type Precision } from './build.ts';
 import { PmrfEngine } from './engine.ts';
@@ -60,11 +60,16 @@ export async function createPmrfRestorer(opts: PmrfRestorerOptions): Promise<Fac
       const seeds = options.seeds ?? Array.from({ length: n }, (_, i) => faceSeed(options.seed, i));
       const restored = new Float32Array(n * per);
       const mean = new Float32Array(n * per);
+      // Faces at fidelity 0 are the posterior mean alone: when no face needs it, the flow does not run.
+      const mode = needsFlow(options, n) ? 'flow' : 'mean';
+      const strength = options.strength ?? 1;
       for (let start = 0; start < n; start += maxFaces) {
         const m = Math.min(maxFaces, n - start);
         const part = await engine.restoreFaces(faces.subarray(start * per, (start + m) * per), m, {
           steps: options.steps,
-          mode: options.mode,
+          mode,
+          sampler: options.sampler,
+          start: 1 - strength,
           seeds: seeds.slice(start, start + m),
           signal: options.signal,
         });

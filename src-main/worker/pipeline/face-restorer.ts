@@ -1,21 +1,45 @@
+import type { SamplerName } from '../../../src-shared/settings.ts';
+
 /** How a batch of aligned faces is restored. */
 export interface RestoreOptions {
-  /** Euler flow steps K >= 1 (ignored in 'mean' mode). */
+  /** Network evaluations K >= 1 for the whole flow (Euler: its steps). */
   steps: number;
   /** Seed of the flow's Gaussian noise: the same seed gives the same result. */
   seed: number;
   /** One seed per face (face i otherwise uses seed + i), e.g. after the user re-rolled one face. */
   seeds?: readonly number[];
-  /** 'flow' = photo-realistic PMRF result; 'mean' = the posterior mean (most faithful). */
-  mode: 'flow' | 'mean';
+  /**
+   * Faithful <-> realistic lambda in [0, 1] (settings.fidelity): 1 = the flow result, 0 = the
+   * posterior mean. Applied to the restorer's output by restoreFaces (restore-faces.ts).
+   */
+  fidelity: number;
+  /** Per-face lambda (null = follow `fidelity`), in the order of the faces. */
+  fidelities?: readonly (number | null)[];
+  /** Flow sampler (default 'euler'). */
+  sampler?: SamplerName;
+  /** Share of the flow that runs, (0, 1] (default 1: settings.strength). */
+  strength?: number;
   signal?: AbortSignal;
 }
 
 export interface RestoredFaces {
-  /** [n,3,S,S] RGB in [0,1]: the flow result ('flow') or the posterior mean ('mean'). */
+  /**
+   * [n,3,S,S] RGB in [0,1]. From a FaceRestorer: its realistic output (the flow result; the
+   * posterior mean when no face needs the flow). From restoreFaces: each face at its fidelity.
+   */
   restored: Float32Array;
   /** [n,3,S,S] RGB in [0,1]: the posterior mean, always. */
   mean: Float32Array;
+}
+
+/** Each face's fidelity lambda. */
+export function faceFidelities(options: Pick<RestoreOptions, 'fidelity' | 'fidelities'>, n: number): number[] {
+  return Array.from({ length: n }, (_, i) => options.fidelities?.[i] ?? options.fidelity);
+}
+
+/** Whether any face needs the flow (a face at fidelity 0 is the posterior mean alone). */
+export function needsFlow(options: Pick<RestoreOptions, 'fidelity' | 'fidelities'>, n: number): boolean {
+  return faceFidelities(options, n).some((l) => l > 0);
 }
 
 /**

@@ -1,8 +1,10 @@
 /**
  * Restore stage: the aligned faces of a photo go through the FaceRestorer in one batch (one model
- * call), and its output is checked before anything is pasted.
+ * call), its output is checked before anything is pasted, and each face is put at its fidelity
+ * (the line from the posterior mean to the flow result).
  */
-import type { FaceRestorer, RestoreOptions, RestoredFaces } from './face-restorer.ts';
+import { blendFidelity } from '../inference/fidelity.ts';
+import { faceFidelities, type FaceRestorer, type RestoreOptions, type RestoredFaces } from './face-restorer.ts';
 import type { AlignedFaces } from './align.ts';
 
 export async function restoreFaces(restorer: FaceRestorer, aligned: AlignedFaces, options: RestoreOptions): Promise<RestoredFaces> {
@@ -19,5 +21,13 @@ export async function restoreFaces(restorer: FaceRestorer, aligned: AlignedFaces
   for (let i = 0; i < out.restored.length; i += 997) {
     if (!Number.isFinite(out.restored[i])) throw new Error('restorer returned non-finite values');
   }
-  return out;
+  const lambdas = faceFidelities(options, aligned.n);
+  if (lambdas.every((l) => l === 1)) return out;
+  const per = 3 * aligned.size * aligned.size;
+  const restored = new Float32Array(out.restored.length);
+  for (let i = 0; i < aligned.n; i++) {
+    const face = (a: Float32Array) => a.subarray(i * per, (i + 1) * per);
+    restored.set(blendFidelity(face(out.mean), face(out.restored), lambdas[i]), i * per);
+  }
+  return { restored, mean: out.mean };
 }

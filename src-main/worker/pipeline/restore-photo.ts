@@ -32,7 +32,7 @@ export interface RestorePhotoOptions {
   maxPixels?: number;
 }
 
-export type Settings = Pick<RestoreSettings, 'steps' | 'mode' | 'seed' | 'scale' | 'format' | 'quality'>;
+export type Settings = Pick<RestoreSettings, 'steps' | 'fidelity' | 'sampler' | 'strength' | 'seed' | 'scale' | 'format' | 'quality'>;
 
 export interface RestorePhotoResult {
   inputPath: string;
@@ -86,7 +86,14 @@ export async function restorePhoto(
     maxPixels: options.maxPixels,
     signal,
   });
-  const restored = await restorePrepared(run, restorer, prepared, { steps: settings.steps, seed: settings.seed, mode: settings.mode, signal });
+  const restored = await restorePrepared(run, restorer, prepared, {
+    steps: settings.steps,
+    seed: settings.seed,
+    fidelity: settings.fidelity,
+    sampler: settings.sampler,
+    strength: settings.strength,
+    signal,
+  });
   const { photo } = prepared;
   const finished = await finishPhoto(run, prepared, restored, outputPath, {
     scale: settings.scale,

@@ -26,7 +26,7 @@ class SettingsStore {
       const saved = await attempt('Could not save the settings', () => api.invoke('settings:set', next));
       this.value = saved ?? before;
       // The time estimate depends on the steps and the device.
-      if (saved && ('steps' in patch || 'device' in patch || 'mode' in patch)) await models.load();
+      if (saved && ('steps' in patch || 'device' in patch || 'sampler' in patch || 'fidelity' in patch)) await models.load();
       // Which results are out of date depends on the settings.
       if (saved) await library.load();
     } finally {
