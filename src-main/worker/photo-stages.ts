@@ -91,6 +91,8 @@ export class PipelineProcessor {
       strength: settings.strength,
       seed: settings.seed,
       seeds: photo.restoredIdx.map((i) => p.faces[i].seed),
+      // A face's own fidelity (the face panel), else the setting.
+      fidelities: photo.restoredIdx.map((i) => p.faces[i].fidelity ?? null),
       signal: ctx.signal,
     });
     // Asked after the run: a restorer that loads its model on first use knows it only now.

@@ -90,7 +90,7 @@ test('stored faces are used as given: an excluded face is not restored, seeds ar
     const detector = new PipelineProcessor({ restorer: identityRestorer(128), modelSha256: null });
     const found = await detector.prepare({ path: input, settings, knownFaces: null }, ctx());
     assert.ok(found.faces.length >= 2);
-    const known: FaceRecord[] = found.faces.map((f, i) => ({ ...f, id: i + 1, photoId: 1, include: i !== 0, seed: 1000 + i }));
+    const known: FaceRecord[] = found.faces.map((f, i) => ({ ...f, id: i + 1, photoId: 1, include: i !== 0, seed: 1000 + i, fidelity: i === 1 ? 0.25 : null }));
     const restorer = recording(identityRestorer(128));
     const proc = new PipelineProcessor({ restorer, modelSha256: null });
     const prepared = await proc.prepare({ path: input, settings, knownFaces: known }, ctx());
@@ -99,6 +99,7 @@ test('stored faces are used as given: an excluded face is not restored, seeds ar
     const restored = await proc.restore(prepared, ctx());
     const usable = known.filter((f) => f.include && f.skipped === undefined);
     assert.deepEqual(restorer.options.map((o) => o.seeds), [usable.map((f) => f.seed)], 'only included faces, each with its stored seed');
+    assert.deepEqual(restorer.options.map((o) => o.fidelities), [usable.map((f) => f.fidelity)], 'and its own fidelity (null: the setting)');
     const targets = { image: path.join(dir, 'a.png'), sideBySide: null, before: path.join(dir, 'b.png'), after: path.join(dir, 'c.png') };
     await proc.finish(prepared, restored.state, targets, ctx());
     const [img, before, after] = await Promise.all([raw(targets.image), raw(targets.before), raw(targets.after)]);
