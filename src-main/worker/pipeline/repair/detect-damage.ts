@@ -1,0 +1,222 @@
+/**
+ * What counts as print damage: the product's own judgement (the image operations are OpenCV's).
+ *
+ * Damage on a print is thin and contrasty: scratches and cracks are long lines or curves a few
+ * pixels wide, dust and specks are isolated dots, and both are much brighter or darker than what
+ * lies on either side. Texture (fabric, foliage, hair, grain) also has thin contrasty bits, but
+ * densely, everywhere around; eye catchlights are isolated bright dots inside detected eyes.
+ *
+ *  1. Candidates: the top-hat (bright) and black-hat (dark) of the luma with a square element
+ *     respond only to structures narrower than it. A pixel is a candidate when its response beats
+ *     an absolute floor and a multiple of the local texture level: the response averaged over a
+ *     coarse grid and median-filtered there, which removes sparse lines and dots but keeps texture.
+ *  2. Components of candidates are judged by shape and contrast: long and thin (extent >= a minimum,
+ *     area / extent small) = line damage; small, compact and strongly contrasted = a speck, unless
+ *     it sits in an eye (catchlight). Everything else is left alone.
+ *  3. The kept components grow by a pixel (their antialiased rim) and become the repair mask.
+ */
+import type { Raster } from '../raster.ts';
+import { type Cv, type Mat, loadOpenCv, withMats } from './opencv.ts';
+
+export interface EyePoint {
+  x: number;
+  y: number;
+  /** Catchlights within this distance (photo pixels) of the eye centre are not damage. */
+  radius: number;
+}
+
+export interface DamageTuning {
+  /** Half-size of the square structuring element (px at working resolution). */
+  radius: number;
+  /** Absolute response floor (0..255 luma). */
+  floor: number;
+  /** Response must beat this multiple of the local texture level. */
+  textureFactor: number;
+  /** Coarse grid cell for the texture level (px at working resolution). */
+  textureCell: number;
+  /** A line is at least this long (px at working resolution)... */
+  lineMinExtent: number;
+  /** ...and at most this wide on average (area / extent). */
+  lineMaxWidth: number;
+  /** A speck fits in this square... */
+  speckMaxExtent: number;
+  /** ...and its mean response beats this. */
+  speckContrast: number;
+  /** Mask growth around kept components (px at working resolution). */
+  grow: number;
+  /** Work at most at this many pixels (larger photos are analysed downscaled). */
+  workPixels: number;
+}
+
+export const DEFAULT_TUNING: DamageTuning = {
+  radius: 3,
+  floor: 22,
+  textureFactor: 3,
+  textureCell: 8,
+  lineMinExtent: 12,
+  lineMaxWidth: 4,
+  speckMaxExtent: 8,
+  speckContrast: 45,
+  grow: 1,
+  workPixels: 4_200_000,
+};
+
+export interface DamageOptions {
+  eyes?: readonly EyePoint[];
+  tuning?: Partial<DamageTuning>;
+}
+
+export interface DamageMask {
+  width: number;
+  height: number;
+  /** 255 = damage to repair, 0 = keep; one byte per pixel at the photo's size. */
+  mask: Uint8Array;
+  /** Pixels in the mask. */
+  pixels: number;
+  lines: number;
+  specks: number;
+}
+
+/** 8-bit BT.601 luma of an RGB raster (16-bit rounded down to 8). */
+export function lumaOf(img: Raster): Uint8Array {
+  const n = img.width * img.height;
+  const out = new Uint8Array(n);
+  const d = img.data;
+  const s = img.depth === 16 ? 1 / 257 : 1;
+  for (let i = 0; i < n; i++) {
+    out[i] = Math.round((0.299 * d[3 * i] + 0.587 * d[3 * i + 1] + 0.114 * d[3 * i + 2]) * s);
+  }
+  return out;
+}
+
+export async function detectDamage(img: Raster, options: DamageOptions = {}): Promise<DamageMask> {
+  const cv = await loadOpenCv();
+  let t: DamageTuning = { ...DEFAULT_TUNING, ...options.tuning };
+  const { width, height } = img;
+  const luma = lumaOf(img);
+  const factor = Math.max(1, Math.ceil(Math.sqrt((width * height) / t.workPixels)));
+  return withMats((keep) => {
+    const full = keep(new cv.Mat(height, width, cv.CV_8UC1));
+    full.data.set(luma);
+    let work = full;
+    if (factor > 1) {
+      work = keep(new cv.Mat());
+      cv.resize(full, work, new cv.Size(Math.round(width / factor), Math.round(height / factor)), 0, 0, cv.INTER_AREA);
+    }
+    // Damage grows with the scan (a hair is wider at 1200 dpi than at 300): lengths and the element
+    // scale with the working photo's short side, relative to a 600 px print.
+    const unit = Math.max(1, Math.min(work.rows, work.cols) / 600);
+    t = scaleTuning(t, unit);
+    const eyes = (options.eyes ?? []).map((e) => ({ x: e.x / factor, y: e.y / factor, radius: e.radius / factor }));
+    const kept = keep(new cv.Mat(work.rows, work.cols, cv.CV_8UC1));
+    kept.data.fill(0);
+    const se = keep(cv.getStructuringElement(cv.MORPH_RECT, new cv.Size(2 * t.radius + 1, 2 * t.radius + 1)));
+    let lines = 0;
+    let specks = 0;
+    for (const op of [cv.MORPH_TOPHAT, cv.MORPH_BLACKHAT]) {
+      const resp = keep(new cv.Mat());
+      cv.morphologyEx(work, resp, op, se);
+      const texture = textureLevel(cv, keep, resp, t.textureCell);
+      const counts = keepComponents(cv, keep, resp, texture, kept, eyes, op === cv.MORPH_TOPHAT, t);
+      lines += counts.lines;
+      specks += counts.specks;
+    }
+    if (t.grow > 0) {
+      const g = keep(cv.getStructuringElement(cv.MORPH_RECT, new cv.Size(2 * t.grow + 1, 2 * t.grow + 1)));
+      cv.dilate(kept, kept, g);
+    }
+    let out = kept;
+    if (factor > 1) {
+      out = keep(new cv.Mat());
+      cv.resize(kept, out, new cv.Size(width, height), 0, 0, cv.INTER_NEAREST);
+      const g = keep(cv.getStructuringElement(cv.MORPH_RECT, new cv.Size(factor + 1, factor + 1)));
+      cv.dilate(out, out, g);
+    }
+    const mask = new Uint8Array(out.data);
+    let pixels = 0;
+    for (let i = 0; i < mask.length; i++) if (mask[i]) pixels++;
+    return { width, height, mask, pixels, lines, specks };
+  });
+}
+
+function scaleTuning(t: DamageTuning, unit: number): DamageTuning {
+  return {
+    ...t,
+    radius: Math.round(t.radius * unit),
+    textureCell: Math.round(t.textureCell * unit),
+    lineMinExtent: t.lineMinExtent * unit,
+    lineMaxWidth: t.lineMaxWidth * unit,
+    speckMaxExtent: t.speckMaxExtent * unit,
+    grow: Math.round(t.grow * unit),
+  };
+}
+
+/** Local texture level: the response averaged per coarse cell, median of 3x3 cells, back at full size. */
+function textureLevel(cv: Cv, keep: <M extends { delete(): void }>(m: M) => M, resp: Mat, cell: number): Mat {
+  const small = keep(new cv.Mat());
+  const cols = Math.max(3, Math.round(resp.cols / cell));
+  const rows = Math.max(3, Math.round(resp.rows / cell));
+  cv.resize(resp, small, new cv.Size(cols, rows), 0, 0, cv.INTER_AREA);
+  cv.medianBlur(small, small, 3);
+  const big = keep(new cv.Mat());
+  cv.resize(small, big, new cv.Size(resp.cols, resp.rows), 0, 0, cv.INTER_LINEAR);
+  return big;
+}
+
+interface Tally {
+  lines: number;
+  specks: number;
+}
+
+function keepComponents(
+  cv: Cv,
+  keep: <M extends { delete(): void }>(m: M) => M,
+  resp: Mat,
+  texture: Mat,
+  kept: Mat,
+  eyes: readonly EyePoint[],
+  bright: boolean,
+  t: DamageTuning,
+): Tally {
+  const n = resp.rows * resp.cols;
+  const r = resp.data;
+  const tex = texture.data;
+  const cand = keep(new cv.Mat(resp.rows, resp.cols, cv.CV_8UC1));
+  const c = cand.data;
+  for (let i = 0; i < n; i++) {
+    const need = Math.max(t.floor, t.textureFactor * tex[i]);
+    c[i] = r[i] > need ? 255 : 0;
+  }
+  const labels = keep(new cv.Mat());
+  const stats = keep(new cv.Mat());
+  const centroids = keep(new cv.Mat());
+  const count = cv.connectedComponentsWithStats(cand, labels, stats, centroids, 8, cv.CV_32S);
+  const sum = new Float64Array(count);
+  const lab = labels.data32S;
+  for (let i = 0; i < n; i++) if (lab[i] > 0) sum[lab[i]] += r[i];
+  const st = stats.data32S;
+  const cen = centroids.data64F;
+  const accept = new Uint8Array(count);
+  const tally: Tally = { lines: 0, specks: 0 };
+  for (let k = 1; k < count; k++) {
+    const w = st[5 * k + 2];
+    const h = st[5 * k + 3];
+    const area = st[5 * k + 4];
+    const extent = Math.max(w, h);
+    const mean = sum[k] / area;
+    if (extent >= t.lineMinExtent && area / extent <= t.lineMaxWidth) {
+      accept[k] = 1;
+      tally.lines++;
+    } else if (extent <= t.speckMaxExtent && mean >= t.speckContrast) {
+      const cx = cen[2 * k];
+      const cy = cen[2 * k + 1];
+      // A bright dot in an eye is its catchlight, not dust.
+      if (bright && eyes.some((e) => Math.hypot(cx - e.x, cy - e.y) <= e.radius)) continue;
+      accept[k] = 1;
+      tally.specks++;
+    }
+  }
+  const out = kept.data;
+  for (let i = 0; i < n; i++) if (accept[lab[i]] && lab[i] > 0) out[i] = 255;
+  return tally;
+}

@@ -1,0 +1,77 @@
+// The repair stage's parts on small made-up prints with known answers (OpenCV.js, no fixtures).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Raster } from '../../src-main/worker/pipeline/raster.ts';
+import { detectDamage } from '../../src-main/worker/pipeline/repair/detect-damage.ts';
+import { inpaintMasked } from '../../src-main/worker/pipeline/repair/inpaint.ts';
+
+/** A smooth print: a soft horizontal ramp (no texture, nothing to flag). */
+function smooth(width: number, height: number, depth: 8 | 16 = 8): Raster {
+  const max = depth === 16 ? 65535 : 255;
+  const data = depth === 16 ? new Uint16Array(width * height * 3) : new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const v = Math.round(max * (0.3 + (0.3 * x) / width));
+      data.fill(v, 3 * (y * width + x), 3 * (y * width + x) + 3);
+    }
+  }
+  return { width, height, depth, data };
+}
+
+/** Paint a 2 px diagonal scratch of `value` (0..1 of full scale); returns its pixel indices. */
+function scratch(img: Raster, value: number): number[] {
+  const max = img.depth === 16 ? 65535 : 255;
+  const idx: number[] = [];
+  for (let x = 20; x < img.width - 20; x++) {
+    const y = Math.round(30 + 0.4 * x);
+    for (const yy of [y, y + 1]) {
+      const i = yy * img.width + x;
+      idx.push(i);
+      img.data.fill(Math.round(value * max), 3 * i, 3 * i + 3);
+    }
+  }
+  return idx;
+}
+
+test('a bright scratch on a smooth print is found and filled; nothing else changes', async () => {
+  const clean = smooth(320, 240);
+  const img = smooth(320, 240);
+  const line = scratch(img, 0.97);
+  const det = await detectDamage(img);
+  const found = line.filter((i) => det.mask[i] > 0).length / line.length;
+  assert.ok(found > 0.95, `scratch found: ${found}`);
+  assert.ok(det.pixels < 4 * line.length, `mask stays near the scratch (${det.pixels} px for ${line.length})`);
+  const out = await inpaintMasked(img, det.mask);
+  let worst = 0;
+  for (let i = 0; i < 320 * 240; i++) {
+    if (det.mask[i] === 0) {
+      for (let c = 0; c < 3; c++) assert.equal(out.data[3 * i + c], img.data[3 * i + c]);
+    } else worst = Math.max(worst, Math.abs(out.data[3 * i] - clean.data[3 * i]));
+  }
+  assert.ok(worst <= 6, `filled pixels within 6 levels of the clean print (worst ${worst})`);
+});
+
+test('a smooth print has no damage', async () => {
+  const det = await detectDamage(smooth(320, 240));
+  assert.equal(det.pixels, 0);
+});
+
+test('a bright dot is dust, unless it sits in an eye', async () => {
+  const img = smooth(320, 240);
+  for (let y = 100; y < 103; y++) for (let x = 150; x < 153; x++) img.data.fill(250, 3 * (y * 320 + x), 3 * (y * 320 + x) + 3);
+  const bare = await detectDamage(img);
+  assert.ok(bare.specks >= 1 && bare.mask[101 * 320 + 151] > 0, 'the dot is a speck');
+  const withEye = await detectDamage(img, { eyes: [{ x: 152, y: 100, radius: 8 }] });
+  assert.equal(withEye.mask[101 * 320 + 151], 0, 'a catchlight stays');
+});
+
+test('16-bit photos are inpainted per channel at full depth', async () => {
+  const clean = smooth(200, 160, 16);
+  const img = smooth(200, 160, 16);
+  const line = scratch(img, 0.02);
+  const mask = new Uint8Array(200 * 160);
+  for (const i of line) mask[i] = 255;
+  const out = await inpaintMasked(img, mask);
+  assert.ok(out.data instanceof Uint16Array);
+  for (const i of line) assert.ok(Math.abs(out.data[3 * i] - clean.data[3 * i]) < 2000, `pixel ${i}: ${out.data[3 * i]} vs ${clean.data[3 * i]}`);
+});
