@@ -12,6 +12,7 @@ export const CHANNELS = [
   'library:get',
   'library:remove',
   'photos:detect',
+  'photos:setAligned',
   'faces:update',
   'faces:add',
   'faces:remove',

@@ -23,4 +23,6 @@ export interface DetectionResult {
   width: number;
   height: number;
   faces: DetectedFace[];
+  /** The photo is square and its one face already sits on the FFHQ template: offer to restore it whole. */
+  looksAligned?: boolean;
 }

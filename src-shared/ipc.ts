@@ -32,7 +32,14 @@ export interface PhotoSummary {
    * changed since (or the file did). "Restore again" redoes it.
    */
   outOfDate: boolean;
+  /** Restore it whole as one aligned face ('always'), find its faces ('never'), or null: the setting decides. */
+  aligned: PhotoAligned;
+  /** Square, with its one face already on the model's template: the app offers aligned input. */
+  looksAligned: boolean;
 }
+
+/** A photo's own aligned-input choice (null: follow the setting). */
+export type PhotoAligned = 'always' | 'never' | null;
 
 export interface FaceRecord extends DetectedFace {
   id: number;
@@ -172,6 +179,8 @@ export const requestSchemas = {
   'library:get': z.object({ photoId: id }).strict(),
   'library:remove': z.object({ photoIds: z.array(id).min(1) }).strict(),
   'photos:detect': z.object({ photoIds: z.array(id).min(1) }).strict(),
+  /** The photo is one aligned face ('always'), is not ('never'), or null: follow the setting. Returns the photo. */
+  'photos:setAligned': z.object({ photoId: id, aligned: z.enum(['always', 'never']).nullable() }).strict(),
   'faces:update': z.object({ faceId: id, include: z.boolean().optional(), seed: z.number().int().min(0).max(MAX_SEED).optional() }).strict(),
   /** Adds a face the user drew (the detector missed it); returns the photo with its faces. */
   'faces:add': z.object({ photoId: id, box: faceBoxSchema }).strict(),
@@ -208,6 +217,7 @@ export interface RequestResults {
   'library:get': PhotoDetail;
   'library:remove': void;
   'photos:detect': PhotoDetail[];
+  'photos:setAligned': PhotoDetail;
   'faces:update': FaceRecord;
   'faces:add': PhotoDetail;
   'faces:remove': PhotoDetail;

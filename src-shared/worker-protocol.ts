@@ -48,6 +48,7 @@ const detectionResultSchema = z.object({
   width: z.number().int().positive(),
   height: z.number().int().positive(),
   faces: z.array(detectedFaceSchema),
+  looksAligned: z.boolean().optional(),
 }) satisfies z.ZodType<DetectionResult>;
 
 const faceSize = z.number().int().min(64).max(2048).multipleOf(64);
@@ -86,6 +87,8 @@ export const prepareResultSchema = z.object({
   alignedInput: z.enum(['asked', 'offered']).optional(),
   /** Set when the photo will be written at a lower scale than asked (its output would be too large): which, and why. */
   scaleLowered: z.object({ scale: z.number().int().positive(), reason: z.string() }).optional(),
+  /** With `detected`: the photo is square and its one face sits on the template (a front end offers aligned input). */
+  looksAligned: z.boolean().optional(),
   timingsMs: timings,
 });
 export type PrepareResult = z.infer<typeof prepareResultSchema>;

@@ -11,7 +11,7 @@ import type { RestoreSettings } from '../../src-shared/settings.ts';
 import { allPaths, chooseOutputNames, extensionFor, mapNames, namesFor, pairPaths, type OutputNames } from '../export/naming.ts';
 import { buildSidecar, writeSidecar } from '../export/sidecar.ts';
 import type { LibraryDb } from '../library/db.ts';
-import { addResult, getPhoto, latestResult, listFaces, matchingResults, releaseOverwritten, replaceFaces, setPhotoStatus, type PhotoRow } from '../library/photos.ts';
+import { addResult, getPhoto, keyFaces, latestResult, listFaces, matchingResults, photoSettings, releaseOverwritten, replaceFaces, setLooksAligned, setPhotoStatus, type PhotoRow } from '../library/photos.ts';
 import { resultKey } from '../library/result-key.ts';
 import { commitFiles, discardFiles, tempPathFor } from '../util/atomic-file.ts';
 import { finishItem, reserveOutputs, reservedOutputs, type JobItemRow, type JobRow } from './job-store.ts';
@@ -69,16 +69,17 @@ export function startPhotoItem(d: PhotoItemDeps, job: JobRow, item: JobItemRow, 
   const pi: PhotoItem = { item, photo, stage: 'decode', fraction: 0, outcome: Promise.resolve({ kind: 'error', error: new Error('photo not in library') }) };
   if (photo === null) return pi;
   pi.outcome = (async (): Promise<PrepOutcome> => {
-    const modelSha256 = await d.processor.modelSha256(job.settings);
+    const settings = photoSettings(job.settings, photo);
+    const modelSha256 = await d.processor.modelSha256(settings);
     const known = d.faces === 'stored' ? listFaces(d.db, photo.id) : [];
     // Already restored under this result key (settings and face decisions) with this model, and
     // the files are still on disk.
-    const key = resultKey(job.settings, d.faces === 'stored' ? known : null);
-    const done = matchingResults(d.db, photo.id, photo.hash, key, job.settings).find(
+    const key = resultKey(settings, d.faces === 'stored' ? keyFaces(settings, known) : null);
+    const done = matchingResults(d.db, photo.id, photo.hash, key, settings).find(
       (r) => r.modelHash === modelSha256 && r.outputs.length > 0 && r.outputs.every((o) => existsSync(o)),
     );
     if (done !== undefined) return { kind: 'skip', outputs: done.outputs };
-    const input = { path: photo.path, settings: job.settings, knownFaces: known.length > 0 ? known : null };
+    const input = { path: photo.path, settings, knownFaces: known.length > 0 ? known : null };
     return { kind: 'ready', prepared: await d.processor.prepare(input, stageContext(d, pi, signal)) };
   })().catch((error: unknown): PrepOutcome => ({ kind: 'error', error }));
   return pi;
@@ -128,7 +129,10 @@ export async function processPhotoItem(d: PhotoItemDeps, job: JobRow, pi: PhotoI
   try {
     if (outcome.kind === 'error') throw outcome.error;
     const prepared = outcome.prepared;
-    if (prepared.detected) replaceFaces(d.db, photo.id, prepared.faces, job.settings.seed);
+    if (prepared.detected) {
+      replaceFaces(d.db, photo.id, prepared.faces, job.settings.seed);
+      setLooksAligned(d.db, photo.id, prepared.looksAligned === true);
+    }
     signal.throwIfAborted();
     const ctx = stageContext(d, pi, signal);
     const restored = await d.processor.restore(prepared, ctx);
@@ -181,7 +185,8 @@ async function finishAndCommit(
   restored: { state: unknown; timingsMs: Record<string, number>; model: ModelUsed },
   ctx: StageContext,
 ): Promise<{ outputs: string[]; totalMs: number }> {
-  const { settings, outputFolder } = job;
+  const { outputFolder } = job;
+  const settings = photoSettings(job.settings, photo);
   // The encoder would silently recreate a removed folder (without our database in it).
   checkOutputFolder(outputFolder);
   let names: OutputNames;
@@ -229,7 +234,7 @@ async function finishAndCommit(
         modelHash: restored.model.sha256,
         photoHash: photo.hash,
         // The faces as restored (the stored ones, or those just detected and stored above).
-        key: resultKey(settings, d.faces === 'stored' ? prepared.faces : null),
+        key: resultKey(settings, d.faces === 'stored' ? keyFaces(settings, prepared.faces) : null),
         error: null,
         note,
       });

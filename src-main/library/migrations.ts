@@ -91,6 +91,12 @@ export const migrations: readonly string[] = [
   `
   ALTER TABLE results ADD COLUMN note TEXT;
   `,
+  // v6: a photo the user says is one aligned face ('always'), or is not ('never'); null = the
+  // setting decides. looks_aligned: its detected face already sits on the template (offered).
+  `
+  ALTER TABLE photos ADD COLUMN aligned TEXT;
+  ALTER TABLE photos ADD COLUMN looks_aligned INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

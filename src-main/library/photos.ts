@@ -1,6 +1,6 @@
 import { faceSeed } from '../../src-shared/rules.ts';
 import path from 'node:path';
-import type { FaceRecord, PhotoDetail, PhotoStatus, PhotoSummary, RestoreResultSummary } from '../../src-shared/ipc.ts';
+import type { FaceRecord, PhotoAligned, PhotoDetail, PhotoStatus, PhotoSummary, RestoreResultSummary } from '../../src-shared/ipc.ts';
 import type { DetectedFace, Point } from '../../src-shared/faces.ts';
 import type { RestoreSettings } from '../../src-shared/settings.ts';
 import { savedRestoreSettingsSchema } from '../../src-shared/ipc.ts';
@@ -18,6 +18,10 @@ export interface PhotoRow {
   height: number | null;
   status: PhotoStatus;
   error: string | null;
+  /** The user's aligned-input choice for this photo; null = the setting decides. */
+  aligned: PhotoAligned;
+  /** Its detected face already sits on the template (so the app offers aligned input). */
+  looksAligned: boolean;
 }
 
 const PHOTO_STATUSES: readonly PhotoStatus[] = ['new', 'detected', 'queued', 'restoring', 'restored', 'failed'];
@@ -32,6 +36,8 @@ interface RawPhoto {
   height: number | null;
   status: string;
   error: string | null;
+  aligned: string | null;
+  looks_aligned: number;
 }
 
 function toRow(r: RawPhoto): PhotoRow {
@@ -45,6 +51,8 @@ function toRow(r: RawPhoto): PhotoRow {
     height: r.height,
     status: PHOTO_STATUSES.includes(r.status as PhotoStatus) ? (r.status as PhotoStatus) : 'failed',
     error: r.error,
+    aligned: r.aligned === 'always' || r.aligned === 'never' ? r.aligned : null,
+    looksAligned: r.looks_aligned === 1,
   };
 }
 
@@ -81,7 +89,29 @@ export function toSummary(p: PhotoRow, faceCount: number, outOfDate = false): Ph
     faceCount,
     error: p.error,
     outOfDate,
+    aligned: p.aligned,
+    looksAligned: p.looksAligned,
   };
+}
+
+/** The user's per-photo aligned-input choice: 'always' / 'never', or null (the setting decides). */
+export function setPhotoAligned(db: LibraryDb, id: number, aligned: PhotoAligned): void {
+  db.prepare('UPDATE photos SET aligned = ? WHERE id = ?').run(aligned, id);
+}
+
+/** Whether the photo's last detection found one face sitting on the template of a square photo. */
+export function setLooksAligned(db: LibraryDb, id: number, looks: boolean): void {
+  db.prepare('UPDATE photos SET looks_aligned = ? WHERE id = ?').run(looks ? 1 : 0, id);
+}
+
+/** The settings a photo is restored with: its own aligned-input choice overrides the setting. */
+export function photoSettings(settings: RestoreSettings, photo: Pick<PhotoRow, 'aligned'>): RestoreSettings {
+  return photo.aligned === null ? settings : { ...settings, aligned: photo.aligned };
+}
+
+/** The faces that decide a photo's result: none when it is restored whole as one aligned face. */
+export function keyFaces<F>(settings: RestoreSettings, faces: readonly F[]): readonly F[] {
+  return settings.aligned === 'always' ? [] : faces;
 }
 
 export function getPhotoDetail(db: LibraryDb, id: number, settings?: RestoreSettings): PhotoDetail | null {
@@ -308,8 +338,9 @@ function resultMatches(r: ResultRow, key: string, settings: RestoreSettings): bo
 }
 
 /** The result key of a photo as the app restores it now: these settings and its stored faces. */
-export function currentKey(db: LibraryDb, photoId: number, settings: RestoreSettings): string {
-  return resultKey(settings, listFaces(db, photoId));
+export function currentKey(db: LibraryDb, photo: PhotoRow, settings: RestoreSettings): string {
+  const s = photoSettings(settings, photo);
+  return resultKey(s, keyFaces(s, listFaces(db, photo.id)));
 }
 
 /**
@@ -320,7 +351,7 @@ export function isOutOfDate(db: LibraryDb, photo: PhotoRow, settings: RestoreSet
   if (photo.status !== 'restored') return false;
   const r = latestResult(db, photo.id);
   if (r === null) return false;
-  return r.photoHash !== photo.hash || !resultMatches(r, currentKey(db, photo.id, settings), settings);
+  return r.photoHash !== photo.hash || !resultMatches(r, currentKey(db, photo, settings), photoSettings(settings, photo));
 }
 
 function latestResultSummary(db: LibraryDb, photoId: number): RestoreResultSummary | null {

@@ -13,6 +13,7 @@ import type {
   ImportResult,
   JobProgress,
   ModelStatus,
+  PhotoAligned,
   PhotoDetail,
   PhotoSummary,
 } from '../../src-shared/ipc.ts';
@@ -30,6 +31,8 @@ export interface LibraryPort {
   restoredPath(photoId: number): string | null;
   removePhotos(photoIds: number[]): void;
   setDetection(photoId: number, result: DetectionResult): void;
+  /** The user's aligned-input choice for a photo (null: follow the setting). */
+  setAligned(photoId: number, aligned: PhotoAligned): void;
   setFailed(photoId: number, error: string): void;
   /** Appends a face the user drew (included, the next seed, marked manual). */
   addFace(photoId: number, face: DetectedFace): void;

@@ -1,6 +1,6 @@
 /** LibraryPort over the SQLite library (src-main/library) plus the settings file. */
 import type { DetectedFace, DetectionResult } from '../../src-shared/faces.ts';
-import type { AppSettings, FaceRecord, ImportResult, PhotoDetail, PhotoSummary } from '../../src-shared/ipc.ts';
+import type { AppSettings, FaceRecord, ImportResult, PhotoAligned, PhotoDetail, PhotoSummary } from '../../src-shared/ipc.ts';
 import type { LibraryDb } from '../library/db.ts';
 import { importPaths } from '../library/import.ts';
 import {
@@ -14,6 +14,8 @@ import {
   removeFace,
   removePhotos,
   replaceFaces,
+  setLooksAligned,
+  setPhotoAligned,
   setPhotoStatus,
   updateFace,
 } from '../library/photos.ts';
@@ -61,6 +63,11 @@ export class SqliteLibrary implements LibraryPort {
     const manual = listFaces(this.#db, photoId).filter((f) => f.manual === true);
     const faces = [...detected, ...manual.map(({ id: _id, photoId: _p, ...f }) => f)];
     replaceFaces(this.#db, photoId, faces, this.#settings.get().restore.seed);
+    setLooksAligned(this.#db, photoId, result.looksAligned === true);
+  }
+
+  setAligned(photoId: number, aligned: PhotoAligned): void {
+    setPhotoAligned(this.#db, photoId, aligned);
   }
 
   addFace(photoId: number, face: DetectedFace): void {

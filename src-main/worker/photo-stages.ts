@@ -68,13 +68,17 @@ export class PipelineProcessor {
       output: { scale: input.settings.scale, format: input.settings.format, pairs: input.settings.pairs },
       signal: ctx.signal,
     });
-    const faces = photo.detected
-      ? photo.faces.map((f, i) => ({ ...f, include: true, seed: faceSeed(input.settings.seed, i), fidelity: null }))
-      : (known ?? []);
-    const aligned = photo.alignedInput === undefined ? {} : { alignedInput: photo.alignedInput };
+    const planned = (f: (typeof photo.faces)[number], i: number): PlannedFace => ({ ...f, include: true, seed: faceSeed(input.settings.seed, i), fidelity: null });
     const plan = photo.output;
     const lowered = plan?.reason ? { scaleLowered: { scale: plan.scale, reason: plan.reason } } : {};
-    return { faces, detected: photo.detected, ...aligned, ...lowered, timingsMs, state: { input, photo } };
+    if (photo.alignedInput !== undefined) {
+      // Restored whole as one face: that face is not a detection, so the library keeps the faces
+      // it has (they count again when the user turns aligned input off).
+      return { faces: photo.faces.map(planned), detected: false, alignedInput: photo.alignedInput, ...lowered, timingsMs, state: { input, photo } };
+    }
+    const faces = photo.detected ? photo.faces.map(planned) : (known ?? []);
+    const looks = photo.detected ? { looksAligned: photo.looksAligned } : {};
+    return { faces, detected: photo.detected, ...looks, ...lowered, timingsMs, state: { input, photo } };
   }
 
   async restore(

@@ -2,7 +2,7 @@
 import { ServiceError } from '../errors.ts';
 import type { ChannelHandlers, ServiceContext } from '../context.ts';
 
-type LibraryChannel = 'library:importDialog' | 'library:importDropped' | 'library:list' | 'library:get' | 'library:remove' | 'photos:detect';
+type LibraryChannel = 'library:importDialog' | 'library:importDropped' | 'library:list' | 'library:get' | 'library:remove' | 'photos:detect' | 'photos:setAligned';
 
 export function libraryHandlers(c: ServiceContext): ChannelHandlers<LibraryChannel> {
   const lib = c.library;
@@ -42,6 +42,12 @@ export function libraryHandlers(c: ServiceContext): ChannelHandlers<LibraryChann
         c.changed([id]);
       }
       return out;
+    },
+    'photos:setAligned': async ({ photoId, aligned }) => {
+      if (lib.photoPath(photoId) === null) throw new ServiceError('not-found', `no photo ${photoId}`);
+      lib.setAligned(photoId, aligned);
+      c.changed([photoId]);
+      return c.detail(photoId);
     },
   };
 }

@@ -14,6 +14,7 @@ export const batchHandlers: Handlers<'prepare' | 'restore' | 'finish' | 'release
       faces: p.faces,
       detected: p.detected,
       ...(p.alignedInput === undefined ? {} : { alignedInput: p.alignedInput }),
+      ...(p.looksAligned === undefined ? {} : { looksAligned: p.looksAligned }),
       ...(p.scaleLowered === undefined ? {} : { scaleLowered: p.scaleLowered }),
       timingsMs: p.timingsMs,
     };

@@ -5,6 +5,7 @@ import { writeFileAtomic } from '../../util/atomic-file.ts';
 import { UserError } from '../../util/errors.ts';
 import { engineFor } from '../engine-state.ts';
 import { alignFaces } from '../pipeline/align.ts';
+import { looksAligned } from '../pipeline/aligned-input.ts';
 import { decodePhoto } from '../pipeline/decode.ts';
 import { detectFaces, landmarksInBox } from '../pipeline/detect.ts';
 import { preparePhoto, restorePrepared, type StageRunner } from '../pipeline/stages.ts';
@@ -28,7 +29,8 @@ export const faceHandlers: Handlers<'detect' | 'landmarks' | 'alignFace' | 'prev
     ctx.progress('detect', 0);
     const faces = await detectFaces(photo.image);
     ctx.progress('detect', 1);
-    return { path, width: photo.image.width, height: photo.image.height, faces };
+    const { width, height } = photo.image;
+    return { path, width, height, faces, looksAligned: looksAligned(width, height, faces) };
   },
 
   landmarks: async ({ path, box }) => {

@@ -64,6 +64,8 @@ export interface PreparedPhoto {
   alignedInput?: 'asked' | 'offered';
   /** The output plan (with PrepareOptions.output): the scale used and why it is lower than asked. */
   output?: OutputPlan;
+  /** The detector ran and found one face sitting on the template of a square photo (looksAligned). */
+  looksAligned: boolean;
 }
 
 /** decode + detect (unless faces are given) + align. */
@@ -79,12 +81,14 @@ export async function preparePhoto(inputPath: string, run: StageRunner, options:
   const mode = options.aligned ?? 'never';
   let alignedInput: PreparedPhoto['alignedInput'];
   let faces: readonly DetectedFace[];
+  let looks = false;
   if (mode === 'always') {
     faces = [alignedFaceOf(width, height, path.basename(inputPath))];
     alignedInput = 'asked';
   } else {
     faces = options.faces ?? (await run('detect', () => detectFaces(photo.image, options.detect)));
-    if (mode === 'auto' && options.faces === undefined && looksAligned(width, height, faces)) {
+    looks = options.faces === undefined && looksAligned(width, height, faces);
+    if (mode === 'auto' && looks) {
       faces = [alignedFaceOf(width, height)];
       alignedInput = 'offered';
     }
@@ -103,6 +107,7 @@ export async function preparePhoto(inputPath: string, run: StageRunner, options:
     aligned,
     ...(alignedInput === undefined ? {} : { alignedInput }),
     ...(output === undefined ? {} : { output }),
+    looksAligned: looks,
   };
 }
 

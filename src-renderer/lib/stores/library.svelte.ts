@@ -106,6 +106,12 @@ class LibraryStore {
     if (d) this.#storeDetail({ ...d, faces: d.faces.map((f) => (f.id === updated.id ? updated : f)) });
   }
 
+  /** The user's choice to restore a photo whole as one aligned face (null: follow the setting). */
+  async setAligned(photoId: number, aligned: 'always' | 'never' | null): Promise<void> {
+    const d = await attempt('Could not change the photo', () => api.invoke('photos:setAligned', { photoId, aligned }));
+    if (d) this.#storeDetail(d);
+  }
+
   /** Adds a face the user drew; returns the new face (the photo's last), or undefined when it failed (reported). */
   async addFace(photoId: number, box: [number, number, number, number]): Promise<FaceRecord | undefined> {
     const d = await attempt('Could not add the face', () => api.invoke('faces:add', { photoId, box }));
