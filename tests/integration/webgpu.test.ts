@@ -14,6 +14,7 @@ import { runParityCheck } from '../../src-main/worker/inference/parity.ts';
 import { createPmrfRestorer } from '../../src-main/worker/inference/pmrf-restorer.ts';
 import { probeProvider } from '../../src-main/worker/inference/provider-probe.ts';
 import { restorePhoto, type Settings } from '../../src-main/worker/pipeline/restore-photo.ts';
+import { writeCpuVectors } from '../helpers/formula-checkpoint.ts';
 import { projectFixtures, sharedPath } from '../helpers/shared.ts';
 
 const tiny = path.join(projectFixtures, 'pmrf', 'tiny');
@@ -43,6 +44,24 @@ test('tiny vectors through WebGPU in fp16 (MatMul and Conv kept in float32): res
   const restored = report.lines.find((l) => l.name === 'restored');
   assert.ok(restored !== undefined && restored.maxAbsErr <= 2e-2, `restored error ${restored?.maxAbsErr}`);
   assert.ok(report.pass);
+});
+
+/** SwinIR 30 channels (heads of 10 and 6 channels), HDiT widths 48/96: WebGPU's Conv once got this SwinIR wrong by 0.58. */
+const OTHER = {
+  hdit: { widths: [48, 96], depths: [1, 1], d_head: 16, kernel_size: 7, attn: ['neighborhood', 'global'], mapping_depth: 1, mapping_width: 64, patch_size: 4, d_ff_mult: 3 },
+  swinir: { embed_dim: 30, depths: [2, 2], num_heads: [3, 5], window_size: 8, mlp_ratio: 2, unshuffle_scale: 8, img_size_tokens: 16 },
+  image_size: 128,
+};
+
+test('another configuration (30-channel SwinIR, HDiT 48/96): WebGPU matches the CPU in fp32 and fp16', { skip: noAdapter }, async () => {
+  const dir = path.join(home, 'other-config');
+  await writeCpuVectors(dir, parseArch({ config: OTHER }, 'other config'), 2);
+  for (const precision of ['fp32', 'fp16'] as const) {
+    const report = await runParityCheck(dir, { precision, device: 'webgpu', cacheDir: cache() });
+    for (const l of report.lines) console.log(`other config webgpu ${precision} ${l.name}: ${l.maxAbsErr.toExponential(3)}`);
+    assert.equal(report.provider, 'webgpu');
+    assert.ok(report.pass, `${precision}: ${report.lines.filter((l) => !l.pass).map((l) => `${l.name} ${l.maxAbsErr}`).join(', ')}`);
+  }
 });
 
 const photos = sharedPath('fixtures', 'photos');

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { ExternalWeightsFile, GraphBuilder, f } from '../../src-main/worker/inference/onnx/graph.ts';
+import { conv2d } from '../../src-main/worker/inference/onnx/ops.ts';
 import { fromFloat16Bits, toFloat16Bits } from '../../src-main/worker/inference/onnx/float16.ts';
 
 test('float16 conversion rounds to nearest even and round-trips representable values', () => {
@@ -68,4 +69,25 @@ test('keepFloat32: a float16 build computes the listed operators in float32 (cas
   const y = ((await session.run({ x })).y.data as Float32Array)[0];
   await session.release();
   assert.equal(y, 3072);
+});
+
+test('conv2d with convChannelMultiple pads the input channels with zeros: the same result', async () => {
+  const cin = 30, cout = 8, H = 6;
+  const weight = Float32Array.from({ length: cout * cin * 9 }, (_, i) => Math.sin(i * 1.3) * 0.1);
+  const bias = Float32Array.from({ length: cout }, (_, i) => i * 0.01);
+  const x = new ort.Tensor('float32', Float32Array.from({ length: cin * H * H }, (_, i) => Math.cos(i * 0.37)), [1, cin, H, H]);
+  const run = async (convChannelMultiple: number) => {
+    const g = new GraphBuilder({ name: 'conv', floatType: 'float32', convChannelMultiple });
+    g.output(conv2d(g, g.input('x', 'float32', [1, cin, H, H]), 'c', weight, bias, [cout, cin, 3, 3]), 'y', 'float32', [1, cout, H, H]);
+    const s = await ort.InferenceSession.create(g.encode());
+    const y = (await s.run({ x })).y.data as Float32Array;
+    await s.release();
+    return { y, nodes: g.nodeCount };
+  };
+  const plain = await run(1);
+  const padded = await run(4);
+  assert.equal(padded.nodes, plain.nodes + 1, 'one Pad node');
+  let err = 0;
+  for (let i = 0; i < plain.y.length; i++) err = Math.max(err, Math.abs(plain.y[i] - padded.y[i]));
+  assert.ok(err < 1e-5, `padded conv differs by ${err}`);
 });

@@ -57,6 +57,13 @@ export type BuildTarget = 'generic' | 'webgpu';
  */
 export const WEBGPU_KEEP_FLOAT32 = ['MatMul', 'Conv'] as const;
 
+/**
+ * onnxruntime 1.30's WebGPU Conv is wrong for some input channel counts that are not a multiple
+ * of 4 (30 or 6 or 9 channels into 4k outputs: max |err| 0.3, SwinIR's output off by 0.58 with
+ * a 30-channel SwinIR), right for every multiple of 4 tried: WebGPU graphs pad Conv inputs to one.
+ */
+export const WEBGPU_CONV_CHANNEL_MULTIPLE = 4;
+
 export interface BuildOptions {
   arch: ArchConfig;
   imageSize: number;
@@ -174,7 +181,7 @@ async function buildNetwork(dir: string, name: NetworkName, floatType: 'float32'
   const weights = new ExternalWeightsFile(path.join(dir, weightsName), weightsName);
   let bytes: Uint8Array;
   try {
-    const g = new GraphBuilder({ name, floatType, weights, keepFloat32: target === 'webgpu' ? WEBGPU_KEEP_FLOAT32 : [] });
+    const g = new GraphBuilder({ name, floatType, weights, keepFloat32: target === 'webgpu' ? WEBGPU_KEEP_FLOAT32 : [], convChannelMultiple: target === 'webgpu' ? WEBGPU_CONV_CHANNEL_MULTIPLE : 1 });
     await define(g);
     bytes = g.encode({ producer: `heirloom pmrf builder v${BUILDER_VERSION}` });
   } finally {

@@ -89,6 +89,8 @@ export interface GraphBuilderOptions {
    * their outputs cast back), for providers whose float16 kernels accumulate in float16.
    */
   keepFloat32?: readonly string[];
+  /** Conv input channels are zero-padded to a multiple of this (default 1: none). */
+  convChannelMultiple?: number;
 }
 
 type Dim = number | string;
@@ -103,6 +105,7 @@ interface PendingNode {
 
 export class GraphBuilder {
   readonly floatType: 'float32' | 'float16';
+  readonly convChannelMultiple: number;
   private readonly nodes: PendingNode[] = [];
   private readonly initializers: InstanceType<typeof onnx.TensorProto>[] = [];
   private readonly inputs: InstanceType<typeof onnx.ValueInfoProto>[] = [];
@@ -118,6 +121,7 @@ export class GraphBuilder {
 
   constructor(private readonly options: GraphBuilderOptions) {
     this.floatType = options.floatType;
+    this.convChannelMultiple = options.convChannelMultiple ?? 1;
     this.keepFloat32 = new Set(options.floatType === 'float16' ? (options.keepFloat32 ?? []) : []);
   }
 

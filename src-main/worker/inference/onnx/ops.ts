@@ -85,12 +85,26 @@ export function softmax(g: GraphBuilder, x: Value, axis = -1): Value {
   return toNetFloat(g, g.op('Softmax', [toF32(g, x)], { axis }));
 }
 
-/** Conv2d, stride 1, "same" padding for odd kernels, from a PyTorch weight [out, in, k, k]. */
+/**
+ * Conv2d, stride 1, "same" padding for odd kernels, from a PyTorch weight [out, in, k, k]. With
+ * `g.convChannelMultiple` > 1 the input channels are padded with zeros (and the weight with zero
+ * input channels) up to that multiple: the same result, for kernels that get other counts wrong.
+ */
 export function conv2d(g: GraphBuilder, x: Value, name: string, weight: Float32Array, bias: Float32Array, shape: [number, number, number, number]): Value {
-  const [, , kh, kw] = shape;
-  const w = g.weight(`${name}.weight`, weight, shape);
-  const b = g.weight(`${name}.bias`, bias, [shape[0]]);
-  return g.op('Conv', [x, w, b], { kernel_shape: [kh, kw], pads: [kh >> 1, kw >> 1, kh >> 1, kw >> 1], strides: [1, 1] });
+  const [out, inp, kh, kw] = shape;
+  const m = g.convChannelMultiple;
+  const padded = Math.ceil(inp / m) * m;
+  let input = x;
+  let w = weight;
+  if (padded !== inp) {
+    input = g.op('Pad', [x, g.ints([0, 0, 0, 0, 0, padded - inp, 0, 0])], { mode: 'constant' });
+    w = new Float32Array(out * padded * kh * kw);
+    const per = inp * kh * kw;
+    for (let o = 0; o < out; o++) w.set(weight.subarray(o * per, (o + 1) * per), o * padded * kh * kw);
+  }
+  const wv = g.weight(`${name}.weight`, w, [out, padded, kh, kw]);
+  const b = g.weight(`${name}.bias`, bias, [out]);
+  return g.op('Conv', [input, wv, b], { kernel_shape: [kh, kw], pads: [kh >> 1, kw >> 1, kh >> 1, kw >> 1], strides: [1, 1] });
 }
 
 export function leakyRelu(g: GraphBuilder, x: Value, slope: number): Value {
