@@ -34,6 +34,8 @@ export interface JobItemRow {
   position: number;
   state: ItemState;
   attempts: number;
+  /** Times the process stopped while restoring it (CRASH_LIMIT of them fail it). */
+  crashes: number;
   error: string | null;
   /** Output names reserved for this item before its files were written. */
   outputs: OutputNames | null;
@@ -63,6 +65,7 @@ interface RawItem {
   position: number;
   state: string;
   attempts: number;
+  crashes: number;
   error: string | null;
   outputs: string | null;
   finished_at: string | null;
@@ -91,6 +94,7 @@ function toItem(r: RawItem): JobItemRow {
     position: r.position,
     state: r.state as ItemState,
     attempts: r.attempts,
+    crashes: r.crashes,
     error: r.error,
     outputs: r.outputs === null ? null : outputNamesSchema.parse(JSON.parse(r.outputs)),
     finishedAt: r.finished_at,
@@ -173,9 +177,38 @@ export function finishItem(db: LibraryDb, itemId: number, state: 'done' | 'skipp
   );
 }
 
-/** A rerun of a job retries the photos that failed or were cancelled (a file may have been fixed). */
+/**
+ * A rerun of a job retries the photos that failed or were cancelled (a file may have been fixed),
+ * except those that stopped the process CRASH_LIMIT times (they would take it down again).
+ */
 export function requeueUnfinished(db: LibraryDb, jobId: number): number {
-  return db.prepare("UPDATE job_items SET state = 'queued', error = NULL WHERE job_id = ? AND state IN ('failed', 'cancelled')").run(jobId).changes;
+  return db
+    .prepare("UPDATE job_items SET state = 'queued', error = NULL WHERE job_id = ? AND state IN ('failed', 'cancelled') AND crashes < ?")
+    .run(jobId, CRASH_LIMIT).changes;
+}
+
+/** A photo is retried after the process stopped under it once; the second time it is failed. */
+export const CRASH_LIMIT = 2;
+
+export const CRASHED_MESSAGE =
+  'Heirloom stopped twice while restoring this photo (it may need more memory than this computer has), so it was skipped ' +
+  'and the rest went on: try it again on its own, or with a smaller background scale (1x)';
+
+/**
+ * The process stopped while the item was in progress: count it; back to the queue for one more
+ * try, or failed (with CRASHED_MESSAGE) at CRASH_LIMIT. Returns the item's new state.
+ */
+export function recordCrash(db: LibraryDb, itemId: number): 'queued' | 'failed' {
+  return db.transaction(() => {
+    db.prepare('UPDATE job_items SET crashes = crashes + 1 WHERE id = ?').run(itemId);
+    const crashes = db.prepare<[number], { crashes: number }>('SELECT crashes FROM job_items WHERE id = ?').get(itemId)?.crashes ?? 0;
+    if (crashes >= CRASH_LIMIT) {
+      finishItem(db, itemId, 'failed', CRASHED_MESSAGE);
+      return 'failed' as const;
+    }
+    finishItem(db, itemId, 'queued');
+    return 'queued' as const;
+  })();
 }
 
 /** Marks the items still waiting as cancelled. */
@@ -233,17 +266,26 @@ export function countItems(db: LibraryDb, jobId: number): JobCounts {
 }
 
 /**
- * After a crash: jobs left 'running' go back to 'queued' and their in-progress item is retried.
+ * After a crash: jobs left 'running' go back to 'queued' and their in-progress item is retried,
+ * unless the process already stopped under that photo before (recordCrash): then it is failed,
+ * so a photo that takes the process down cannot stop the album forever.
  * Returns the ids of the interrupted jobs (the caller resumes them).
  */
 export function recoverInterrupted(db: LibraryDb): number[] {
   return db.transaction(() => {
     const ids = db.prepare<[], { id: number }>("SELECT id FROM jobs WHERE state = 'running'").all().map((r) => r.id);
     db.prepare("UPDATE jobs SET state = 'queued' WHERE state = 'running'").run();
-    db.prepare(
-      `UPDATE job_items SET state = 'queued' WHERE state = 'running'
-       AND job_id IN (SELECT id FROM jobs WHERE state IN ('queued', 'paused'))`,
-    ).run();
+    const inProgress = db
+      .prepare<[], { id: number; photo_id: number }>(
+        `SELECT id, photo_id FROM job_items WHERE state = 'running'
+         AND job_id IN (SELECT id FROM jobs WHERE state IN ('queued', 'paused'))`,
+      )
+      .all();
+    for (const item of inProgress) {
+      if (recordCrash(db, item.id) === 'failed') {
+        db.prepare("UPDATE photos SET status = 'failed', error = ? WHERE id = ?").run(CRASHED_MESSAGE, item.photo_id);
+      }
+    }
     db.prepare("UPDATE photos SET status = 'queued' WHERE status = 'restoring'").run();
     return ids;
   })();

@@ -14,9 +14,9 @@ import type { LibraryDb } from '../library/db.ts';
 import { addResult, getPhoto, keyFaces, latestResult, listFaces, matchingResults, photoSettings, releaseOverwritten, replaceFaces, setLooksAligned, setPhotoStatus, type PhotoRow } from '../library/photos.ts';
 import { resultKey } from '../library/result-key.ts';
 import { commitFiles, discardFiles, tempPathFor } from '../util/atomic-file.ts';
-import { finishItem, reserveOutputs, reservedOutputs, type JobItemRow, type JobRow } from './job-store.ts';
+import { CRASHED_MESSAGE, finishItem, recordCrash, reserveOutputs, reservedOutputs, type JobItemRow, type JobRow } from './job-store.ts';
 import { JobFatalError, checkOutputFolder, errorMessage, folderProblem } from './output-folder.ts';
-import type { ModelUsed, PhotoProcessor, Prepared, StageContext } from './photo-processor.ts';
+import { PhotoCrashedError, type ModelUsed, type PhotoProcessor, type Prepared, type StageContext } from './photo-processor.ts';
 
 /** Per-photo outcome, reported to `onItem` listeners (the CLI prints them). */
 export interface ItemEvent {
@@ -152,8 +152,13 @@ export async function processPhotoItem(d: PhotoItemDeps, job: JobRow, pi: PhotoI
       if (err instanceof JobFatalError) throw err;
       return false;
     }
-    const message = errorMessage(err);
-    finishItem(d.db, item.id, 'failed', message);
+    if (err instanceof PhotoCrashedError && recordCrash(d.db, item.id) === 'queued') {
+      // The process stopped under this photo: once more in a fresh one (the queue takes it next).
+      setPhotoStatus(d.db, photo.id, 'queued');
+      return false;
+    }
+    const message = err instanceof PhotoCrashedError ? CRASHED_MESSAGE : errorMessage(err);
+    if (!(err instanceof PhotoCrashedError)) finishItem(d.db, item.id, 'failed', message);
     setPhotoStatus(d.db, photo.id, 'failed', message);
     addResult(d.db, {
       photoId: photo.id,

@@ -15,6 +15,17 @@ export type { FinishTargets, PhotoInput, StageContext };
 /** One face as restored: where it is, whether it was included, with which seed. */
 export type FacePlan = PlannedFace;
 
+/**
+ * The process running the pipeline stopped (crashed, or was killed for memory) while it worked on
+ * this photo. The queue tries such a photo once more in a fresh process, then marks it failed.
+ */
+export class PhotoCrashedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PhotoCrashedError';
+  }
+}
+
 export interface Prepared<P> extends PrepareResult {
   state: P;
 }

@@ -10,7 +10,7 @@ import type { RestoreSettings } from '../../src-shared/settings.ts';
 import { UserError } from '../util/errors.ts';
 import { openLibrary, type LibraryDb } from '../library/db.ts';
 import { importPaths } from '../library/import.ts';
-import { BATCH_STATE_DIR, batchLibraryFile } from '../library/location.ts';
+import { BATCH_LOCK, BATCH_STATE_DIR, batchLibraryFile } from '../library/location.ts';
 import { BatchQueue, checkOutputFolder, type ItemEvent } from './batch-queue.ts';
 import { addPhotos, countItems, createJob, findResumableJob, getJob, listItems, recoverInterrupted, requeueUnfinished, setJobState, type JobCounts, type JobRow } from './job-store.ts';
 import { getPhoto, latestResult } from '../library/photos.ts';
@@ -65,7 +65,7 @@ export async function runBatch(o: RunBatchOptions): Promise<BatchReport> {
   } catch (err) {
     throw new UserError((err as Error).message);
   }
-  const unlock = lockFolder(path.join(out, BATCH_STATE_DIR));
+  const unlock = lockFolder(path.join(out, BATCH_STATE_DIR, BATCH_LOCK));
   try {
     recoverInterrupted(db);
     const imported = await importPaths(db, o.inputs, { exclude: [out] });
@@ -130,10 +130,11 @@ function reportFinished(db: LibraryDb, jobId: number, onItem: ((e: ItemEvent) =>
  * otherwise take over the first one's "interrupted" job. A lock left by a killed process (its pid
  * no longer runs) is taken over.
  */
-function lockFolder(stateDir: string): () => void {
+function lockFolder(lockFile: string): () => void {
+  const stateDir = path.dirname(lockFile);
   let lock: ReturnType<typeof lockWithPid>;
   try {
-    lock = lockWithPid(path.join(stateDir, 'lock'));
+    lock = lockWithPid(lockFile);
   } catch (err) {
     if (err instanceof UserError) throw err;
     throw new UserError(`cannot lock ${stateDir}: ${(err as Error).message}`);

@@ -10,6 +10,8 @@ import { appDataDir } from '../util/app-paths.ts';
  */
 export const LIBRARY_FILE = 'library.db';
 export const BATCH_STATE_DIR = '.heirloom';
+/** The file in BATCH_STATE_DIR holding the pid of the process restoring into the folder. */
+export const BATCH_LOCK = 'lock';
 
 export function appLibraryFile(dataDir: string = appDataDir()): string {
   return path.join(dataDir, LIBRARY_FILE);

@@ -97,6 +97,11 @@ export const migrations: readonly string[] = [
   ALTER TABLE photos ADD COLUMN aligned TEXT;
   ALTER TABLE photos ADD COLUMN looks_aligned INTEGER NOT NULL DEFAULT 0;
   `,
+  // v7: how many times a photo's process stopped under it (a crash, a kill for memory): at two
+  // the photo is marked failed instead of being retried forever.
+  `
+  ALTER TABLE job_items ADD COLUMN crashes INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

@@ -36,6 +36,12 @@ export function lockWithPid(file: string): { release: () => void } | { heldBy: n
   throw new UserError(`cannot lock ${file}`);
 }
 
+/** The live process holding a lock file made by lockWithPid, or null (no lock, or a stale one). */
+export function lockHolder(file: string): number | null {
+  const pid = Number(readSmallFile(file));
+  return Number.isInteger(pid) && pid > 0 && isProcessAlive(pid) ? pid : null;
+}
+
 /**
  * Best effort: a lock left behind (the folder turned read-only or vanished) names a process that
  * is gone by the next run, which then takes it over; the error that stopped the run matters more.

@@ -27,6 +27,8 @@ export interface WorkerProcess {
 
 export type SpawnWorker = () => WorkerProcess;
 
+const CRASHED = 'the inference process stopped unexpectedly';
+
 /** A call that did not finish because it was cancelled (soft or hard). */
 export class WorkerCancelledError extends Error {
   constructor(message = 'cancelled') {
@@ -35,10 +37,13 @@ export class WorkerCancelledError extends Error {
   }
 }
 
-/** The call failed inside the worker, or the worker died under it. */
+/**
+ * The call failed inside the worker, or the worker died: 'crashed' for the call it was running
+ * then, 'interrupted' for calls still waiting their turn (they never ran, so they can be sent again).
+ */
 export class WorkerCallError extends Error {
-  readonly kind: WorkerErrorInfo['kind'] | 'crashed';
-  constructor(message: string, kind: WorkerErrorInfo['kind'] | 'crashed') {
+  readonly kind: WorkerErrorInfo['kind'] | 'crashed' | 'interrupted';
+  constructor(message: string, kind: WorkerErrorInfo['kind'] | 'crashed' | 'interrupted') {
     super(message);
     this.name = 'WorkerCallError';
     this.kind = kind;
@@ -53,6 +58,8 @@ export interface CallOptions {
 }
 
 interface Pending {
+  /** Sent to the process (it runs calls one at a time, in the order sent). */
+  sent: boolean;
   resolve(v: unknown): void;
   reject(e: Error): void;
   onProgress?: (p: WorkerProgress) => void;
@@ -117,6 +124,7 @@ export class InferenceWorker {
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       live.pending.set(id, {
+        sent: false,
         resolve: (v) => {
           // The worker is our own code, but a result still crosses a process boundary: check it.
           const checked = parseWorkerResult(method, v);
@@ -133,7 +141,10 @@ export class InferenceWorker {
       });
       live.ready.then(
         () => {
-          if (live.pending.has(id)) live.proc.send({ type: 'call', id, method, params });
+          const p = live.pending.get(id);
+          if (p === undefined) return;
+          live.proc.send({ type: 'call', id, method, params });
+          p.sent = true;
         },
         () => {},
       );
@@ -212,13 +223,14 @@ export class InferenceWorker {
       if (this.#live === live) this.#live = null;
       const killed = live.killReason;
       readyReject(new Error('exited'));
+      // Calls run one at a time in the order sent: the first one sent was running, the rest waited.
+      let running = true;
       for (const p of pending.values()) {
         p.cleanup();
-        p.reject(
-          killed !== null
-            ? new WorkerCancelledError(killed)
-            : new WorkerCallError(`the inference process stopped unexpectedly (exit code ${code ?? 'signal'})`, 'crashed'),
-        );
+        if (killed !== null) p.reject(new WorkerCancelledError(killed));
+        else if (p.sent && running) p.reject(new WorkerCallError(`${CRASHED} (exit code ${code ?? 'signal'})`, 'crashed'));
+        else p.reject(new WorkerCallError(`${CRASHED} before this call ran`, 'interrupted'));
+        if (p.sent) running = false;
       }
       pending.clear();
     });
