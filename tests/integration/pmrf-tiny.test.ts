@@ -217,6 +217,35 @@ test('heirloom pmrf-check prints one line per stage and exits 0 on the tiny vect
   assert.match(notVectors.stderr, /nowhere/);
 });
 
+test('heirloom sampler-check --json on the tiny vectors: the issue\'s shape, errors fall with evaluations, guidance bounded and λ = 0 exact', () => {
+  const r = spawnSync(
+    process.execPath,
+    [path.join(repoRoot, 'bin', 'heirloom.mjs'), 'sampler-check', tiny, '--json', '--reference-steps', '32', '--evals', '4,16', '--cache-dir', freshCache()],
+    { encoding: 'utf8', env: { ...process.env, HEIRLOOM_HOME: home } },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  const report = JSON.parse(r.stdout) as {
+    samplers: { name: string; evalsPerStep: number; points: { evals: number; err: number }[]; order: number }[];
+    guidance: { lambda: number; consistency: number; maxAbs: number }[];
+    lambda0Diff: number;
+  };
+  assert.deepEqual(Object.keys(report), ['samplers', 'guidance', 'lambda0Diff']);
+  assert.deepEqual(report.samplers.map((s) => [s.name, s.evalsPerStep, s.points.map((p) => p.evals)]), [
+    ['euler', 1, [4, 16]],
+    ['heun', 2, [4, 16]],
+    ['multistep2', 1, [4, 16]],
+  ]);
+  for (const s of report.samplers) {
+    assert.ok(s.points[1].err < s.points[0].err, `${s.name}: more evaluations, smaller error`);
+    assert.ok(Number.isFinite(s.order) && s.order > 0.5, `${s.name} order ${s.order}`);
+  }
+  assert.deepEqual(report.guidance.map((g) => g.lambda), [0, 1, 4, 16, 1e4]);
+  for (let i = 1; i < report.guidance.length; i++) assert.ok(report.guidance[i].consistency < report.guidance[i - 1].consistency);
+  assert.ok(report.guidance.every((g) => g.maxAbs < 10), 'bounded at every λ');
+  assert.ok(report.guidance.at(-1)!.consistency < 1e-4);
+  assert.equal(report.lambda0Diff, 0);
+});
+
 test('createPmrfRestorer restores a face batch with per-face seeds, and explains a missing model', async () => {
   const restorer = await createPmrfRestorer({ model: tiny, arch: path.join(tiny, 'meta.json'), device: 'cpu', imageSize: S, cacheDir: freshCache() });
   try {

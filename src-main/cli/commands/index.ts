@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { register as registerModels } from './models.ts';
 import { register as registerPmrfCheck } from './pmrf-check.ts';
+import { register as registerSamplerCheck } from './sampler-check.ts';
 import { register as registerDetect } from './detect.ts';
 import { register as registerRestore } from './restore.ts';
 import { register as registerBatch } from './batch.ts';
@@ -12,6 +13,7 @@ import { register as registerBatch } from './batch.ts';
 export function registerCommands(program: Command): void {
   registerModels(program);
   registerPmrfCheck(program);
+  registerSamplerCheck(program);
   registerDetect(program);
   registerRestore(program);
   registerBatch(program);

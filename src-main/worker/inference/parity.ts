@@ -42,12 +42,12 @@ export interface ParityOptions {
   onStatus?: (message: string) => void;
 }
 
-interface VectorsMeta {
+export interface VectorsMeta {
   arch: ArchConfig;
   steps: number;
 }
 
-async function readMeta(dir: string): Promise<VectorsMeta> {
+export async function readMeta(dir: string): Promise<VectorsMeta> {
   const file = path.join(dir, 'meta.json');
   let json: unknown;
   try {
@@ -63,7 +63,7 @@ async function readMeta(dir: string): Promise<VectorsMeta> {
   return { arch, steps };
 }
 
-async function readBin(dir: string, name: string, count: number): Promise<Float32Array> {
+export async function readBin(dir: string, name: string, count: number): Promise<Float32Array> {
   const file = path.join(dir, name);
   if (!existsSync(file)) throw new UserError(`${file}: missing`);
   const buf = await readFile(file);
