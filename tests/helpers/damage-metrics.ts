@@ -1,7 +1,9 @@
 /**
  * How well a repair did against synthetic damage whose exact alpha is known (synthetic-damage.ts).
  * Definitions (all reported by bench/repair.ts and checked by tests/integration/repair-*.test.ts):
- *  - recall: damage pixels (alpha >= 0.5) inside the repair mask;
+ *  - recall: damage pixels (alpha >= 0.5) inside the repair mask; recallVisible: the same over the
+ *    damage pixels that differ visibly from the clean photo (luma changed by >= VISIBLE levels: a
+ *    white scratch over white paper is not damage anyone sees);
  *  - precision: mask pixels within TOLERANCE px of a changed pixel (alpha > 0), i.e. the mask may be
  *    a little wider than the stroke (inpainting needs the antialiased rim); precisionStrict: mask
  *    pixels that were themselves changed;
@@ -13,9 +15,11 @@ import type { Raster } from '../../src-main/worker/pipeline/raster.ts';
 
 export const TOLERANCE = 2;
 export const AWAY = 4;
+export const VISIBLE = 16;
 
 export interface RepairMetrics {
   recall: number;
+  recallVisible: number;
   precision: number;
   precisionStrict: number;
   psnrDamaged: number;
@@ -67,13 +71,19 @@ export function repairMetrics(clean: Raster, damaged: Raster, repaired: Raster, 
   for (let i = 0; i < n; i++) changed[i] = alpha[i] > 0 ? 1 : 0;
   const near = dilateMask(changed, width, height, TOLERANCE);
   const away = dilateMask(changed, width, height, AWAY);
-  let dmg = 0, hit = 0, flagged = 0, flaggedNear = 0, flaggedChanged = 0, awayN = 0, awaySame = 0;
+  let dmg = 0, hit = 0, vis = 0, visHit = 0, flagged = 0, flaggedNear = 0, flaggedChanged = 0, awayN = 0, awaySame = 0;
   let nChanged = 0, sqD = 0, sqR = 0;
   for (let i = 0; i < n; i++) {
     const m = mask[i] !== 0;
     if (alpha[i] >= 0.5) {
       dmg++;
       if (m) hit++;
+      const k = 3 * i;
+      const dy = 0.299 * (damaged.data[k] - clean.data[k]) + 0.587 * (damaged.data[k + 1] - clean.data[k + 1]) + 0.114 * (damaged.data[k + 2] - clean.data[k + 2]);
+      if (Math.abs(dy) >= VISIBLE) {
+        vis++;
+        if (m) visHit++;
+      }
     }
     if (m) {
       flagged++;
@@ -98,6 +108,7 @@ export function repairMetrics(clean: Raster, damaged: Raster, repaired: Raster, 
   const psnrRepaired = psnr(sqR, nChanged);
   return {
     recall: dmg === 0 ? 1 : hit / dmg,
+    recallVisible: vis === 0 ? 1 : visHit / vis,
     precision: flagged === 0 ? 1 : flaggedNear / flagged,
     precisionStrict: flagged === 0 ? 1 : flaggedChanged / flagged,
     psnrDamaged,

@@ -36,12 +36,20 @@ export interface DamageTuning {
   textureCell: number;
   /** A line is at least this long (px at working resolution)... */
   lineMinExtent: number;
-  /** ...and at most this wide on average (area / extent). */
-  lineMaxWidth: number;
+  /** ...and thin: at most this fraction of it survives an erosion by a (2 lineMaxHalfWidth + 1) square. */
+  lineMaxFat: number;
+  /** Half-width (px at working resolution) beyond which a stroke counts as fat. */
+  lineMaxHalfWidth: number;
   /** A speck fits in this square... */
   speckMaxExtent: number;
   /** ...and its mean response beats this. */
   speckContrast: number;
+  /** Clutter window half-size (px at working resolution). */
+  clutterRadius: number;
+  /** A line is kept when at most this fraction of its neighbourhood responds half as strongly. */
+  lineClutter: number;
+  /** The same for a speck (dust lies on its own; a small detail in a busy area is not dust). */
+  speckClutter: number;
   /** Mask growth around kept components (px at working resolution). */
   grow: number;
   /** Work at most at this many pixels (larger photos are analysed downscaled). */
@@ -50,13 +58,17 @@ export interface DamageTuning {
 
 export const DEFAULT_TUNING: DamageTuning = {
   radius: 3,
-  floor: 22,
-  textureFactor: 3,
+  floor: 16,
+  textureFactor: 4,
   textureCell: 8,
   lineMinExtent: 12,
-  lineMaxWidth: 4,
+  lineMaxFat: 0.1,
+  lineMaxHalfWidth: 2,
   speckMaxExtent: 8,
-  speckContrast: 45,
+  speckContrast: 30,
+  clutterRadius: 7,
+  lineClutter: 0.3,
+  speckClutter: 0.1,
   grow: 1,
   workPixels: 4_200_000,
 };
@@ -145,9 +157,10 @@ function scaleTuning(t: DamageTuning, unit: number): DamageTuning {
     radius: Math.round(t.radius * unit),
     textureCell: Math.round(t.textureCell * unit),
     lineMinExtent: t.lineMinExtent * unit,
-    lineMaxWidth: t.lineMaxWidth * unit,
+    lineMaxHalfWidth: Math.round(t.lineMaxHalfWidth * unit),
     speckMaxExtent: t.speckMaxExtent * unit,
     grow: Math.round(t.grow * unit),
+    clutterRadius: Math.round(t.clutterRadius * unit),
   };
 }
 
@@ -181,42 +194,75 @@ function keepComponents(
   const n = resp.rows * resp.cols;
   const r = resp.data;
   const tex = texture.data;
+  // Isolation: how much of a pixel's neighbourhood responds at least half as strongly as the pixel
+  // (density maps at a few response levels; each pixel reads the level nearest below half its
+  // response). A scratch pixel's neighbourhood is mostly the scratch; a texture pixel's is texture.
+  const levels = [8, 16, 32, 64, 128];
+  const win = new cv.Size(2 * t.clutterRadius + 1, 2 * t.clutterRadius + 1);
+  const density = levels.map((lv) => {
+    const above = keep(new cv.Mat());
+    cv.threshold(resp, above, lv, 255, cv.THRESH_BINARY);
+    const dens = keep(new cv.Mat());
+    cv.boxFilter(above, dens, -1, win, new cv.Point(-1, -1), true, cv.BORDER_REFLECT);
+    return dens.data;
+  });
+  const clutterMax = Math.round(255 * t.lineClutter);
   const cand = keep(new cv.Mat(resp.rows, resp.cols, cv.CV_8UC1));
   const c = cand.data;
+  const busyAt = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
-    const need = Math.max(t.floor, t.textureFactor * tex[i]);
-    c[i] = r[i] > need ? 255 : 0;
+    const v = r[i];
+    c[i] = 0;
+    if (v <= t.floor || v <= t.textureFactor * tex[i]) continue;
+    const half = v >> 1;
+    const l = half >= 128 ? 4 : half >= 64 ? 3 : half >= 32 ? 2 : half >= 16 ? 1 : 0;
+    busyAt[i] = density[l][i];
+    if (busyAt[i] <= clutterMax) c[i] = 255;
   }
   const labels = keep(new cv.Mat());
   const stats = keep(new cv.Mat());
   const centroids = keep(new cv.Mat());
   const count = cv.connectedComponentsWithStats(cand, labels, stats, centroids, 8, cv.CV_32S);
+  // Fat parts: what survives an erosion wider than any line.
+  const fat = keep(new cv.Mat());
+  const k = 2 * t.lineMaxHalfWidth + 1;
+  const se = keep(cv.getStructuringElement(cv.MORPH_RECT, new cv.Size(k, k)));
+  cv.erode(cand, fat, se);
+  const f = fat.data;
   const sum = new Float64Array(count);
+  const fatCount = new Float64Array(count);
+  const busy = new Float64Array(count);
   const lab = labels.data32S;
-  for (let i = 0; i < n; i++) if (lab[i] > 0) sum[lab[i]] += r[i];
+  for (let i = 0; i < n; i++) {
+    if (lab[i] > 0) {
+      sum[lab[i]] += r[i];
+      busy[lab[i]] += busyAt[i];
+      if (f[i]) fatCount[lab[i]]++;
+    }
+  }
   const st = stats.data32S;
   const cen = centroids.data64F;
   const accept = new Uint8Array(count);
   const tally: Tally = { lines: 0, specks: 0 };
-  for (let k = 1; k < count; k++) {
-    const w = st[5 * k + 2];
-    const h = st[5 * k + 3];
-    const area = st[5 * k + 4];
+  for (let j = 1; j < count; j++) {
+    const w = st[5 * j + 2];
+    const h = st[5 * j + 3];
+    const area = st[5 * j + 4];
     const extent = Math.max(w, h);
-    const mean = sum[k] / area;
-    if (extent >= t.lineMinExtent && area / extent <= t.lineMaxWidth) {
-      accept[k] = 1;
+    const mean = sum[j] / area;
+    if (extent >= t.lineMinExtent && fatCount[j] <= t.lineMaxFat * area) {
+      accept[j] = 1;
       tally.lines++;
-    } else if (extent <= t.speckMaxExtent && mean >= t.speckContrast) {
-      const cx = cen[2 * k];
-      const cy = cen[2 * k + 1];
+    } else if (extent <= t.speckMaxExtent && mean >= t.speckContrast && busy[j] / area - (255 * area) / (win.width * win.height) <= 255 * t.speckClutter) {
+      const cx = cen[2 * j];
+      const cy = cen[2 * j + 1];
       // A bright dot in an eye is its catchlight, not dust.
       if (bright && eyes.some((e) => Math.hypot(cx - e.x, cy - e.y) <= e.radius)) continue;
-      accept[k] = 1;
+      accept[j] = 1;
       tally.specks++;
     }
   }
   const out = kept.data;
-  for (let i = 0; i < n; i++) if (accept[lab[i]] && lab[i] > 0) out[i] = 255;
+  for (let i = 0; i < n; i++) if (lab[i] > 0 && accept[lab[i]]) out[i] = 255;
   return tally;
 }
