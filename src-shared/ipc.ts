@@ -181,7 +181,15 @@ export const requestSchemas = {
   'photos:detect': z.object({ photoIds: z.array(id).min(1) }).strict(),
   /** The photo is one aligned face ('always'), is not ('never'), or null: follow the setting. Returns the photo. */
   'photos:setAligned': z.object({ photoId: id, aligned: z.enum(['always', 'never']).nullable() }).strict(),
-  'faces:update': z.object({ faceId: id, include: z.boolean().optional(), seed: z.number().int().min(0).max(MAX_SEED).optional() }).strict(),
+  /** A face decision: include or skip, a new seed, its own fidelity (0 faithful .. 1 realistic; null = follow the setting). */
+  'faces:update': z
+    .object({
+      faceId: id,
+      include: z.boolean().optional(),
+      seed: z.number().int().min(0).max(MAX_SEED).optional(),
+      fidelity: z.number().min(0).max(1).nullable().optional(),
+    })
+    .strict(),
   /** Adds a face the user drew (the detector missed it); returns the photo with its faces. */
   'faces:add': z.object({ photoId: id, box: faceBoxSchema }).strict(),
   /** Removes a face the user drew (detected faces are skipped with `include`, not removed); returns the photo. */
@@ -208,6 +216,8 @@ export const requestSchemas = {
 
 export type Channel = keyof typeof requestSchemas;
 export type RequestArgs<C extends Channel> = z.infer<(typeof requestSchemas)[C]>;
+/** What `faces:update` may change about a face. */
+export type FaceChange = Omit<RequestArgs<'faces:update'>, 'faceId'>;
 
 /** Result type of each channel. */
 export interface RequestResults {

@@ -1,6 +1,6 @@
 import { faceSeed } from '../../src-shared/rules.ts';
 import path from 'node:path';
-import type { FaceRecord, PhotoAligned, PhotoDetail, PhotoStatus, PhotoSummary, RestoreResultSummary } from '../../src-shared/ipc.ts';
+import type { FaceChange, FaceRecord, PhotoAligned, PhotoDetail, PhotoStatus, PhotoSummary, RestoreResultSummary } from '../../src-shared/ipc.ts';
 import type { DetectedFace, Point } from '../../src-shared/faces.ts';
 import type { RestoreSettings } from '../../src-shared/settings.ts';
 import { savedRestoreSettingsSchema } from '../../src-shared/ipc.ts';
@@ -215,9 +215,10 @@ export function removeFace(db: LibraryDb, faceId: number): void {
   db.prepare('DELETE FROM faces WHERE id = ?').run(faceId);
 }
 
-export function updateFace(db: LibraryDb, faceId: number, change: { include?: boolean; seed?: number }): FaceRecord | null {
+export function updateFace(db: LibraryDb, faceId: number, change: FaceChange): FaceRecord | null {
   if (change.include !== undefined) db.prepare('UPDATE faces SET include = ? WHERE id = ?').run(change.include ? 1 : 0, faceId);
   if (change.seed !== undefined) db.prepare('UPDATE faces SET seed = ? WHERE id = ?').run(change.seed >>> 0, faceId);
+  if (change.fidelity !== undefined) db.prepare('UPDATE faces SET fidelity = ? WHERE id = ?').run(change.fidelity, faceId);
   return getFace(db, faceId);
 }
 

@@ -9,6 +9,7 @@ import type {
   AppSettings,
   DownloadProgress,
   ExportSummary,
+  FaceChange,
   FaceRecord,
   ImportResult,
   JobProgress,
@@ -39,7 +40,7 @@ export interface LibraryPort {
   /** Deletes one face; the others keep their ids, seeds and choices. */
   removeFace(faceId: number): void;
   getFace(faceId: number): FaceRecord | null;
-  updateFace(faceId: number, change: { include?: boolean; seed?: number }): FaceRecord;
+  updateFace(faceId: number, change: FaceChange): FaceRecord;
   getSettings(): AppSettings;
   setSettings(settings: AppSettings): void;
 }

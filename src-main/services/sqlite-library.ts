@@ -1,6 +1,6 @@
 /** LibraryPort over the SQLite library (src-main/library) plus the settings file. */
 import type { DetectedFace, DetectionResult } from '../../src-shared/faces.ts';
-import type { AppSettings, FaceRecord, ImportResult, PhotoAligned, PhotoDetail, PhotoSummary } from '../../src-shared/ipc.ts';
+import type { AppSettings, FaceChange, FaceRecord, ImportResult, PhotoAligned, PhotoDetail, PhotoSummary } from '../../src-shared/ipc.ts';
 import type { LibraryDb } from '../library/db.ts';
 import { importPaths } from '../library/import.ts';
 import {
@@ -86,7 +86,7 @@ export class SqliteLibrary implements LibraryPort {
     return getFace(this.#db, faceId);
   }
 
-  updateFace(faceId: number, change: { include?: boolean; seed?: number }): FaceRecord {
+  updateFace(faceId: number, change: FaceChange): FaceRecord {
     const face = updateFace(this.#db, faceId, change);
     if (face === null) throw new ServiceError('not-found', `no face ${faceId}`);
     return face;

@@ -5,9 +5,9 @@ import type { ChannelHandlers, ServiceContext } from '../context.ts';
 export function faceHandlers(c: ServiceContext): ChannelHandlers<'faces:update' | 'faces:add' | 'faces:remove' | 'faces:preview'> {
   const lib = c.library;
   return {
-    'faces:update': async ({ faceId, include, seed }) => {
+    'faces:update': async ({ faceId, ...change }) => {
       if (lib.getFace(faceId) === null) throw new ServiceError('not-found', `no face ${faceId}`);
-      const face = lib.updateFace(faceId, { include, seed });
+      const face = lib.updateFace(faceId, change);
       c.changed([face.photoId]);
       return face;
     },

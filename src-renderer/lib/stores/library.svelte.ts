@@ -1,6 +1,6 @@
 // The photo library as the renderer sees it: summaries for the gallery, details (faces, result)
 // for photos the viewer opened, and a version per photo so images reload after a change.
-import type { FaceRecord, ImportResult, MediaRef, PhotoDetail, PhotoSummary } from '../../../src-shared/ipc.ts';
+import type { FaceChange, FaceRecord, ImportResult, MediaRef, PhotoDetail, PhotoSummary } from '../../../src-shared/ipc.ts';
 import { api } from '../api.ts';
 import { attempt, notices } from './notices.svelte.ts';
 
@@ -99,7 +99,7 @@ class LibraryStore {
     await this.load();
   }
 
-  async updateFace(face: FaceRecord, patch: { include?: boolean; seed?: number }): Promise<void> {
+  async updateFace(face: FaceRecord, patch: FaceChange): Promise<void> {
     const updated = await attempt('Could not update the face', () => api.invoke('faces:update', { faceId: face.id, ...patch }));
     if (!updated) return;
     const d = this.details.get(updated.photoId);
