@@ -25,4 +25,6 @@ export interface DetectionResult {
   faces: DetectedFace[];
   /** The photo is square and its one face already sits on the FFHQ template: offer to restore it whole. */
   looksAligned?: boolean;
+  /** Set when the file is damaged but its pixels could be read: what was missing, in words. */
+  damage?: string;
 }

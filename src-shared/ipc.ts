@@ -26,7 +26,10 @@ export interface PhotoSummary {
   height: number | null;
   status: PhotoStatus;
   faceCount: number;
+  /** Why the photo failed (status 'failed'). */
   error: string | null;
+  /** What was wrong with a file that could still be read (a JPEG cut short), in words; null when nothing. */
+  note: string | null;
   /**
    * Restored, but the result no longer matches the photo: the settings or a face decision
    * changed since (or the file did). "Restore again" redoes it.

@@ -49,6 +49,7 @@ const detectionResultSchema = z.object({
   height: z.number().int().positive(),
   faces: z.array(detectedFaceSchema),
   looksAligned: z.boolean().optional(),
+  damage: z.string().max(500).optional(),
 }) satisfies z.ZodType<DetectionResult>;
 
 const faceSize = z.number().int().min(64).max(2048).multipleOf(64);
@@ -89,6 +90,8 @@ export const prepareResultSchema = z.object({
   scaleLowered: z.object({ scale: z.number().int().positive(), reason: z.string() }).optional(),
   /** With `detected`: the photo is square and its one face sits on the template (a front end offers aligned input). */
   looksAligned: z.boolean().optional(),
+  /** Set when the file is damaged but its pixels could be read: what was missing, in words. */
+  damage: z.string().max(500).optional(),
   timingsMs: timings,
 });
 export type PrepareResult = z.infer<typeof prepareResultSchema>;

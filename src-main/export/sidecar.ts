@@ -10,7 +10,8 @@ import type { RestoreSettings } from '../../src-shared/settings.ts';
 export interface Sidecar {
   format: 'heirloom-sidecar';
   version: 1;
-  input: { name: string; sha256: string; size: number };
+  /** `damage`: what was missing from a damaged file that could still be read. */
+  input: { name: string; sha256: string; size: number; damage?: string };
   /** `scale`: the scale the image was written at; `note`: why it is lower than settings.scale, if it is. */
   output: { image: string; pairs: string[]; scale: number; note?: string };
   settings: RestoreSettings;

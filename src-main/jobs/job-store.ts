@@ -214,9 +214,11 @@ export function recordCrash(db: LibraryDb, itemId: number): 'queued' | 'failed' 
 /** Marks the items still waiting as cancelled. */
 export function cancelQueuedItems(db: LibraryDb, jobId: number): void {
   db.transaction(() => {
-    // Their photos leave the 'queued' status: back to what the library knows about them.
+    // Their photos leave the 'queued' status: back to what the library knows about them (a photo
+    // that failed before keeps its reason and says Failed, never New).
     db.prepare(
       `UPDATE photos SET status = CASE
+         WHEN error IS NOT NULL THEN 'failed'
          WHEN EXISTS (SELECT 1 FROM results r WHERE r.photo_id = photos.id AND r.error IS NULL) THEN 'restored'
          WHEN EXISTS (SELECT 1 FROM faces f WHERE f.photo_id = photos.id) THEN 'detected'
          ELSE 'new' END

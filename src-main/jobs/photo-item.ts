@@ -11,7 +11,7 @@ import type { RestoreSettings } from '../../src-shared/settings.ts';
 import { allPaths, chooseOutputNames, extensionFor, mapNames, namesFor, pairPaths, type OutputNames } from '../export/naming.ts';
 import { buildSidecar, writeSidecar } from '../export/sidecar.ts';
 import type { LibraryDb } from '../library/db.ts';
-import { addResult, getPhoto, keyFaces, latestResult, listFaces, matchingResults, photoSettings, releaseOverwritten, replaceFaces, setLooksAligned, setPhotoStatus, type PhotoRow } from '../library/photos.ts';
+import { addResult, getPhoto, keyFaces, latestResult, listFaces, matchingResults, photoSettings, releaseOverwritten, replaceFaces, setLooksAligned, setPhotoNote, setPhotoStatus, type PhotoRow } from '../library/photos.ts';
 import { resultKey } from '../library/result-key.ts';
 import { commitFiles, discardFiles, tempPathFor } from '../util/atomic-file.ts';
 import { CRASHED_MESSAGE, finishItem, recordCrash, reserveOutputs, reservedOutputs, type JobItemRow, type JobRow } from './job-store.ts';
@@ -125,7 +125,8 @@ export async function processPhotoItem(d: PhotoItemDeps, job: JobRow, pi: PhotoI
     report('failed', [], 'photo not in library');
     return false;
   }
-  setPhotoStatus(d.db, photo.id, 'restoring');
+  // A photo that failed before keeps its reason until it succeeds (a cancel must not forget it).
+  setPhotoStatus(d.db, photo.id, 'restoring', photo.error);
   try {
     if (outcome.kind === 'error') throw outcome.error;
     const prepared = outcome.prepared;
@@ -133,6 +134,7 @@ export async function processPhotoItem(d: PhotoItemDeps, job: JobRow, pi: PhotoI
       replaceFaces(d.db, photo.id, prepared.faces, job.settings.seed);
       setLooksAligned(d.db, photo.id, prepared.looksAligned === true);
     }
+    setPhotoNote(d.db, photo.id, prepared.damage ?? null);
     signal.throwIfAborted();
     const ctx = stageContext(d, pi, signal);
     const restored = await d.processor.restore(prepared, ctx);
@@ -148,7 +150,7 @@ export async function processPhotoItem(d: PhotoItemDeps, job: JobRow, pi: PhotoI
     if (signal.aborted || err instanceof JobFatalError) {
       // Cancelled (or the job stops): the photo is left as it was, never half-written.
       finishItem(d.db, item.id, 'queued');
-      setPhotoStatus(d.db, photo.id, 'queued');
+      setPhotoStatus(d.db, photo.id, 'queued', photo.error);
       if (err instanceof JobFatalError) throw err;
       return false;
     }
@@ -217,7 +219,7 @@ async function finishAndCommit(
     writeSidecar(
       temp.sidecar,
       buildSidecar({
-        input: { name: path.basename(photo.path), sha256: photo.hash, size: photo.size },
+        input: { name: path.basename(photo.path), sha256: photo.hash, size: photo.size, ...(prepared.damage === undefined ? {} : { damage: prepared.damage }) },
         output: { image: names.image, pairs: pairPaths(names), scale: prepared.scaleLowered?.scale ?? settings.scale, ...scaleNote },
         settings,
         model: restored.model,

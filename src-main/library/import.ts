@@ -43,7 +43,7 @@ export async function importPaths(db: LibraryDb, inputs: string[], options: Impo
   );
   const update = db.prepare(
     `UPDATE photos SET size = @size, mtime_ms = @mtime, hash = @hash, width = @width, height = @height,
-       status = @status, error = @error WHERE id = @id`,
+       status = @status, error = @error, note = NULL WHERE id = @id`,
   );
   const dropFaces = db.prepare('DELETE FROM faces WHERE photo_id = ?');
 

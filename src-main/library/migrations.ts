@@ -102,6 +102,10 @@ export const migrations: readonly string[] = [
   `
   ALTER TABLE job_items ADD COLUMN crashes INTEGER NOT NULL DEFAULT 0;
   `,
+  // v8: what was wrong with a file that could still be read (a JPEG cut short), for the user.
+  `
+  ALTER TABLE photos ADD COLUMN note TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

@@ -22,6 +22,7 @@ export interface PhotoRow {
   aligned: PhotoAligned;
   /** Its detected face already sits on the template (so the app offers aligned input). */
   looksAligned: boolean;
+  note: string | null;
 }
 
 const PHOTO_STATUSES: readonly PhotoStatus[] = ['new', 'detected', 'queued', 'restoring', 'restored', 'failed'];
@@ -38,6 +39,7 @@ interface RawPhoto {
   error: string | null;
   aligned: string | null;
   looks_aligned: number;
+  note: string | null;
 }
 
 function toRow(r: RawPhoto): PhotoRow {
@@ -53,6 +55,7 @@ function toRow(r: RawPhoto): PhotoRow {
     error: r.error,
     aligned: r.aligned === 'always' || r.aligned === 'never' ? r.aligned : null,
     looksAligned: r.looks_aligned === 1,
+    note: r.note,
   };
 }
 
@@ -88,6 +91,7 @@ export function toSummary(p: PhotoRow, faceCount: number, outOfDate = false): Ph
     status: p.status,
     faceCount,
     error: p.error,
+    note: p.note,
     outOfDate,
     aligned: p.aligned,
     looksAligned: p.looksAligned,
@@ -124,6 +128,11 @@ export function getPhotoDetail(db: LibraryDb, id: number, settings?: RestoreSett
 
 export function setPhotoStatus(db: LibraryDb, id: number, status: PhotoStatus, error: string | null = null): void {
   db.prepare('UPDATE photos SET status = ?, error = ? WHERE id = ?').run(status, error, id);
+}
+
+/** What was wrong with the file though it could be read (null: nothing). */
+export function setPhotoNote(db: LibraryDb, id: number, note: string | null): void {
+  db.prepare('UPDATE photos SET note = ? WHERE id = ?').run(note, id);
 }
 
 /** Forgets photos (never touches the files). Their faces, results and job items go with them. */

@@ -16,6 +16,7 @@ import {
   replaceFaces,
   setLooksAligned,
   setPhotoAligned,
+  setPhotoNote,
   setPhotoStatus,
   updateFace,
 } from '../library/photos.ts';
@@ -62,8 +63,11 @@ export class SqliteLibrary implements LibraryPort {
     // Faces the user drew stay (with their choices): the detector missed them before and will again.
     const manual = listFaces(this.#db, photoId).filter((f) => f.manual === true);
     const faces = [...detected, ...manual.map(({ id: _id, photoId: _p, ...f }) => f)];
-    replaceFaces(this.#db, photoId, faces, this.#settings.get().restore.seed);
-    setLooksAligned(this.#db, photoId, result.looksAligned === true);
+    this.#db.transaction(() => {
+      replaceFaces(this.#db, photoId, faces, this.#settings.get().restore.seed);
+      setLooksAligned(this.#db, photoId, result.looksAligned === true);
+      setPhotoNote(this.#db, photoId, result.damage ?? null);
+    })();
   }
 
   setAligned(photoId: number, aligned: PhotoAligned): void {

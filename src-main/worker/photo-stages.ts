@@ -71,14 +71,15 @@ export class PipelineProcessor {
     const planned = (f: (typeof photo.faces)[number], i: number): PlannedFace => ({ ...f, include: true, seed: faceSeed(input.settings.seed, i), fidelity: null });
     const plan = photo.output;
     const lowered = plan?.reason ? { scaleLowered: { scale: plan.scale, reason: plan.reason } } : {};
+    const damage = photo.photo.damage === undefined ? {} : { damage: photo.photo.damage };
     if (photo.alignedInput !== undefined) {
       // Restored whole as one face: that face is not a detection, so the library keeps the faces
       // it has (they count again when the user turns aligned input off).
-      return { faces: photo.faces.map(planned), detected: false, alignedInput: photo.alignedInput, ...lowered, timingsMs, state: { input, photo } };
+      return { faces: photo.faces.map(planned), detected: false, alignedInput: photo.alignedInput, ...lowered, ...damage, timingsMs, state: { input, photo } };
     }
     const faces = photo.detected ? photo.faces.map(planned) : (known ?? []);
     const looks = photo.detected ? { looksAligned: photo.looksAligned } : {};
-    return { faces, detected: photo.detected, ...looks, ...lowered, timingsMs, state: { input, photo } };
+    return { faces, detected: photo.detected, ...looks, ...lowered, ...damage, timingsMs, state: { input, photo } };
   }
 
   async restore(

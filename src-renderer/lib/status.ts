@@ -21,9 +21,26 @@ export function photoBadge(p: Pick<PhotoSummary, 'status' | 'faceCount'> & { out
     case 'restoring':
       return { label: 'Restoring', tone: 'busy' };
     case 'restored':
-      return p.outOfDate === true ? { label: 'Out of date', tone: 'info' } : { label: 'Restored', tone: 'success' };
+      if (p.outOfDate === true) return { label: 'Out of date', tone: 'info' };
+      // Nothing was restored in a photo without faces: only a copy was saved.
+      return p.faceCount === 0 ? { label: 'Saved, no faces', tone: 'neutral' } : { label: 'Restored', tone: 'success' };
     case 'failed':
       return { label: 'Failed', tone: 'danger' };
+  }
+}
+
+/** What the face list says when a photo has no faces, by what happened to it. */
+export function noFacesText(p: Pick<PhotoSummary, 'status'>, scale: number): string {
+  const copy = scale > 1 ? `a copy enlarged ${scale}\u00d7` : 'an unchanged copy';
+  switch (p.status) {
+    case 'new':
+      return 'Looking for faces…';
+    case 'failed':
+      return 'This photo could not be read, so no faces were looked for.';
+    case 'restored':
+      return `No faces found in this photo. Nothing was restored; ${copy} was saved.`;
+    default:
+      return `No faces found in this photo. Restoring it saves ${copy}.`;
   }
 }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -24,6 +24,38 @@ test('AVIF (the other HEIF flavour) decodes', async () => {
     await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 120, g: 90, b: 60 } } }).avif().toFile(file);
     const photo = await decodePhoto(file);
     assert.deepEqual([photo.image.width, photo.image.height], [64, 48]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a JPEG cut short is decoded as far as it goes, and says how much is missing', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'heirloom-trunc-'));
+  try {
+    // A baseline JPEG of a gradient, cut at 60% of its bytes: the rows it never got are missing.
+    const width = 96;
+    const height = 128;
+    const px = Buffer.alloc(width * height * 3);
+    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) px.fill((x * 7 + y * 13) % 256, (y * width + x) * 3, (y * width + x) * 3 + 3);
+    const whole = await sharp(px, { raw: { width, height, channels: 3 } }).jpeg({ quality: 95, progressive: false }).toBuffer();
+    const file = path.join(dir, 'cut.jpg');
+    writeFileSync(file, whole.subarray(0, Math.floor(whole.length * 0.6)));
+    await assert.rejects(sharp(file).raw().toBuffer(), /premature end/, 'the strict decoder refuses it');
+
+    const photo = await decodePhoto(file);
+    assert.deepEqual([photo.image.width, photo.image.height], [width, height]);
+    const m = /the bottom (\d+)% of the picture could not be read/.exec(photo.damage ?? '');
+    assert.ok(m, `damage described: ${photo.damage}`);
+    // About 40% of the bytes are gone; JPEG spends them evenly on this gradient.
+    const pct = Number(m[1]);
+    assert.ok(pct >= 25 && pct <= 55, `${pct}% missing`);
+    // The rows that were read are the picture's.
+    const top = photo.image.data[(10 * width + 10) * 3];
+    assert.ok(Math.abs(top - ((10 * 7 + 10 * 13) % 256)) < 12, `a read pixel keeps its value (${top})`);
+
+    const intact = path.join(dir, 'whole.jpg');
+    writeFileSync(intact, whole);
+    assert.equal((await decodePhoto(intact)).damage, undefined, 'a whole file has no damage');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

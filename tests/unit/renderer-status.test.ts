@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { batchLabel, isJobActive, jobAnnouncement, jobFraction, needsRestore, photoBadge, stageLabel } from '../../src-renderer/lib/status.ts';
+import { batchLabel, isJobActive, jobAnnouncement, jobFraction, needsRestore, noFacesText, photoBadge, stageLabel } from '../../src-renderer/lib/status.ts';
 import type { JobProgress } from '../../src-shared/ipc.ts';
 
 test('photoBadge reads each status', () => {
@@ -12,6 +12,13 @@ test('photoBadge reads each status', () => {
   assert.equal(photoBadge({ status: 'failed', faceCount: 0 }).label, 'Failed');
   assert.equal(stageLabel('paste'), 'Blending back');
   assert.deepEqual(photoBadge({ status: 'restored', faceCount: 2, outOfDate: true }), { label: 'Out of date', tone: 'info' });
+  assert.deepEqual(photoBadge({ status: 'restored', faceCount: 0 }), { label: 'Saved, no faces', tone: 'neutral' });
+});
+
+test('a photo without faces is described by what happened to it', () => {
+  assert.equal(noFacesText({ status: 'failed' }, 2), 'This photo could not be read, so no faces were looked for.');
+  assert.equal(noFacesText({ status: 'detected' }, 1), 'No faces found in this photo. Restoring it saves an unchanged copy.');
+  assert.equal(noFacesText({ status: 'restored' }, 2), 'No faces found in this photo. Nothing was restored; a copy enlarged 2\u00d7 was saved.');
 });
 
 test('a batch restores what is new, failed or out of date, and says how many are out of date', () => {

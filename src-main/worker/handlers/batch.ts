@@ -16,6 +16,7 @@ export const batchHandlers: Handlers<'prepare' | 'restore' | 'finish' | 'release
       ...(p.alignedInput === undefined ? {} : { alignedInput: p.alignedInput }),
       ...(p.looksAligned === undefined ? {} : { looksAligned: p.looksAligned }),
       ...(p.scaleLowered === undefined ? {} : { scaleLowered: p.scaleLowered }),
+      ...(p.damage === undefined ? {} : { damage: p.damage }),
       timingsMs: p.timingsMs,
     };
   },

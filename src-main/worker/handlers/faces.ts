@@ -30,7 +30,7 @@ export const faceHandlers: Handlers<'detect' | 'landmarks' | 'alignFace' | 'prev
     const faces = await detectFaces(photo.image);
     ctx.progress('detect', 1);
     const { width, height } = photo.image;
-    return { path, width, height, faces, looksAligned: looksAligned(width, height, faces) };
+    return { path, width, height, faces, looksAligned: looksAligned(width, height, faces), ...(photo.damage === undefined ? {} : { damage: photo.damage }) };
   },
 
   landmarks: async ({ path, box }) => {

@@ -46,6 +46,8 @@ export interface DecodedPhoto {
   tone: ToneInfo;
   /** Convenience: tone.kind === 'gray'. */
   isGrayscale: boolean;
+  /** Set when the file is damaged but its pixels could be read: what was missing, in words. */
+  damage?: string;
 }
 
 export interface DecodeOptions {
@@ -100,11 +102,43 @@ export async function readImageHeader(file: string, options: DecodeOptions = {})
   };
 }
 
+/** libjpeg's and libpng's words for a file that ends early (its first part still decodes). */
+const TRUNCATED = /premature end|truncated|unexpected end|end of (file|data)|Corrupt JPEG data/i;
+
+/**
+ * What a file that ended early lost: the decoder fills the rows it never got with one flat
+ * colour, so the flat rows at the bottom are the missing part.
+ */
+export function describeTruncation(img: Raster): string {
+  const { width, height, data } = img;
+  const rowIsFlat = (y: number): boolean => {
+    const o = y * width * 3;
+    for (let i = 3; i < width * 3; i++) if (data[o + i] !== data[o + (i % 3)]) return false;
+    return true;
+  };
+  let missing = 0;
+  while (missing < height - 1 && rowIsFlat(height - 1 - missing)) missing++;
+  const pct = Math.round((100 * missing) / height);
+  if (pct < 1) return 'The file is incomplete (it ends early); every part of the picture could still be read.';
+  return `The file is incomplete (it ends early): the bottom ${pct}% of the picture could not be read and is left flat grey.`;
+}
+
 /** Decode one photo; every failure becomes a UserError that names the file. */
 export async function decodePhoto(file: string, options: DecodeOptions = {}): Promise<DecodedPhoto> {
+  try {
+    return await decodeWith(file, options, false);
+  } catch (err) {
+    // A file cut short (an interrupted copy or download) still holds most of its picture.
+    if (!(err instanceof UserError) || !TRUNCATED.test(describeDecodeError(err.cause))) throw err;
+    const photo = await decodeWith(file, options, true);
+    return { ...photo, damage: describeTruncation(photo.image) };
+  }
+}
+
+async function decodeWith(file: string, options: DecodeOptions, tolerant: boolean): Promise<DecodedPhoto> {
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   const name = path.basename(file);
-  const input = () => sharp(file, { limitInputPixels: maxPixels, sequentialRead: true });
+  const input = () => sharp(file, { limitInputPixels: maxPixels, sequentialRead: true, ...(tolerant ? { failOn: 'none' as const } : {}) });
   const { meta, depth, hasAlpha } = await readImageHeader(file, options);
   const wasCmyk = meta.space === 'cmyk';
   const singleChannel = !wasCmyk && (meta.channels ?? 3) <= 2;

@@ -82,6 +82,11 @@ class LibraryStore {
       // Look for faces right away so the gallery shows what will be restored.
       const fresh = r.photoIds.filter((id) => this.byId(id)?.status === 'new');
       if (fresh.length > 0) await this.detect(fresh);
+      // A file whose header reads but whose pixels do not fails only now: say so too.
+      const unreadable = fresh.filter((id) => this.byId(id)?.status === 'failed').length;
+      if (unreadable > 0) {
+        notices.push('error', `${unreadable} more photo${unreadable === 1 ? '' : 's'} could not be read. Open ${unreadable === 1 ? 'it' : 'them'} to see why.`);
+      }
     } finally {
       this.importing = false;
     }
