@@ -1,5 +1,5 @@
 // The user's per-face decisions reach the saved photo: each kind of decision (skip a face, a new
-// variation, a face drawn by hand and removed again, a settings change) makes the photo's
+// variation, a face drawn by hand and removed again, faithful for one face, a settings change) makes the photo's
 // result out of date, and restoring it again through the real inference worker (tiny PMRF test
 // model) replaces the output, its sidecar and the batch summary with what was decided. A
 // photo whose result is current is skipped and its file left alone.
@@ -141,7 +141,23 @@ test('every kind of face decision makes the result out of date, and restoring ag
   assert.deepEqual(sidecarOf().faces.filter((f) => f.manual), []);
   assert.ok((await boxDiff(output, original, second.box)) < 0.5, 'without the drawn face, the original pixels again');
 
-  // 4. A settings change makes every restored photo out of date; the device alone does not.
+  // 4. Faithful for the first face (its own fidelity 0): the posterior mean, which no seed changes.
+  await s.call('faces:update', { faceId: first.id, fidelity: 0 });
+  assert.deepEqual(await outOfDate(), ['diptych-2.jpg']);
+  assert.deepEqual(await restore([diptych.id]), { 'diptych-2.jpg': 'restored' });
+  assert.equal(sidecarOf().faces[0].fidelity, 0);
+  const faithful = await sharp(output).extract(centre(first.box)).raw().toBuffer();
+  assert.ok(!faithful.equals(afterSeed), 'the faithful result differs from the realistic one');
+  await s.call('faces:update', { faceId: first.id, seed: first.seed + 2000 });
+  assert.deepEqual(await restore([diptych.id]), { 'diptych-2.jpg': 'restored' });
+  assert.ok((await sharp(output).extract(centre(first.box)).raw().toBuffer()).equals(faithful), 'a new seed leaves the faithful face as it was');
+  // Back to the setting (realistic by default): the flow result for the new seed.
+  await s.call('faces:update', { faceId: first.id, fidelity: null });
+  assert.deepEqual(await restore([diptych.id]), { 'diptych-2.jpg': 'restored' });
+  assert.equal(sidecarOf().faces[0].fidelity, null);
+  assert.ok(!(await sharp(output).extract(centre(first.box)).raw().toBuffer()).equals(faithful));
+
+  // 5. A settings change makes every restored photo out of date; the device alone does not.
   faces = (await s.call('library:get', { photoId: diptych.id })).faces;
   const now = await s.call('settings:get', {});
   await s.call('settings:set', { ...now, restore: { ...now.restore, device: 'cpu' } });
