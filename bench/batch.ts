@@ -18,6 +18,7 @@ import { parseArch } from '../src-main/worker/inference/arch.ts';
 import { createPmrfRestorer } from '../src-main/worker/inference/pmrf-restorer.ts';
 import { sha256File } from '../src-main/util/file-hash.ts';
 import { openLibrary } from '../src-main/library/db.ts';
+import { imageHeader } from '../src-main/worker/media.ts';
 import { importPaths } from '../src-main/library/import.ts';
 import { addResult, getPhoto, replaceFaces, setPhotoStatus } from '../src-main/library/photos.ts';
 import { BatchQueue } from '../src-main/jobs/batch-queue.ts';
@@ -76,7 +77,7 @@ async function runOnce(processor: PipelineProcessor, prefetch: number, inputs: s
   const folder = path.join(work, name);
   const db = openLibrary(path.join(folder, '.heirloom', 'library.db'));
   try {
-    const ids = (await importPaths(db, inputs)).result.photoIds;
+    const ids = (await importPaths(db, inputs, { readHeader: imageHeader })).result.photoIds;
     const queue = new BatchQueue({ db, processor, prefetch, faces: 'detect' });
     const t0 = performance.now();
     const { jobId } = queue.start(ids, settings, folder);

@@ -193,6 +193,16 @@ export const workerMethods = {
     }),
     result: empty,
   },
+  /** A photo's upright size from its header (import); a file that is no readable image is a 'user' error. */
+  imageHeader: { params: z.object({ path: absPath }), result: z.object({ width: z.number().int().positive(), height: z.number().int().positive() }) },
+  /**
+   * A display copy of a photo for the app (gallery thumbnail, viewer preview): upright, at most
+   * `size` a side, on white, sRGB JPEG, written to `out` (a temporary name; the main process renames it).
+   */
+  displayCopy: {
+    params: z.object({ source: absPath, out: absPath, size: z.number().int().min(16).max(16384), quality: z.number().int().min(1).max(100) }),
+    result: empty,
+  },
   /** Frees what `token` holds (a photo the batch dropped). */
   release: { params: z.object({ token }), result: empty },
 } as const satisfies Record<string, { params: z.ZodType; result: z.ZodType }>;

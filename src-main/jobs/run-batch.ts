@@ -9,7 +9,7 @@ import type { JobProgress } from '../../src-shared/ipc.ts';
 import type { RestoreSettings } from '../../src-shared/settings.ts';
 import { UserError } from '../util/errors.ts';
 import { openLibrary, type LibraryDb } from '../library/db.ts';
-import { importPaths } from '../library/import.ts';
+import { importPaths, type ReadHeader } from '../library/import.ts';
 import { BATCH_LOCK, BATCH_STATE_DIR, batchLibraryFile } from '../library/location.ts';
 import { BatchQueue, checkOutputFolder, type ItemEvent } from './batch-queue.ts';
 import { addPhotos, countItems, createJob, findResumableJob, getJob, listItems, recoverInterrupted, requeueUnfinished, setJobState, type JobCounts, type JobRow } from './job-store.ts';
@@ -22,6 +22,8 @@ export interface RunBatchOptions {
   outputFolder: string;
   settings: RestoreSettings;
   processor: PhotoProcessor<unknown, unknown>;
+  /** Reads a new photo's size (in the worker process that runs the pipeline). */
+  readHeader: ReadHeader;
   prefetch?: number;
   signal?: AbortSignal;
   onImport?: (r: { found: number; added: number; unchanged: number; failed: { name: string; error: string }[]; resumedJob: number | null }) => void;
@@ -68,7 +70,7 @@ export async function runBatch(o: RunBatchOptions): Promise<BatchReport> {
   const unlock = lockFolder(path.join(out, BATCH_STATE_DIR, BATCH_LOCK));
   try {
     recoverInterrupted(db);
-    const imported = await importPaths(db, o.inputs, { exclude: [out] });
+    const imported = await importPaths(db, o.inputs, { exclude: [out], readHeader: o.readHeader });
     const ids = imported.result.photoIds;
     let job = findResumableJob(db, o.settings, out);
     const resumedJob = job?.id ?? null;

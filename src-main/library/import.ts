@@ -2,14 +2,18 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import sharp from 'sharp';
 import type { ImportResult } from '../../src-shared/ipc.ts';
 import { fileError, findImages } from '../util/find-images.ts';
 import { nowIso, type LibraryDb } from './db.ts';
 
+/** A photo's upright size from its header; rejects with the reason when it is not a readable image. */
+export type ReadHeader = (file: string) => Promise<{ width: number; height: number }>;
+
 export interface ImportOptions {
   /** Folders never walked into (the output folder when it sits inside the input folder). */
   exclude?: string[];
+  /** Reads headers in a worker process (sharp never runs in the app's main process). */
+  readHeader: ReadHeader;
 }
 
 /** What an import did. `result` is the contract's `ImportResult` (added = new + changed). */
@@ -28,7 +32,7 @@ export interface ImportReport {
  * the image header; a file whose header cannot be read is still recorded, as 'failed' with the
  * reason, so a batch reports it instead of dropping it.
  */
-export async function importPaths(db: LibraryDb, inputs: string[], options: ImportOptions = {}): Promise<ImportReport> {
+export async function importPaths(db: LibraryDb, inputs: string[], options: ImportOptions): Promise<ImportReport> {
   const found = await findImages(inputs, { recursive: true, exclude: options.exclude });
   const failed: ImportResult['failed'] = [...found.failed];
   const files = found.files;
@@ -69,7 +73,7 @@ export async function importPaths(db: LibraryDb, inputs: string[], options: Impo
         photoIds.push(known.id);
         continue;
       }
-      const header = await readHeader(file);
+      const header = await readHeader(options.readHeader, file);
       const row = {
         path: file,
         size: st.size,
@@ -112,13 +116,12 @@ export async function hashFile(file: string): Promise<string> {
 }
 
 /** Upright size from the image header, or the reason it cannot be read. */
-async function readHeader(file: string): Promise<{ width: number | null; height: number | null; error: string | null }> {
+async function readHeader(read: ReadHeader, file: string): Promise<{ width: number | null; height: number | null; error: string | null }> {
   try {
-    const m = await sharp(file).metadata();
-    return { width: m.autoOrient.width, height: m.autoOrient.height, error: null };
+    const m = await read(file);
+    return { width: m.width, height: m.height, error: null };
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     return { width: null, height: null, error: `not a readable image (${msg})` };
   }
 }
-

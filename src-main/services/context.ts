@@ -7,7 +7,7 @@ import type { PathAllowList } from './allow-list.ts';
 import { ServiceError } from './errors.ts';
 import type { EventHub } from './events.ts';
 import type { MediaCache } from './media-cache.ts';
-import type { ExportPort, InferencePort, JobsPort, LibraryPort, ModelsPort, Picker } from './ports.ts';
+import type { ExportPort, InferencePort, JobsPort, LibraryPort, MediaPort, ModelsPort, Picker } from './ports.ts';
 
 export interface ServiceDeps {
   library: LibraryPort;
@@ -15,6 +15,8 @@ export interface ServiceDeps {
   models: ModelsPort;
   exporter: ExportPort;
   inference: InferencePort;
+  /** Display copies (thumbnails, previews), made in a worker process. */
+  images: MediaPort;
   picker: Picker;
 }
 

@@ -20,6 +20,7 @@ import type { Picker } from './ports.ts';
 import { SettingsStore } from './settings-store.ts';
 import { SqliteLibrary } from './sqlite-library.ts';
 import { workerInference } from '../worker-client/worker-inference.ts';
+import { workerMedia } from '../worker-client/worker-media.ts';
 import { WorkerPhotoProcessor } from '../worker-client/worker-processor.ts';
 
 export interface AppServicesOptions {
@@ -28,7 +29,11 @@ export interface AppServicesOptions {
   /** Cache folder for thumbnails and previews (default `<dataDir>/cache`). */
   cacheDir?: string;
   picker: Picker;
-  /** How the inference process is started (default: a Node child running the TypeScript entry). */
+  /**
+   * How a worker process is started (default: a Node child running the TypeScript entry). Two
+   * are started from it: the inference process, and one for the gallery's image chores (import
+   * headers, thumbnails, previews), so those never wait behind a restore.
+   */
   spawnWorker?: SpawnWorker;
   /** The model to run (default: the published PMRF model from the model manager). */
   engine?: EngineConfig;
@@ -46,7 +51,10 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
   const engine = opts.engine ?? DEFAULT_ENGINE;
   const db = openLibrary(appLibraryFile(opts.dataDir));
   const settings = new SettingsStore(path.join(opts.dataDir, 'settings.json'));
-  const worker = new InferenceWorker(opts.spawnWorker ?? forkWorker());
+  const spawn = opts.spawnWorker ?? forkWorker();
+  const worker = new InferenceWorker(spawn);
+  const mediaWorker = new InferenceWorker(spawn);
+  const images = workerMedia(mediaWorker);
   const models = modelsPort(worker, engine, () => settings.get().restore);
   const processor = new WorkerPhotoProcessor(worker, {
     engine: async (restore) => {
@@ -58,13 +66,14 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
   // One photo in the worker at a time: its event loop is blocked while the model runs anyway.
   const queue = new BatchQueue({ db, processor, prefetch: 0, faces: 'stored', replaceOwnOutputs: true });
   const services = new HeirloomServices({
-    library: new SqliteLibrary(db, settings),
+    library: new SqliteLibrary(db, settings, images.imageHeader),
     jobs: jobsPort(queue),
     models,
     exporter: appExport(async (req) => {
       await worker.call('writePair', req);
     }),
     inference: workerInference(worker, engine),
+    images,
     picker: opts.picker,
     cacheDir: opts.cacheDir ?? path.join(opts.dataDir, 'cache'),
     allowList: opts.allowList,
@@ -88,6 +97,7 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
       }
       services.dispose();
       worker.dispose();
+      mediaWorker.dispose();
       db.close();
     },
   };

@@ -51,7 +51,7 @@ export class HeirloomServices {
   constructor(deps: ServicesDeps) {
     this.#d = deps;
     this.allowList = deps.allowList ?? new PathAllowList();
-    this.#media = new MediaCache(deps.cacheDir);
+    this.#media = new MediaCache(deps.cacheDir, (r) => deps.images.displayCopy(r));
     // The output folder saved in settings was picked by the user in an earlier session.
     const saved = deps.library.getSettings().outputFolder;
     if (saved !== null) this.allowList.add(saved);

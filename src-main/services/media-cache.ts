@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import sharp from 'sharp';
 import type { FaceRecord } from '../../src-shared/ipc.ts';
+import type { MediaPort } from './ports.ts';
 
 /** Longest side of gallery thumbnails. */
 export const THUMB_SIZE = 320;
@@ -18,16 +18,18 @@ export interface CachedFile {
 }
 
 /**
- * Display copies of the user's photos, made with sharp in the app's cache folder (never next
- * to the user's files). A copy is keyed by the source's size and mtime, so a changed source or
- * a new restored output gets a fresh copy.
+ * Display copies of the user's photos in the app's cache folder (never next to the user's
+ * files), made by a worker process (`render`). A copy is keyed by the source's size and mtime,
+ * so a changed source or a new restored output gets a fresh copy.
  */
 export class MediaCache {
   readonly #dir: string;
+  readonly #render: MediaPort['displayCopy'];
   readonly #inflight = new Map<string, Promise<CachedFile>>();
 
-  constructor(cacheDir: string) {
+  constructor(cacheDir: string, render: MediaPort['displayCopy']) {
     this.#dir = cacheDir;
+    this.#render = render;
   }
 
   get dir(): string {
@@ -89,13 +91,7 @@ export class MediaCache {
       await mkdir(path.dirname(out), { recursive: true });
       const tmp = `${out}.${process.pid}.tmp`;
       try {
-        await sharp(source, { failOn: 'none', sequentialRead: true })
-          .rotate()
-          .resize(size, size, { fit: 'inside', withoutEnlargement: true })
-          .flatten({ background: '#ffffff' })
-          .toColourspace('srgb')
-          .jpeg({ quality, mozjpeg: false })
-          .toFile(tmp);
+        await this.#render({ source, out: tmp, size, quality });
         await rename(tmp, out);
       } catch (err) {
         await rm(tmp, { force: true });

@@ -84,6 +84,17 @@ export interface InferencePort {
   ): Promise<void>;
 }
 
+/**
+ * Image chores for the app (import headers, display copies), done in a worker process: sharp
+ * never runs in Electron's main process.
+ */
+export interface MediaPort {
+  /** Upright size from the header; rejects with the reason when the file is not a readable image. */
+  imageHeader(path: string): Promise<{ width: number; height: number }>;
+  /** Writes an upright sRGB JPEG of `source`, at most `size` a side, to `out`. */
+  displayCopy(request: { source: string; out: string; size: number; quality: number }): Promise<void>;
+}
+
 /** Native dialogs in the app, configured answers in tests. null = cancelled. */
 export interface Picker {
   importPaths(kind: 'files' | 'folder'): Promise<string[] | null>;

@@ -2,7 +2,7 @@
 import type { DetectedFace, DetectionResult } from '../../src-shared/faces.ts';
 import type { AppSettings, FaceChange, FaceRecord, ImportResult, PhotoAligned, PhotoDetail, PhotoSummary } from '../../src-shared/ipc.ts';
 import type { LibraryDb } from '../library/db.ts';
-import { importPaths } from '../library/import.ts';
+import { importPaths, type ReadHeader } from '../library/import.ts';
 import {
   addFace,
   getFace,
@@ -27,14 +27,17 @@ import type { SettingsStore } from './settings-store.ts';
 export class SqliteLibrary implements LibraryPort {
   readonly #db: LibraryDb;
   readonly #settings: SettingsStore;
+  readonly #readHeader: ReadHeader;
 
-  constructor(db: LibraryDb, settings: SettingsStore) {
+  /** `readHeader` reads a new photo's size in a worker process (MediaPort.imageHeader). */
+  constructor(db: LibraryDb, settings: SettingsStore, readHeader: ReadHeader) {
     this.#db = db;
     this.#settings = settings;
+    this.#readHeader = readHeader;
   }
 
   async importPaths(paths: string[], options: { exclude: string[] }): Promise<ImportResult> {
-    return (await importPaths(this.#db, paths, options)).result;
+    return (await importPaths(this.#db, paths, { ...options, readHeader: this.#readHeader })).result;
   }
 
   listPhotos(): PhotoSummary[] {

@@ -8,6 +8,7 @@ import type { JobProgress } from '../../src-shared/ipc.ts';
 import { DEFAULT_SETTINGS, type RestoreSettings } from '../../src-shared/settings.ts';
 import { openLibrary, type LibraryDb } from '../../src-main/library/db.ts';
 import { importPaths } from '../../src-main/library/import.ts';
+import { imageHeader } from '../../src-main/worker/media.ts';
 import { getPhoto } from '../../src-main/library/photos.ts';
 import { BatchQueue } from '../../src-main/jobs/batch-queue.ts';
 import { claimItem, createJob, getJob, listItems, recoverInterrupted, reserveOutputs } from '../../src-main/jobs/job-store.ts';
@@ -35,7 +36,7 @@ async function setup(extra?: (album: string) => void): Promise<Setup> {
   extra?.(album);
   mkdirSync(out);
   const db = openLibrary(path.join(out, '.heirloom', 'library.db'));
-  const r = await importPaths(db, [album]);
+  const r = await importPaths(db, [album], { readHeader: imageHeader });
   return { dir, album, out, db, ids: r.result.photoIds, cleanup: () => (db.close(), rmSync(dir, { recursive: true, force: true })) };
 }
 

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { sharedPath } from '../helpers/shared.ts';
 import { openLibrary } from '../../src-main/library/db.ts';
 import { importPaths } from '../../src-main/library/import.ts';
+import { imageHeader } from '../../src-main/worker/media.ts';
 import { getPhoto, listPhotos, replaceFaces } from '../../src-main/library/photos.ts';
 
 const photos = sharedPath('fixtures', 'photos');
@@ -19,7 +20,7 @@ test('import finds new files, skips unchanged ones and notices changed content',
     writeFileSync(path.join(src, '.hidden.jpg'), 'skipped: hidden');
     const db = openLibrary(path.join(dir, 'library.db'));
 
-    const first = await importPaths(db, [src]);
+    const first = await importPaths(db, [src], { readHeader: imageHeader });
     assert.equal(first.result.added, 8);
     assert.equal(first.result.unchanged, 0);
     assert.deepEqual(first.result.failed, []);
@@ -29,7 +30,7 @@ test('import finds new files, skips unchanged ones and notices changed content',
     assert.deepEqual([scan?.width, scan?.height, scan?.status], [1297, 1920, 'new']);
 
     // Nothing changed: everything is skipped without hashing differences.
-    const second = await importPaths(db, [src]);
+    const second = await importPaths(db, [src], { readHeader: imageHeader });
     assert.equal(second.result.added, 0);
     assert.equal(second.result.unchanged, 8);
     assert.deepEqual(new Set(second.result.photoIds), new Set(first.result.photoIds));
@@ -44,7 +45,7 @@ test('import finds new files, skips unchanged ones and notices changed content',
     const before = getPhoto(db, changedId)!;
     assert.equal(before.status, 'detected');
     appendFileSync(changed, Buffer.from([0, 0, 0, 0]));
-    const third = await importPaths(db, [src]);
+    const third = await importPaths(db, [src], { readHeader: imageHeader });
     assert.deepEqual(third.changedIds, [changedId]);
     assert.deepEqual(third.newIds, []);
     assert.equal(third.result.unchanged, 7);
@@ -56,7 +57,7 @@ test('import finds new files, skips unchanged ones and notices changed content',
     // A corrupt file is recorded as failed (so a batch can report it), and listed in `failed`.
     const bad = path.join(src, 'corrupt.jpg');
     writeFileSync(bad, readFileSync(path.join(src, 'group-band-5.jpg')).subarray(0, 20));
-    const fourth = await importPaths(db, [src, path.join(src, 'missing.png')]);
+    const fourth = await importPaths(db, [src, path.join(src, 'missing.png')], { readHeader: imageHeader });
     assert.equal(fourth.newIds.length, 1);
     const badRow = getPhoto(db, fourth.newIds[0])!;
     assert.equal(badRow.status, 'failed');
@@ -76,7 +77,7 @@ test('import never walks into excluded folders (an output folder inside the inpu
     cpSync(path.join(photos.path, 'boy-railing-1.jpg'), path.join(src, 'boy.jpg'));
     cpSync(path.join(photos.path, 'boy-railing-1.jpg'), path.join(src, 'out', 'boy.restored.jpg'));
     const db = openLibrary(':memory:');
-    const r = await importPaths(db, [src], { exclude: [path.join(src, 'out')] });
+    const r = await importPaths(db, [src], { exclude: [path.join(src, 'out')], readHeader: imageHeader });
     assert.equal(r.result.added, 1);
     db.close();
   } finally {

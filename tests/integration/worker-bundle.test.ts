@@ -46,4 +46,7 @@ test('the worker bundle holds no better-sqlite3, undici or electron, and no main
   const main = await bundle('src-main/app/main.ts');
   assert.equal(main.packages.has('better-sqlite3'), true);
   assert.equal(main.packages.has('electron'), true);
+  // No image library in Electron's main process (thumbnails, previews and import headers are
+  // made by a worker process).
+  assert.equal(main.packages.has('sharp'), false, 'sharp in the main bundle');
 });

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, test } from 'node:test';
+import sharp from 'sharp';
 import { InferenceWorker, WorkerCallError, WorkerCancelledError } from '../../src-main/worker-client/client.ts';
 import { forkWorker } from '../../src-main/worker-client/spawn-node.ts';
 import { INTEL_MAC_MESSAGE } from '../../src-main/worker/native-check.ts';
@@ -87,4 +90,22 @@ test('a worker whose native libraries cannot run here says why in words, and eve
   }
   // The process was stopped, not left waiting.
   assert.equal(w.pid, undefined);
+});
+
+test('the image chores: a photo header (upright size), a display copy, and a clear error for a file that is no image', { skip: photos.skip }, async () => {
+  const w = newWorker();
+  const photo = path.join(photos.path, 'group-office-4.jpg');
+  assert.deepEqual(await w.call('imageHeader', { path: photo }), { width: 491, height: 310 });
+  const dir = mkdtempSync(path.join(tmpdir(), 'heirloom-media-'));
+  try {
+    const out = path.join(dir, 'thumb.jpg');
+    await w.call('displayCopy', { source: photo, out, size: 128, quality: 80 });
+    const m = await sharp(out).metadata();
+    assert.deepEqual([m.format, m.width, m.height], ['jpeg', 128, 81]);
+    const notImage = path.join(dir, 'notes.jpg');
+    writeFileSync(notImage, 'not a photo');
+    await assert.rejects(w.call('imageHeader', { path: notImage }), (err: unknown) => err instanceof WorkerCallError && err.kind === 'user');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -74,6 +74,8 @@ test('src-shared imports nothing outside itself but zod', () => {
 
 test('the main process never imports what the inference worker runs', () => {
   assert.deepEqual(violations((e) => e.relative && under(e.from, ...MAIN) && under(e.to, 'src-main/worker')), []);
+  // sharp's libvips must not share a process with Electron's GLib: image work runs in a worker.
+  assert.deepEqual(violations((e) => !e.relative && under(e.from, ...MAIN) && e.to === 'sharp'), []);
 });
 
 test('the worker imports only its own side, the shared Node code and src-shared', () => {

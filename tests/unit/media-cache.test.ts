@@ -5,11 +5,12 @@ import path from 'node:path';
 import { test } from 'node:test';
 import type { Point } from '../../src-shared/faces.ts';
 import { MediaCache, type CachedFace } from '../../src-main/services/media-cache.ts';
+import { writeDisplayCopy } from '../../src-main/worker/media.ts';
 
 const points: [Point, Point, Point, Point, Point] = [[10, 10], [30, 10], [20, 20], [12, 30], [28, 30]];
 
 test('a face id reused by SQLite for another face does not get the old face\'s cached crop', () => {
-  const cache = new MediaCache('/cache');
+  const cache = new MediaCache('/cache', writeDisplayCopy);
   const old: CachedFace = { id: 3, photoId: 1, box: [0, 0, 40, 40], points };
   const reused: CachedFace = { id: 3, photoId: 2, box: [0, 0, 40, 40], points };
   const moved: CachedFace = { id: 3, photoId: 1, box: [5, 0, 40, 40], points };
@@ -22,7 +23,7 @@ test('a face id reused by SQLite for another face does not get the old face\'s c
 
 test('forgetting a photo drops its face crops, and forgetting a face drops only that face', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'heirloom-media-'));
-  const cache = new MediaCache(dir);
+  const cache = new MediaCache(dir, writeDisplayCopy);
   const f1: CachedFace = { id: 1, photoId: 1, box: [0, 0, 40, 40], points };
   const f2: CachedFace = { id: 2, photoId: 1, box: [50, 0, 40, 40], points };
   const other: CachedFace = { id: 3, photoId: 11, box: [0, 0, 40, 40], points };

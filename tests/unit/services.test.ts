@@ -13,6 +13,7 @@ import { openLibrary } from '../../src-main/library/db.ts';
 import { SettingsStore } from '../../src-main/services/settings-store.ts';
 import { SqliteLibrary } from '../../src-main/services/sqlite-library.ts';
 import type { InferencePort } from '../../src-main/services/ports.ts';
+import { imageHeader, writeDisplayCopy } from '../../src-main/worker/media.ts';
 import { unavailableExport, unavailableJobs, unavailableModels } from '../helpers/unavailable-ports.ts';
 
 /** A folder of small real JPEGs plus a decoy folder the user never picks. */
@@ -67,7 +68,7 @@ function recordingInference(): InferencePort & { calls: string[] } {
 /** The real services over the real SQLite library and settings file, in a new temporary data folder. */
 function makeServices(cache: string, picker = new ConfiguredPicker()) {
   const data = mkdtempSync(path.join(tmpdir(), 'heirloom-services-data-'));
-  const library = new SqliteLibrary(openLibrary(path.join(data, 'library.db')), new SettingsStore(path.join(data, 'settings.json')));
+  const library = new SqliteLibrary(openLibrary(path.join(data, 'library.db')), new SettingsStore(path.join(data, 'settings.json')), imageHeader);
   const inference = recordingInference();
   const services = new HeirloomServices({
     library,
@@ -75,6 +76,8 @@ function makeServices(cache: string, picker = new ConfiguredPicker()) {
     models: unavailableModels,
     exporter: unavailableExport,
     inference,
+    // The worker's own image code, run in this process.
+    images: { imageHeader, displayCopy: writeDisplayCopy },
     picker,
     cacheDir: cache,
   });

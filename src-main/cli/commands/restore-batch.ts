@@ -80,6 +80,7 @@ export async function restoreBatch(o: RestoreBatchOptions): Promise<void> {
       outputFolder: o.output,
       settings: o.settings,
       processor,
+      readHeader: (file) => worker.call('imageHeader', { path: file }),
       prefetch: o.prefetch,
       signal: controller.signal,
       onImport: (r) => {

@@ -8,6 +8,7 @@ import { batchHandlers } from './batch.ts';
 import type { Handlers } from './context.ts';
 import { engineHandlers } from './engine.ts';
 import { faceHandlers } from './faces.ts';
+import { mediaHandlers } from './media.ts';
 import { pairHandlers } from './pair.ts';
 
 export const handlers: Handlers<WorkerMethod> = {
@@ -16,4 +17,5 @@ export const handlers: Handlers<WorkerMethod> = {
   ...engineHandlers,
   ...batchHandlers,
   ...pairHandlers,
+  ...mediaHandlers,
 };
