@@ -19,6 +19,7 @@ import { BatchQueue } from '../../src-main/jobs/batch-queue.ts';
 import { CRASHED_MESSAGE, getJob, listItems } from '../../src-main/jobs/job-store.ts';
 import { openLibrary } from '../../src-main/library/db.ts';
 import { importPaths } from '../../src-main/library/import.ts';
+import { imageHeader } from '../../src-main/worker/media.ts';
 import { getPhoto } from '../../src-main/library/photos.ts';
 import { InferenceWorker } from '../../src-main/worker-client/client.ts';
 import { forkWorker } from '../../src-main/worker-client/spawn-node.ts';
@@ -45,7 +46,7 @@ test('the inference process killed twice on one photo: that photo fails with the
   const db = openLibrary(path.join(out, '.heirloom', 'library.db'));
   const worker = new InferenceWorker(forkWorker());
   try {
-    const ids = (await importPaths(db, [album])).result.photoIds;
+    const ids = (await importPaths(db, [album], { readHeader: imageHeader })).result.photoIds;
     const engine = { checkpoint: path.join(tiny, 'checkpoint.safetensors'), arch: path.join(tiny, 'meta.json'), faceSize: 64, device: 'cpu' as const };
     const processor = new WorkerPhotoProcessor(worker, { engine: async () => engine });
     const queue = new BatchQueue({ db, processor, faces: 'detect', progressIntervalMs: 0 });
