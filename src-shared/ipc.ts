@@ -104,6 +104,7 @@ export interface ModelStatus {
   installed: boolean;
   /** Where the checkpoint came from. */
   source: 'heirloom' | 'hf-cache' | 'imported' | null;
+  /** The installed file's size, or (not installed) the download's. */
   sizeBytes: number | null;
   /** Execution providers this machine offers, best first, and the one in use. */
   devices: Device[];

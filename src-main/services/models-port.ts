@@ -4,6 +4,7 @@ import type { DownloadProgress, ModelStatus } from '../../src-shared/ipc.ts';
 import type { RestoreSettings } from '../../src-shared/settings.ts';
 import type { DownloadProgress as FileProgress } from '../models/download.ts';
 import { findModel, importModel, installModel, type ModelSource } from '../models/manager.ts';
+import { DEFAULT_MODEL_ID, findModelSpec } from '../models/manifest.ts';
 import type { InferenceWorker } from '../worker-client/client.ts';
 import type { EngineConfig } from './engine-config.ts';
 import { ServiceError } from './errors.ts';
@@ -24,7 +25,9 @@ export function modelsPort(worker: InferenceWorker, config: EngineConfig, settin
     const loc = location();
     let size: number | null = null;
     try {
-      size = loc === null ? null : statSync(loc.path).size;
+      // Not installed: the download's size, so the user knows it before pressing Download.
+      const spec = findModelSpec(DEFAULT_MODEL_ID);
+      size = loc === null ? (spec?.size ?? spec?.approxBytes ?? null) : statSync(loc.path).size;
     } catch {
       size = null;
     }

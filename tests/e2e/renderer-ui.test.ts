@@ -97,8 +97,17 @@ function installFakeApi(): void {
     'settings:set': (a) => Object.assign(settings, a),
     'settings:pickOutputFolder': () => settings,
     'models:status': () => ({ ...model }),
-    'models:install': () =>
-      new Promise((resolve) => {
+    'models:install': () => {
+      // The first try is offline, as the issue found it: the raw error names the URL, the code and a proxy variable.
+      if (!w.__offlineDone) {
+        w.__offlineDone = true;
+        throw {
+          code: 'failed',
+          message:
+            'could not download https://huggingface.co/ohayonguy/PMRF_blind_face_image_restoration/resolve/main/model.safetensors: getaddrinfo ENOTFOUND huggingface.co (behind a proxy? set HTTPS_PROXY, or run `heirloom models import <file>` outside the app).',
+        };
+      }
+      return new Promise((resolve) => {
         w.__finishInstall = () => {
           model.installed = true;
           model.source = 'heirloom' as any;
@@ -106,7 +115,8 @@ function installFakeApi(): void {
           resolve({ ...model });
         };
         emit('models:progress', { state: 'downloading', receivedBytes: 150_000_000, totalBytes: 600_000_000, bytesPerSecond: 12_500_000, etaMs: 36_000, error: null });
-      }),
+      });
+    },
     'models:cancelInstall': () => undefined,
     'models:importDialog': () => null,
     'jobs:current': () => job,
@@ -204,8 +214,30 @@ describe('renderer UI with a scripted bridge', { skip, timeout: 180_000 }, () =>
     server?.close();
   });
 
+  it('says what the model is and its size before the download; offline, one plain sentence with Details', async () => {
+    const card = page.locator('.setup .card');
+    assert.match(await text(card), /restoration model \(PMRF\), 600 MB\. It is downloaded once from Hugging Face/);
+    assert.doesNotMatch(await text(card), /HF_ENDPOINT|HF_HUB_OFFLINE/);
+    await page.getByRole('button', { name: 'Download the model (600 MB)' }).click();
+    const alert = page.getByRole('alert');
+    await alert.first().waitFor();
+    assert.equal(await alert.count(), 1, 'said once: no notice repeating the card');
+    assert.equal(
+      await text(alert.locator('p.error')),
+      'Heirloom could not reach the internet to download the model. Try again when you are online, or import the model file if you have it.',
+    );
+    const details = alert.locator('details');
+    assert.equal(await details.getAttribute('open'), null, 'the technical error is behind Details');
+    await details.locator('summary').click();
+    assert.match(await text(details.locator('pre')), /getaddrinfo ENOTFOUND huggingface\.co/);
+    const overflow = await card.evaluate((el) => [...el.querySelectorAll('*')].filter((c) => c.getBoundingClientRect().right > el.getBoundingClientRect().right + 0.5).length);
+    assert.equal(overflow, 0, 'nothing runs outside the card');
+    await page.screenshot({ path: path.join(shots, 'ui-model-offline.png') });
+    await page.getByRole('button', { name: 'Import the model file…' }).waitFor();
+  });
+
   it('downloads the model with size, speed and ETA, can cancel, then shows the library', async () => {
-    await page.getByRole('button', { name: 'Download the model' }).click();
+    await page.getByRole('button', { name: 'Try again' }).click();
     const stats = page.locator('.stats');
     await stats.waitFor();
     assert.match(await text(stats), /150 MB of 600 MB \(25%\)/);

@@ -1,6 +1,7 @@
 // Whether the PMRF weights are installed, the devices on offer, and a running download.
 import type { DownloadProgress, ModelStatus } from '../../../src-shared/ipc.ts';
 import { api, errorMessage } from '../api.ts';
+import { downloadProblem } from '../download-problem.ts';
 import { attempt, notices } from './notices.svelte.ts';
 
 class ModelsStore {
@@ -30,9 +31,9 @@ class ModelsStore {
     try {
       this.status = await api.invoke('models:install', {});
     } catch (e) {
-      // A cancel the user asked for is shown by the setup screen, not as an error.
-      if (this.download?.state !== 'cancelled') notices.error(e, 'Download failed');
       if (this.downloading) this.download = { ...this.download!, state: 'failed', error: errorMessage(e) };
+      // The setup screen says what happened (once); a notice only when the user left that screen.
+      if (this.deferred && this.download?.state === 'failed') notices.push('error', downloadProblem(this.download.error).message);
     } finally {
       this.busy = false;
     }
