@@ -5,6 +5,7 @@ import { register as registerSamplerCheck } from './sampler-check.ts';
 import { register as registerDetect } from './detect.ts';
 import { register as registerRestore } from './restore.ts';
 import { register as registerBatch } from './batch.ts';
+import { register as registerRepair } from './repair.ts';
 
 /**
  * Every subcommand lives in its own file under cli/commands and exports `register(program)`.
@@ -17,4 +18,5 @@ export function registerCommands(program: Command): void {
   registerDetect(program);
   registerRestore(program);
   registerBatch(program);
+  registerRepair(program);
 }

@@ -1,0 +1,73 @@
+/**
+ * The repair stage: find print damage (detect-damage.ts) or take the user's mask, and fill it from
+ * the surroundings (inpaint.ts). Runs on the decoded photo before faces are aligned, so the faces
+ * are restored from repaired pixels. Pixels outside the mask are returned unchanged.
+ */
+import { performance } from 'node:perf_hooks';
+import type { DetectedFace } from '../../../../src-shared/faces.ts';
+import type { Raster } from '../raster.ts';
+import { type DamageTuning, type EyePoint, detectDamage } from './detect-damage.ts';
+import { inpaintMasked } from './inpaint.ts';
+
+export interface RepairOptions {
+  /** Eyes of the photo's faces: their catchlights are not dust. */
+  eyes?: readonly EyePoint[];
+  /** The user's mask (255 = repair, photo size): used instead of the detector. */
+  mask?: Uint8Array;
+  tuning?: Partial<DamageTuning>;
+}
+
+export interface RepairOutcome {
+  image: Raster;
+  /** 255 = repaired, one byte per pixel. */
+  mask: Uint8Array;
+  /** Pixels repaired. */
+  pixels: number;
+  /** Damage found by the detector ('given' masks report 0 and 0). */
+  lines: number;
+  specks: number;
+  maskSource: 'detected' | 'given';
+  ms: number;
+}
+
+/** Eye centres of detected faces, each protecting a disc of a quarter of the eye distance. */
+export function eyesOfFaces(faces: readonly DetectedFace[]): EyePoint[] {
+  return faces.flatMap((f) => {
+    const [l, r] = f.points;
+    const radius = 0.25 * Math.hypot(r[0] - l[0], r[1] - l[1]);
+    return [
+      { x: l[0], y: l[1], radius },
+      { x: r[0], y: r[1], radius },
+    ];
+  });
+}
+
+export async function repairDamage(img: Raster, options: RepairOptions = {}): Promise<RepairOutcome> {
+  const t0 = performance.now();
+  let mask: Uint8Array;
+  let lines = 0;
+  let specks = 0;
+  if (options.mask !== undefined) {
+    if (options.mask.length !== img.width * img.height) {
+      throw new Error(`damage mask has ${options.mask.length} pixels, the photo ${img.width * img.height}`);
+    }
+    mask = options.mask;
+  } else {
+    const found = await detectDamage(img, { eyes: options.eyes, tuning: options.tuning });
+    mask = found.mask;
+    lines = found.lines;
+    specks = found.specks;
+  }
+  let pixels = 0;
+  for (let i = 0; i < mask.length; i++) if (mask[i]) pixels++;
+  const image = pixels === 0 ? img : await inpaintMasked(img, mask);
+  return {
+    image,
+    mask,
+    pixels,
+    lines,
+    specks,
+    maskSource: options.mask !== undefined ? 'given' : 'detected',
+    ms: performance.now() - t0,
+  };
+}
