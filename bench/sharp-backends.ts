@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   const photos = sharedPath('fixtures', 'photos');
   if (photos.skip) return console.log(`skipped: ${photos.skip}`);
   const rows: { label: string; ms: Record<string, number> }[] = [];
-  for (const [label, pre] of [['native libvips', []], ['WebAssembly', ['-r', path.join(path.dirname(self), 'sharp-wasm.cjs')]]] as const) {
+  for (const [label, pre] of [['native libvips', []], ['WebAssembly', ['-r', path.join(path.dirname(self), '..', 'tests', 'helpers', 'sharp-wasm.cjs')]]] as const) {
     const r = spawnSync(process.execPath, [...pre, '--import', 'tsx', self, '--child'], { encoding: 'utf8', env: process.env });
     const line = r.stdout.trim().split('\n').pop() ?? '';
     if (r.status !== 0 || !line.startsWith('{')) throw new Error(`${label} run failed:\n${r.stdout}\n${r.stderr}`);

@@ -5,6 +5,7 @@
  */
 import { copyFile } from 'node:fs/promises';
 import sharp from 'sharp';
+import { textPath } from './label-text.ts';
 import { writeFileAtomic } from '../../util/atomic-file.ts';
 import { type EncodeMetadata, type EncodeOptions, type PipelineImage, assertNotInput, encodePhoto } from './encode.ts';
 import { pairGap } from './output-plan.ts';
@@ -86,13 +87,14 @@ export async function writePairs(
 export async function drawLabel(img: Raster, text: string, x0: number, photoHeight: number): Promise<void> {
   const font = Math.max(10, Math.round(photoHeight * 0.04));
   const pad = Math.round(font * 0.4);
-  const w = Math.min(img.width - x0, Math.round(font * 0.62 * text.length + 2 * pad));
+  const glyphs = textPath(text, pad, pad + font * 0.82, font);
+  const w = Math.min(img.width - x0, Math.round(glyphs.width + 2 * pad));
   const h = Math.min(img.height, font + 2 * pad);
   if (w <= 0 || h <= 0) return;
   const svg =
     `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}">` +
     `<rect width="${w}" height="${h}" fill="black" fill-opacity="0.55"/>` +
-    `<text x="${pad}" y="${pad + font * 0.82}" font-family="DejaVu Sans, Arial, Helvetica, sans-serif" font-size="${font}" fill="white">${text}</text></svg>`;
+    `<path d="${glyphs.d}" fill="white"/></svg>`;
   const { data } = await sharp(Buffer.from(svg)).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
   const max = maxValue(img.depth);
   for (let y = 0; y < h; y++) {
