@@ -20,7 +20,7 @@ import { useAllCoresForSharp } from '../src-main/worker/sharp-threads.ts';
 import { identityRestorer } from '../tests/helpers/pipeline-restorers.ts';
 import { sharedPath } from '../tests/helpers/shared.ts';
 
-const SETTINGS: Settings = { steps: 1, fidelity: 1, sampler: 'euler', strength: 1, seed: 0, scale: 1, format: 'jpg', quality: 92 };
+const SETTINGS: Settings = { steps: 1, fidelity: 1, sampler: 'euler', strength: 1, consistency: 0, seed: 0, scale: 1, format: 'jpg', quality: 92 };
 const OVERHEAD = ['decode', 'detect', 'align', 'scale', 'paste', 'encode'] as const;
 
 function row(name: string, r: RestorePhotoResult): string {

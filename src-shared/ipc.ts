@@ -12,7 +12,7 @@
 import { z } from 'zod';
 import { MAX_SEED, MAX_STEPS, MIN_STEPS } from './rules.ts';
 import { MIN_MANUAL_FACE_PX, type DetectedFace } from './faces.ts';
-import { ALIGNED_MODES, DEVICES, OUTPUT_FORMATS, PAIR_MODES, SAMPLERS, type Device, type RestoreSettings, upgradeRestoreSettings } from './settings.ts';
+import { ALIGNED_MODES, DEVICES, MAX_CONSISTENCY, OUTPUT_FORMATS, PAIR_MODES, SAMPLERS, type Device, type RestoreSettings, upgradeRestoreSettings } from './settings.ts';
 
 // ---------- records ----------
 
@@ -148,6 +148,7 @@ export const restoreSettingsSchema = z.object({
   fidelity: z.number().min(0).max(1),
   sampler: z.enum(SAMPLERS),
   strength: z.number().gt(0).max(1),
+  consistency: z.number().min(0).max(MAX_CONSISTENCY),
   seed: z.number().int().min(0).max(MAX_SEED),
   scale: z.union([z.literal(1), z.literal(2), z.literal(4)]),
   format: z.enum(OUTPUT_FORMATS),

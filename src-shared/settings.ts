@@ -44,6 +44,11 @@ export interface RestoreSettings {
    * m + strength * 0.1 z and spends ceil(steps * strength) evaluations (1 = the whole flow).
    */
   strength: number;
+  /**
+   * Consistency guidance λ >= 0 for small faces (native size at least 2 times below the model's
+   * crop): how hard the restored face is held to the photo's block averages. 0 = off.
+   */
+  consistency: number;
   /** Base seed; each face's seed is derived from it (and can be re-rolled per face). */
   seed: number;
   scale: BackgroundScale;
@@ -56,6 +61,9 @@ export interface RestoreSettings {
   aligned?: AlignedMode;
 }
 
+/** Largest consistency λ accepted: the guided step is bounded for any λ; beyond this it is 1 anyway. */
+export const MAX_CONSISTENCY = 1e4;
+
 /** Default flow steps per device class: K=25 is ~12 TFLOP per face, fine on a GPU, slow on CPU. */
 export const DEFAULT_STEPS_GPU = 25;
 export const DEFAULT_STEPS_CPU = 4;
@@ -65,6 +73,7 @@ export const DEFAULT_SETTINGS: RestoreSettings = {
   fidelity: 1,
   sampler: 'euler',
   strength: 1,
+  consistency: 0,
   seed: 0,
   scale: 1,
   format: 'jpg',
@@ -82,5 +91,5 @@ export function upgradeRestoreSettings(saved: unknown): unknown {
   if (typeof saved !== 'object' || saved === null || Array.isArray(saved)) return saved;
   const { mode, ...rest } = saved as Record<string, unknown>;
   const fidelity = 'fidelity' in rest ? rest.fidelity : mode === 'mean' ? 0 : mode === 'flow' ? 1 : DEFAULT_SETTINGS.fidelity;
-  return { sampler: DEFAULT_SETTINGS.sampler, strength: DEFAULT_SETTINGS.strength, ...rest, fidelity };
+  return { sampler: DEFAULT_SETTINGS.sampler, strength: DEFAULT_SETTINGS.strength, consistency: DEFAULT_SETTINGS.consistency, ...rest, fidelity };
 }

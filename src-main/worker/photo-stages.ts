@@ -99,7 +99,7 @@ export class PipelineProcessor {
       // A face's own fidelity (the face panel), else the setting.
       fidelities: photo.restoredIdx.map((i) => p.faces[i].fidelity ?? null),
       signal: ctx.signal,
-    });
+    }, { lambda: settings.consistency });
     // Asked after the run: a restorer that loads its model on first use knows it only now.
     const model = { description: this.#restorer.description, sha256: this.#restorer.modelSha256 ?? null };
     return { state, timingsMs, model };

@@ -22,7 +22,7 @@ const fixtures = sharedPath('fixtures');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'heirloom-aligned-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-const PNG1: Settings = { steps: 1, fidelity: 1, sampler: 'euler', strength: 1, seed: 0, scale: 1, format: 'png', quality: 92 };
+const PNG1: Settings = { steps: 1, fidelity: 1, sampler: 'euler', strength: 1, consistency: 0, seed: 0, scale: 1, format: 'png', quality: 92 };
 
 async function rgb(file: string): Promise<Uint8Array> {
   return new Uint8Array(await sharp(file).removeAlpha().raw().toBuffer());

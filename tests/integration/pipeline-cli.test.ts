@@ -74,13 +74,13 @@ test('restore: --scale and --format are honoured', { skip: photos.skip }, async 
   assert.deepEqual([meta.format, meta.width, meta.height], ['webp', 496, 378]);
 });
 
-test('restore: --fidelity, --sampler and --strength reach the sidecar; --mode still works; bad values are refused', { skip: photos.skip }, () => {
+test('restore: --fidelity, --sampler, --strength and --consistency reach the sidecar; --mode still works; bad values are refused', { skip: photos.skip }, () => {
   const out = path.join(tmp, 'fidelity');
   const input = path.join(photos.path, 'group-band-5.jpg');
-  const r = heirloom(['restore', input, '-o', out, '--json', ...MODEL, '--steps', '4', '--fidelity', '0.5', '--sampler', 'multistep2', '--strength', '0.5']);
+  const r = heirloom(['restore', input, '-o', out, '--json', ...MODEL, '--steps', '4', '--fidelity', '0.5', '--sampler', 'multistep2', '--strength', '0.5', '--consistency', '4']);
   assert.equal(r.status, 0, r.stderr);
   const sidecar = JSON.parse(readFileSync(path.join(out, 'group-band-5.restored.jpg.json'), 'utf8')) as { settings: Record<string, unknown> };
-  assert.deepEqual([sidecar.settings.fidelity, sidecar.settings.sampler, sidecar.settings.strength, sidecar.settings.steps], [0.5, 'multistep2', 0.5, 4]);
+  assert.deepEqual([sidecar.settings.fidelity, sidecar.settings.sampler, sidecar.settings.strength, sidecar.settings.steps, sidecar.settings.consistency], [0.5, 'multistep2', 0.5, 4, 4]);
   assert.equal('mode' in sidecar.settings, false);
   const old = path.join(tmp, 'fidelity-mode');
   assert.equal(heirloom(['restore', input, '-o', old, ...MODEL, '--mode', 'mean']).status, 0);
@@ -90,6 +90,7 @@ test('restore: --fidelity, --sampler and --strength reach the sidecar; --mode st
     ['--fidelity', '2', /--fidelity must be a number from 0 to 1/],
     ['--strength', '0', /--strength must be a number above 0/],
     ['--sampler', 'rk4', /--sampler must be one of euler, heun, multistep2/],
+    ['--consistency', '-1', /--consistency must be a number from 0 to 10000/],
   ] as const) {
     const bad = heirloom(['restore', input, '-o', path.join(tmp, 'fidelity-bad'), flag, value]);
     assert.equal(bad.status, 2, bad.stderr);

@@ -22,7 +22,7 @@ const photos = sharedPath('fixtures', 'photos');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'heirloom-restore-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-const PNG1: Settings = { steps: 1, fidelity: 1, sampler: 'euler', strength: 1, seed: 0, scale: 1, format: 'png', quality: 92 };
+const PNG1: Settings = { steps: 1, fidelity: 1, sampler: 'euler', strength: 1, consistency: 0, seed: 0, scale: 1, format: 'png', quality: 92 };
 
 /** A 16-bit photo, black with one Gaussian blob (value 1 at the centre) at continuous (cx, cy). */
 function blobPhoto(w: number, h: number, cx: number, cy: number, sigma: number): Raster {

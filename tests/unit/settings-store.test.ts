@@ -74,7 +74,7 @@ test('saved restore settings (jobs, results) from before the fidelity control pa
   const old = { steps: 4, mode: 'mean', seed: 7, scale: 2, format: 'png', quality: 92, pairs: 'none', device: 'cpu' };
   const s = savedRestoreSettingsSchema.parse(old);
   const { mode: _mode, ...rest } = old;
-  assert.deepEqual(s, { ...rest, fidelity: 0, sampler: 'euler', strength: 1 });
+  assert.deepEqual(s, { ...rest, fidelity: 0, sampler: 'euler', strength: 1, consistency: 0 });
   assert.equal(savedRestoreSettingsSchema.parse({ ...old, mode: 'flow' }).fidelity, 1);
   // Their keys are the ones they had: a result restored as 'flow' is not out of date after the upgrade.
   assert.equal(settingsKey(savedRestoreSettingsSchema.parse({ ...old, mode: 'flow' })), '{"steps":4,"mode":"flow","seed":7,"scale":2,"format":"png","quality":92,"pairs":"none","device":"cpu"}');

@@ -7,6 +7,7 @@ import { needsFlow, type FaceRestorer, type RestoredFaces, type RestoreOptions }
 import { resolveArch } from './arch.ts';
 import { checkpointRef, type Precision } from './build.ts';
 import { PmrfEngine } from './engine.ts';
+import { ConsistencyGuidance, consistencyTarget } from './guidance.ts';
 
 export interface PmrfRestorerOptions {
   /** Checkpoint (.safetensors) or PMRF vectors folder (the caller resolves the installed model). */
@@ -32,6 +33,17 @@ export interface PmrfRestorerOptions {
  */
 export function facesPerCall(provider: string): number {
   return provider === 'cpu' ? 2 : 8;
+}
+
+/** The guidance for faces start..start+m of a batch: targets from their input crops. */
+function guidanceFor(chunk: Float32Array, start: number, m: number, size: number, c: RestoreOptions['consistency']): ConsistencyGuidance | undefined {
+  if (c === undefined || c.lambda === 0) return undefined;
+  const per = 3 * size * size;
+  const targets = Array.from({ length: m }, (_, i) => {
+    const spec = c.faces[start + i] ?? null;
+    return spec === null ? null : consistencyTarget(chunk.subarray(i * per, (i + 1) * per), size, spec);
+  });
+  return targets.some((t) => t !== null) ? new ConsistencyGuidance(c.lambda, targets) : undefined;
 }
 
 export async function createPmrfRestorer(opts: PmrfRestorerOptions): Promise<FaceRestorer> {
@@ -65,9 +77,11 @@ export async function createPmrfRestorer(opts: PmrfRestorerOptions): Promise<Fac
       const strength = options.strength ?? 1;
       for (let start = 0; start < n; start += maxFaces) {
         const m = Math.min(maxFaces, n - start);
-        const part = await engine.restoreFaces(faces.subarray(start * per, (start + m) * per), m, {
+        const chunk = faces.subarray(start * per, (start + m) * per);
+        const part = await engine.restoreFaces(chunk, m, {
           steps: options.steps,
           mode,
+          correction: guidanceFor(chunk, start, m, opts.imageSize, options.consistency),
           sampler: options.sampler,
           start: 1 - strength,
           seeds: seeds.slice(start, start + m),

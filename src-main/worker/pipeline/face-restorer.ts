@@ -1,4 +1,5 @@
 import type { SamplerName } from '../../../src-shared/settings.ts';
+import type { ConsistencySpec } from '../inference/guidance.ts';
 
 /** How a batch of aligned faces is restored. */
 export interface RestoreOptions {
@@ -19,6 +20,11 @@ export interface RestoreOptions {
   sampler?: SamplerName;
   /** Share of the flow that runs, (0, 1] (default 1: settings.strength). */
   strength?: number;
+  /**
+   * Consistency guidance (settings.consistency): strength λ and, per face, how its restored
+   * version is compared with its input crop (null = not guided). See pipeline/consistency.ts.
+   */
+  consistency?: { lambda: number; faces: readonly (ConsistencySpec | null)[] };
   signal?: AbortSignal;
 }
 

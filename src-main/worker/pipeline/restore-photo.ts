@@ -32,7 +32,7 @@ export interface RestorePhotoOptions {
   maxPixels?: number;
 }
 
-export type Settings = Pick<RestoreSettings, 'steps' | 'fidelity' | 'sampler' | 'strength' | 'seed' | 'scale' | 'format' | 'quality'>;
+export type Settings = Pick<RestoreSettings, 'steps' | 'fidelity' | 'sampler' | 'strength' | 'consistency' | 'seed' | 'scale' | 'format' | 'quality'>;
 
 export interface RestorePhotoResult {
   inputPath: string;
@@ -93,7 +93,7 @@ export async function restorePhoto(
     sampler: settings.sampler,
     strength: settings.strength,
     signal,
-  });
+  }, { lambda: settings.consistency });
   const { photo } = prepared;
   const finished = await finishPhoto(run, prepared, restored, outputPath, {
     scale: settings.scale,

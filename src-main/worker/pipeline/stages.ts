@@ -17,6 +17,7 @@ import { type DecodedPhoto, decodePhoto, readImageHeader } from './decode.ts';
 import { type DetectOptions, detectFaces } from './detect.ts';
 import { type EncodeOptions, encodePhoto } from './encode.ts';
 import type { FaceRestorer, RestoreOptions, RestoredFaces } from './face-restorer.ts';
+import { consistencySpecs } from './consistency.ts';
 import { composeAffine, invertAffine } from './geometry.ts';
 import { type PairTargets, writePairs } from './pairs.ts';
 import { type OutputPlan, type OutputRequest, planOutput } from './output-plan.ts';
@@ -111,9 +112,26 @@ export async function preparePhoto(inputPath: string, run: StageRunner, options:
   };
 }
 
-/** The model on a photo's aligned faces (one batch). */
-export function restorePrepared(run: StageRunner, restorer: FaceRestorer, prepared: PreparedPhoto, options: RestoreOptions): Promise<RestoredFaces> {
-  return run('restore', () => restoreFaces(restorer, prepared.aligned, options));
+/** How the consistency guidance applies to a photo: its strength λ (0 = off) and any damage masks. */
+export interface ConsistencyRequest {
+  lambda: number;
+  /** Per aligned face, [S*S] crop pixels, 1 = damaged (left out of the comparison), or null. */
+  masks?: readonly (Uint8Array | null)[];
+}
+
+/** The model on a photo's aligned faces (one batch); small faces are guided when λ > 0. */
+export function restorePrepared(
+  run: StageRunner,
+  restorer: FaceRestorer,
+  prepared: PreparedPhoto,
+  options: Omit<RestoreOptions, 'consistency'>,
+  consistency?: ConsistencyRequest,
+): Promise<RestoredFaces> {
+  const guided =
+    consistency !== undefined && consistency.lambda > 0
+      ? { consistency: { lambda: consistency.lambda, faces: consistencySpecs(prepared.aligned, prepared.photo.tone.kind, consistency.masks) } }
+      : {};
+  return run('restore', () => restoreFaces(restorer, prepared.aligned, { ...options, ...guided }));
 }
 
 export interface FinishOptions {
