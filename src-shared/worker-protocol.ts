@@ -203,6 +203,15 @@ export const workerMethods = {
     params: z.object({ source: absPath, out: absPath, size: z.number().int().min(16).max(16384), quality: z.number().int().min(1).max(100) }),
     result: empty,
   },
+  /**
+   * Checks that a checkpoint file holds every tensor (name, shape, dtype) the networks of `arch`
+   * need, as a build does, before it is installed (a UserError lists what does not match).
+   * `label` names the file in messages (the user's file, not the copy being checked).
+   */
+  checkCheckpoint: {
+    params: z.object({ checkpoint: absPath, arch: z.string().min(1).nullable(), label: z.string().min(1) }),
+    result: z.object({ tensors: z.number().int().nonnegative() }),
+  },
   /** Frees what `token` holds (a photo the batch dropped). */
   release: { params: z.object({ token }), result: empty },
 } as const satisfies Record<string, { params: z.ZodType; result: z.ZodType }>;

@@ -8,6 +8,7 @@ import { modelsDir } from '../util/app-paths.ts';
 import { UserError } from '../util/errors.ts';
 import { downloadFile, type DownloadProgress } from './download.ts';
 import { hashMemoPath, rememberSha256 } from '../util/file-hash.ts';
+import { fsyncFile } from '../util/atomic-file.ts';
 import { fetchHfFileMetadata, findInHfCache, hfAuthHeaders, hfFileUrl, hfHubCacheDir, hfOffline } from './hf-hub.ts';
 import { DEFAULT_MODEL_ID, findModelSpec, knownModels, type ModelSpec } from './manifest.ts';
 import { openSafetensors } from '../checkpoint/safetensors.ts';
@@ -32,9 +33,19 @@ export interface ModelLocation {
   source: ModelSource;
 }
 
+/**
+ * Checks a checkpoint file against the architecture it is for: every tensor's name, shape and
+ * dtype, the check the engine runs before a build (worker/inference/build.ts, run by the
+ * inference process, which the main process may not import). Throws a UserError listing what
+ * does not match; `label` names the file for the user.
+ */
+export type ArchitectureCheck = (file: string, label: string) => Promise<void>;
+
 export interface InstallResult extends ModelLocation {
   /** Known for downloads and imports; undefined when an existing file was reused. */
   sha256?: string;
+  /** Whether the file is the published checkpoint (manifest sha256); null when the manifest has none. */
+  published?: boolean | null;
   size: number;
   /** True when this call downloaded or copied bytes. */
   changed: boolean;
@@ -114,6 +125,10 @@ export async function validateCheckpoint(file: string, spec: ModelSpec): Promise
 
 export interface InstallOptions extends ManagerOptions {
   id?: string;
+  /** Run on the downloaded file before it replaces anything (see ArchitectureCheck). */
+  checkArchitecture: ArchitectureCheck;
+  /** What the server announces for the file (size and sha256), before the download starts. */
+  onAnnounce?: (a: { size: number | undefined; sha256: string | undefined }) => void;
   /** Download even when a usable copy exists (Heirloom folder or HF cache). */
   force?: boolean;
   onProgress?: (p: DownloadProgress) => void;
@@ -124,7 +139,7 @@ export interface InstallOptions extends ManagerOptions {
  * Makes model `id` available: reuses a local copy unless `force`, else downloads it (resuming a
  * previous partial download) from HF_ENDPOINT, verifying size and sha256.
  */
-export async function installModel(opts: InstallOptions = {}): Promise<InstallResult> {
+export async function installModel(opts: InstallOptions): Promise<InstallResult> {
   const env = opts.env ?? process.env;
   const spec = specFor(opts.id ?? DEFAULT_MODEL_ID);
   if (!opts.force) {
@@ -141,6 +156,10 @@ export async function installModel(opts: InstallOptions = {}): Promise<InstallRe
   }
   const url = hfFileUrl(spec.repo, spec.revision, spec.file, env);
   const meta = await fetchHfFileMetadata(url, opts.signal, env);
+  opts.onAnnounce?.({ size: meta.size, sha256: meta.sha256 });
+  if (spec.size !== null && meta.size !== undefined && spec.size !== meta.size) {
+    throw new UserError(`${url} now serves a different file (${meta.size} bytes) than this version of Heirloom expects (${spec.size} bytes)`);
+  }
   if (spec.sha256 && meta.sha256 && spec.sha256 !== meta.sha256) {
     throw new UserError(
       `${url} now serves a different file (sha256 ${meta.sha256}) than this version of Heirloom expects (${spec.sha256})`,
@@ -157,7 +176,10 @@ export async function installModel(opts: InstallOptions = {}): Promise<InstallRe
     env,
     onProgress: opts.onProgress,
     signal: opts.signal,
-    validate: (part) => validateCheckpoint(part, spec),
+    validate: async (part) => {
+      await validateCheckpoint(part, spec);
+      await opts.checkArchitecture(part, `the downloaded ${spec.file}`);
+    },
   });
   await rememberSha256(result.path, result.sha256, { memoFile: hashMemoPath(env) });
   return {
@@ -167,19 +189,23 @@ export async function installModel(opts: InstallOptions = {}): Promise<InstallRe
     size: result.size,
     changed: true,
     bytesTransferred: result.bytesTransferred,
+    published: spec.sha256 === null ? null : result.sha256 === spec.sha256,
   };
 }
 
 export interface ImportOptions extends ManagerOptions {
   id?: string;
   signal?: AbortSignal;
+  /** Run on the copy before it replaces the installed model (see ArchitectureCheck). */
+  checkArchitecture: ArchitectureCheck;
 }
 
 /**
  * Copies a local checkpoint into Heirloom's models folder (never moves it: the user's file is
- * left untouched), after checking it is the right kind of file. Hashes while copying.
+ * left untouched). The copy is checked against the architecture (every tensor) and only then
+ * renamed over the installed model, so a failed import leaves the installed model as it was.
  */
-export async function importModel(file: string, opts: ImportOptions = {}): Promise<InstallResult> {
+export async function importModel(file: string, opts: ImportOptions): Promise<InstallResult> {
   const env = opts.env ?? process.env;
   const spec = specFor(opts.id ?? DEFAULT_MODEL_ID);
   const src = path.resolve(file);
@@ -210,6 +236,9 @@ export async function importModel(file: string, opts: ImportOptions = {}): Promi
     await pipeline(createReadStream(src, { highWaterMark: 1 << 20 }), tap, createWriteStream(tmp), { signal: opts.signal });
     const copied = (await stat(tmp)).size;
     if (copied !== size) throw new UserError(`copy of ${src} is ${copied} bytes, expected ${size} (disk full?)`);
+    // The copy is what gets installed, so the copy is what is checked.
+    await opts.checkArchitecture(tmp, path.basename(src));
+    fsyncFile(tmp);
     await rename(tmp, dest);
   } catch (err) {
     await rm(tmp, { force: true });
@@ -217,7 +246,8 @@ export async function importModel(file: string, opts: ImportOptions = {}): Promi
   }
   const sha256 = hash.digest('hex');
   await rememberSha256(dest, sha256, { memoFile: hashMemoPath(env) });
-  return { path: dest, source: 'heirloom', sha256, size, changed: true, bytesTransferred: size };
+  const published = spec.sha256 === null ? null : sha256 === spec.sha256;
+  return { path: dest, source: 'heirloom', sha256, size, changed: true, bytesTransferred: size, published };
 }
 
 export interface ModelStatus {

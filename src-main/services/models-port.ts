@@ -6,6 +6,7 @@ import type { DownloadProgress as FileProgress } from '../models/download.ts';
 import { findModel, importModel, installModel, type ModelSource } from '../models/manager.ts';
 import { DEFAULT_MODEL_ID, findModelSpec } from '../models/manifest.ts';
 import type { InferenceWorker } from '../worker-client/client.ts';
+import { workerArchitectureCheck } from '../worker-client/checkpoint-check.ts';
 import type { EngineConfig } from './engine-config.ts';
 import { ServiceError } from './errors.ts';
 import type { ModelsPort } from './ports.ts';
@@ -72,6 +73,7 @@ export function modelsPort(worker: InferenceWorker, config: EngineConfig, settin
       const promise = (async () => {
         try {
           await installModel({
+            checkArchitecture: workerArchitectureCheck(worker, config.arch),
             signal: abort.signal,
             onProgress: (p) => {
               const now = Date.now();
@@ -100,7 +102,7 @@ export function modelsPort(worker: InferenceWorker, config: EngineConfig, settin
     },
     cancelInstall: () => installing?.abort.abort(),
     importFile: async (file) => {
-      await importModel(file);
+      await importModel(file, { checkArchitecture: workerArchitectureCheck(worker, config.arch) });
       return status();
     },
     checkpointPath: async () => location()?.path ?? null,

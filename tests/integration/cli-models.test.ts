@@ -8,11 +8,14 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { formatProgress } from '../../src-main/cli/commands/models.ts';
+import { writeSafetensors } from '../../src-main/checkpoint/safetensors-writer.ts';
 import { projectFixtures, repoRoot } from '../helpers/shared.ts';
 
 /** The real `heirloom models ...` CLI in a child process, with temp HEIRLOOM_HOME / HF_HOME. */
 
 const tiny = path.join(projectFixtures, 'pmrf', 'tiny', 'checkpoint.safetensors');
+/** The tiny checkpoint is checked against its own architecture (it is not the published model's). */
+const tinyArch = ['--arch', path.join(projectFixtures, 'pmrf', 'tiny', 'meta.json')];
 let root: string;
 let body: Buffer;
 let server: http.Server;
@@ -73,7 +76,7 @@ test('path without a model exits 1 with how to install', async () => {
 
 test('import, then path and list show the installed copy', async () => {
   const home = path.join(root, 'b');
-  const imp = await run(['import', tiny], home);
+  const imp = await run(['import', tiny, ...tinyArch], home);
   assert.equal(imp.code, 0, imp.stderr);
   const installed = imp.stdout.trim();
   assert.ok((await readFile(installed)).equals(body));
@@ -89,15 +92,39 @@ test('import, then path and list show the installed copy', async () => {
 
 test('install downloads from HF_ENDPOINT with progress on stderr and the path on stdout', async () => {
   const home = path.join(root, 'c');
-  const r = await run(['install'], home, { HF_ENDPOINT: endpoint });
+  const r = await run(['install', ...tinyArch], home, { HF_ENDPOINT: endpoint });
   assert.equal(r.code, 0, r.stderr);
+  const sha = createHash('sha256').update(body).digest('hex');
+  assert.match(r.stderr, new RegExp(`^the server announces model\\.safetensors: size ${body.length}, sha256 ${sha} \\(models/manifest\\.json records none yet\\)$`, 'm'));
   assert.ok((await readFile(r.stdout.trim())).equals(body));
   assert.match(r.stderr, /100% 4\.2\/4\.2 MB/);
-  assert.match(r.stderr, /installed pmrf-blind-face-512: 4\.2 MB, sha256 [0-9a-f]{64}/);
-  const again = await run(['install'], home, { HF_ENDPOINT: endpoint });
+  assert.match(r.stderr, new RegExp(`installed pmrf-blind-face-512: ${body.length} bytes \\(4\\.2 MB\\), sha256 ${sha}`));
+  const again = await run(['install', ...tinyArch], home, { HF_ENDPOINT: endpoint });
   assert.equal(again.code, 0);
   assert.match(again.stderr, /already available/);
   const offline = await run(['install'], path.join(root, 'd'), { HF_HUB_OFFLINE: '1', HF_ENDPOINT: endpoint });
   assert.equal(offline.code, 2);
   assert.match(offline.stderr, /HF_HUB_OFFLINE is set/);
+});
+
+test('import refuses a checkpoint that does not match the architecture, through the inference process; the installed model stays', async () => {
+  const home = path.join(root, 'e');
+  const ok = await run(['import', tiny, ...tinyArch], home);
+  assert.equal(ok.code, 0, ok.stderr);
+  const installed = ok.stdout.trim();
+  // The tiny checkpoint is not the published model: checked against the published architecture it is refused.
+  const asPublished = await run(['import', tiny], home);
+  assert.equal(asPublished.code, 2);
+  assert.match(asPublished.stderr, /^heirloom: checkpoint\.safetensors does not match the architecture \(\d+ problems\):\n {2}/);
+  assert.doesNotMatch(asPublished.stderr, /\n\s+at /, 'no stack trace');
+  // A file with the right name prefixes but not the tensors (what the old prefix check let through).
+  const fake = path.join(root, 'fake.safetensors');
+  await writeSafetensors(fake, [
+    { name: 'model.patch_in.proj.weight', dtype: 'F32', shape: [48, 32], data: new Float32Array(48 * 32) },
+    { name: 'mmse_model.conv_first.weight', dtype: 'F32', shape: [1], data: new Float32Array(1) },
+  ]);
+  const bad = await run(['import', fake, ...tinyArch], home);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /^heirloom: fake\.safetensors does not match the architecture \(146 problems\):\n {2}missing mmse_model\.conv_first\.1\.weight \[24,192,3,3\]\n/);
+  assert.ok((await readFile(installed)).equals(body), 'the installed model is untouched');
 });

@@ -2,7 +2,7 @@ import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { spawnSync } from 'node:child_process';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
@@ -15,6 +15,8 @@ import { writeSafetensors } from '../../src-main/checkpoint/safetensors-writer.t
 import type { DownloadProgress } from '../../src-main/models/download.ts';
 import { UserError } from '../../src-main/util/errors.ts';
 import { projectFixtures } from '../helpers/shared.ts';
+import { inProcessArchCheck, tinyArchCheck } from '../helpers/arch-check.ts';
+import { openSafetensors } from '../../src-main/checkpoint/safetensors.ts';
 
 /**
  * The model manager against a local server that behaves like huggingface.co: the resolve URL
@@ -141,7 +143,7 @@ const gets = () => log.filter((e) => e.method === 'GET');
 
 test('downloads via the CDN redirect, verifies and installs, with progress', async () => {
   const events: DownloadProgress[] = [];
-  const r = await installModel({ env, onProgress: (p) => events.push(p) });
+  const r = await installModel({ checkArchitecture: tinyArchCheck, env, onProgress: (p) => events.push(p) });
   assert.equal(r.path, installedPath(spec, env));
   assert.equal(r.source, 'heirloom');
   assert.equal(r.changed, true);
@@ -163,14 +165,14 @@ test('downloads via the CDN redirect, verifies and installs, with progress', asy
   assert.equal(await sha256File(r.path, { memoFile: path.join(env.HEIRLOOM_HOME, 'models', 'hashes.json') }), sha);
   // A second install reuses the file: no request at all.
   log = [];
-  const again = await installModel({ env });
+  const again = await installModel({ checkArchitecture: tinyArchCheck, env });
   assert.equal(again.changed, false);
   assert.equal(log.length, 0);
 });
 
 test('an interrupted download resumes with Range and transfers only the remainder', async () => {
   knobs.dropAfter = 1_500_000;
-  await assert.rejects(installModel({ env }), (err: unknown) => err instanceof UserError && /interrupted/.test(err.message) && /again to resume/.test(err.message));
+  await assert.rejects(installModel({ checkArchitecture: tinyArchCheck, env }), (err: unknown) => err instanceof UserError && /interrupted/.test(err.message) && /again to resume/.test(err.message));
   const part = `${installedPath(spec, env)}.part`;
   const have = (await stat(part)).size;
   assert.ok(have > 0 && have <= 1_500_000, `part holds ${have} bytes`);
@@ -178,7 +180,7 @@ test('an interrupted download resumes with Range and transfers only the remainde
 
   knobs = {};
   log = [];
-  const r = await installModel({ env });
+  const r = await installModel({ checkArchitecture: tinyArchCheck, env });
   assert.equal(gets().length, 1);
   assert.equal(gets()[0].range, `bytes=${have}-`);
   assert.equal(gets()[0].status, 206);
@@ -190,10 +192,10 @@ test('an interrupted download resumes with Range and transfers only the remainde
 
 test('a server that ignores Range restarts from zero and still yields the right file', async () => {
   knobs.dropAfter = 1_000_000;
-  await assert.rejects(installModel({ env }), /interrupted/);
+  await assert.rejects(installModel({ checkArchitecture: tinyArchCheck, env }), /interrupted/);
   knobs = { ignoreRange: true };
   log = [];
-  const r = await installModel({ env });
+  const r = await installModel({ checkArchitecture: tinyArchCheck, env });
   assert.match(gets()[0].range ?? '', /^bytes=\d+-$/);
   assert.equal(gets()[0].status, 200);
   assert.equal(r.bytesTransferred, body.length);
@@ -203,37 +205,37 @@ test('a server that ignores Range restarts from zero and still yields the right 
 test('cancel with an AbortSignal keeps the part for a later resume', async () => {
   knobs.stallAfter = 800_000;
   const ac = new AbortController();
-  const p = installModel({ env, signal: ac.signal, onProgress: (e) => e.bytes > 0 && ac.abort() });
+  const p = installModel({ checkArchitecture: tinyArchCheck, env, signal: ac.signal, onProgress: (e) => e.bytes > 0 && ac.abort() });
   await assert.rejects(p, (err: unknown) => (err as Error).name === 'AbortError');
   const part = `${installedPath(spec, env)}.part`;
   assert.ok(existsSync(part));
   knobs = {};
-  const r = await installModel({ env });
+  const r = await installModel({ checkArchitecture: tinyArchCheck, env });
   assert.ok((await readFile(r.path)).equals(body));
 });
 
 test('a size different from the announced one is rejected and nothing is left installed', async () => {
   knobs.announcedSize = body.length - 1000;
-  await assert.rejects(installModel({ env }), /corrupt \(size \d+ bytes, expected \d+/);
+  await assert.rejects(installModel({ checkArchitecture: tinyArchCheck, env }), /corrupt \(size \d+ bytes, expected \d+/);
   assert.ok(!existsSync(installedPath(spec, env)));
   assert.ok(!existsSync(`${installedPath(spec, env)}.part`));
 });
 
 test('corrupted bytes fail the sha256 check; the file is deleted', async () => {
   knobs.corruptAt = 3_000_000;
-  await assert.rejects(installModel({ env }), (err: unknown) => err instanceof UserError && err.message.includes(`expected ${sha}`) && /deleted/.test(err.message));
+  await assert.rejects(installModel({ checkArchitecture: tinyArchCheck, env }), (err: unknown) => err instanceof UserError && err.message.includes(`expected ${sha}`) && /deleted/.test(err.message));
   assert.ok(!existsSync(installedPath(spec, env)));
   assert.ok(!existsSync(`${installedPath(spec, env)}.part`));
 });
 
 test('404 gives a clear error', async () => {
   knobs.notFound = true;
-  await assert.rejects(installModel({ env }), (err: unknown) => err instanceof UserError && /not found at http:\/\/127\.0\.0\.1:\d+\/ohayonguy\/.*HTTP 404/.test(err.message));
+  await assert.rejects(installModel({ checkArchitecture: tinyArchCheck, env }), (err: unknown) => err instanceof UserError && /not found at http:\/\/127\.0\.0\.1:\d+\/ohayonguy\/.*HTTP 404/.test(err.message));
 });
 
 test('HF_HUB_OFFLINE without a local copy: clear error, no network', async () => {
   env.HF_HUB_OFFLINE = '1';
-  await assert.rejects(installModel({ env }), (err: unknown) => err instanceof UserError && /HF_HUB_OFFLINE/.test(err.message) && /heirloom models import/.test(err.message));
+  await assert.rejects(installModel({ checkArchitecture: tinyArchCheck, env }), (err: unknown) => err instanceof UserError && /HF_HUB_OFFLINE/.test(err.message) && /heirloom models import/.test(err.message));
   await assert.rejects(resolveModel(undefined, { env }), /heirloom models install/);
   assert.equal(log.length, 0);
 });
@@ -254,7 +256,7 @@ async function fillHfCache(hubDir: string): Promise<string> {
 test('HF_HUB_OFFLINE with a cached file uses it', async () => {
   env.HF_HUB_OFFLINE = 'true';
   const snap = await fillHfCache(path.join(env.HF_HOME, 'hub'));
-  const r = await installModel({ env });
+  const r = await installModel({ checkArchitecture: tinyArchCheck, env });
   assert.deepEqual([r.path, r.source, r.changed], [snap, 'hf-cache', false]);
   assert.equal(await resolveModel(undefined, { env }), snap);
   assert.equal(log.length, 0);
@@ -263,7 +265,7 @@ test('HF_HUB_OFFLINE with a cached file uses it', async () => {
 test('an existing Hugging Face cache (HF_HOME, or HF_HUB_CACHE) is reused, not downloaded', async () => {
   const snap = await fillHfCache(path.join(env.HF_HOME, 'hub'));
   assert.equal(await resolveModel(undefined, { env }), snap);
-  const r = await installModel({ env });
+  const r = await installModel({ checkArchitecture: tinyArchCheck, env });
   assert.equal(r.source, 'hf-cache');
   assert.equal(log.length, 0);
   const [status] = listModels({ env });
@@ -273,7 +275,7 @@ test('an existing Hugging Face cache (HF_HOME, or HF_HUB_CACHE) is reused, not d
   const snap2 = await fillHfCache(custom);
   assert.equal(await resolveModel(undefined, { env: { ...env, HF_HUB_CACHE: custom } }), snap2);
   // --force downloads into Heirloom's folder anyway.
-  const forced = await installModel({ env, force: true });
+  const forced = await installModel({ checkArchitecture: tinyArchCheck, env, force: true });
   assert.equal(forced.source, 'heirloom');
   assert.equal(gets().length, 1);
 });
@@ -281,7 +283,7 @@ test('an existing Hugging Face cache (HF_HOME, or HF_HUB_CACHE) is reused, not d
 test('HF_ENDPOINT points downloads at a mirror (direct 200 with a sha256 ETag)', async () => {
   env.HF_ENDPOINT = `${base}/mirror/`;
   knobs.direct = true;
-  const r = await installModel({ env });
+  const r = await installModel({ checkArchitecture: tinyArchCheck, env });
   assert.deepEqual(log.map((e) => `${e.method} ${e.url}`), [`HEAD /mirror${RESOLVE}`, `GET /mirror${RESOLVE}`]);
   assert.equal(r.sha256, sha);
   assert.ok((await readFile(r.path)).equals(body));
@@ -292,7 +294,7 @@ test('an unreachable Hub is a clear error that says what to try', async () => {
   await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
   const port = (closed.address() as AddressInfo).port;
   await new Promise<void>((resolve) => closed.close(() => resolve()));
-  await assert.rejects(installModel({ env: { ...env, HF_ENDPOINT: `http://127.0.0.1:${port}` } }), (err: Error) => {
+  await assert.rejects(installModel({ checkArchitecture: tinyArchCheck, env: { ...env, HF_ENDPOINT: `http://127.0.0.1:${port}` } }), (err: Error) => {
     assert.ok(err instanceof UserError);
     assert.match(err.message, /^cannot reach http:\/\/127\.0\.0\.1:\d+\/.*ECONNREFUSED.*HTTPS_PROXY.*heirloom models import/);
     return true;
@@ -302,14 +304,14 @@ test('an unreachable Hub is a clear error that says what to try', async () => {
 test('HF_TOKEN goes to the Hub only, never to the CDN on another host', async () => {
   env.HF_TOKEN = 'hf_secret';
   knobs.cdnHost = 'localhost';
-  const r = await installModel({ env });
+  const r = await installModel({ checkArchitecture: tinyArchCheck, env });
   assert.equal(r.sha256, sha);
   assert.deepEqual(log.map((e) => [e.method, e.auth]), [['HEAD', 'Bearer hf_secret'], ['GET', undefined]]);
   // A mirror that serves the file itself is the Hub: it gets the token on the GET too.
   log = [];
   env = { ...env, HEIRLOOM_HOME: `${env.HEIRLOOM_HOME}-2`, HF_ENDPOINT: `${base}/mirror` };
   knobs.direct = true;
-  await installModel({ env });
+  await installModel({ checkArchitecture: tinyArchCheck, env });
   assert.deepEqual(log.map((e) => [e.method, e.auth]), [['HEAD', 'Bearer hf_secret'], ['GET', 'Bearer hf_secret']]);
 });
 
@@ -340,14 +342,14 @@ test('HTTPS_PROXY / HTTP_PROXY are used for the download, NO_PROXY bypasses them
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
   const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
   try {
-    const r = await installModel({ env: { ...env, http_proxy: proxyUrl } });
+    const r = await installModel({ checkArchitecture: tinyArchCheck, env: { ...env, http_proxy: proxyUrl } });
     assert.ok((await readFile(r.path)).equals(body));
     assert.ok(seen.length >= 2, `the proxy carried the HEAD and the GET (${seen.join(', ')})`);
     assert.equal(log.length, 2, 'and the server saw them');
 
     seen.length = 0;
     const direct = { ...env, HEIRLOOM_HOME: `${env.HEIRLOOM_HOME}-direct`, HTTP_PROXY: proxyUrl, NO_PROXY: '127.0.0.1' };
-    await installModel({ env: direct });
+    await installModel({ checkArchitecture: tinyArchCheck, env: direct });
     assert.deepEqual(seen, [], 'NO_PROXY: straight to the server');
   } finally {
     proxy.closeAllConnections();
@@ -358,7 +360,7 @@ test('HTTPS_PROXY / HTTP_PROXY are used for the download, NO_PROXY bypasses them
 test('import copies a valid checkpoint in and records its hash; rejects other files', async () => {
   const src = path.join(projectFixtures, 'pmrf', 'tiny', 'checkpoint.safetensors');
   const before = await stat(src);
-  const r = await importModel(src, { env });
+  const r = await importModel(src, { checkArchitecture: tinyArchCheck, env });
   assert.equal(r.path, installedPath(spec, env));
   assert.equal(r.sha256, sha);
   assert.ok((await readFile(r.path)).equals(body));
@@ -370,22 +372,76 @@ test('import copies a valid checkpoint in and records its hash; rejects other fi
 
   const other = path.join(root, `other-${caseNo}.safetensors`);
   await writeSafetensors(other, [{ name: 'encoder.weight', dtype: 'F32', shape: [2], data: new Float32Array([1, 2]) }]);
-  await assert.rejects(importModel(other, { env }), /not a PMRF.*no tensors named model\.\* or mmse_model\.\*/);
+  await assert.rejects(importModel(other, { checkArchitecture: tinyArchCheck, env }), /not a PMRF.*no tensors named model\.\* or mmse_model\.\*/);
   const junk = path.join(root, `junk-${caseNo}.bin`);
   await writeFile(junk, 'this is not a checkpoint at all');
-  await assert.rejects(importModel(junk, { env }), (err: unknown) => err instanceof UserError && err.message.includes(junk));
-  await assert.rejects(importModel(path.join(root, 'missing.safetensors'), { env }), /file not found/);
+  await assert.rejects(importModel(junk, { checkArchitecture: tinyArchCheck, env }), (err: unknown) => err instanceof UserError && err.message.includes(junk));
+  await assert.rejects(importModel(path.join(root, 'missing.safetensors'), { checkArchitecture: tinyArchCheck, env }), /file not found/);
 });
 
 test('a download lock held by a live process refuses a second download; a stale one is ignored', async () => {
   const dest = installedPath(spec, env);
   await mkdir(path.dirname(dest), { recursive: true });
   await writeFile(`${dest}.lock`, String(process.ppid)); // our parent is alive
-  await assert.rejects(installModel({ env }), /already downloading/);
+  await assert.rejects(installModel({ checkArchitecture: tinyArchCheck, env }), /already downloading/);
   assert.equal(gets().length, 0);
   const dead = spawnSync(process.execPath, ['-e', '0']).pid; // exited by now
   await writeFile(`${dest}.lock`, String(dead));
-  const r = await installModel({ env });
+  const r = await installModel({ checkArchitecture: tinyArchCheck, env });
   assert.ok((await readFile(r.path)).equals(body));
   assert.ok(!existsSync(`${dest}.lock`), 'lock released');
+});
+
+/** The tiny checkpoint with one tensor transposed ([32,48] -> [48,32], the issue's case) or one left out. */
+async function brokenTiny(kind: 'reshaped' | 'missing'): Promise<string> {
+  const src = await openSafetensors(path.join(projectFixtures, 'pmrf', 'tiny', 'checkpoint.safetensors'));
+  try {
+    const tensors = [];
+    for (const t of src.list()) {
+      if (kind === 'missing' && t.name === 'model.time_in_proj.weight') continue;
+      const data = (await src.read(t.name)) as Float32Array;
+      const shape = kind === 'reshaped' && t.name === 'model.patch_in.proj.weight' ? [t.shape[1], t.shape[0]] : t.shape;
+      tensors.push({ name: t.name, dtype: t.dtype, shape, data });
+    }
+    const file = path.join(root, `${kind}-${caseNo}.safetensors`);
+    await writeSafetensors(file, tensors);
+    return file;
+  } finally {
+    await src.close();
+  }
+}
+
+test('import checks every tensor against the architecture; a failed import leaves the installed model untouched', async () => {
+  const good = await importModel(path.join(projectFixtures, 'pmrf', 'tiny', 'checkpoint.safetensors'), { checkArchitecture: tinyArchCheck, env });
+  const installed = await stat(good.path);
+  const cases: [string, RegExp][] = [
+    ['reshaped', /^reshaped-\d+\.safetensors does not match the architecture \(1 problems\):\n {2}model\.patch_in\.proj\.weight: shape \[48,32\], expected \[32,48\]$/],
+    ['missing', /^missing-\d+\.safetensors does not match the architecture \(1 problems\):\n {2}missing model\.time_in_proj\.weight \[64,64\]$/],
+  ];
+  for (const [kind, message] of cases) {
+    const file = await brokenTiny(kind as 'reshaped' | 'missing');
+    await assert.rejects(importModel(file, { checkArchitecture: tinyArchCheck, env }), (err: unknown) => err instanceof UserError && message.test(err.message));
+    const now = await stat(good.path);
+    assert.deepEqual([now.size, now.mtimeMs, now.ino], [installed.size, installed.mtimeMs, installed.ino], `${kind}: the installed model untouched`);
+    assert.ok((await readFile(good.path)).equals(body));
+  }
+  const leftovers = (await readdir(path.dirname(good.path))).filter((n) => n.includes('.import-'));
+  assert.deepEqual(leftovers, [], 'no temporary copies left');
+});
+
+test('install checks the downloaded file against the architecture before it replaces anything', async () => {
+  const first = await installModel({ checkArchitecture: tinyArchCheck, env });
+  const installed = await stat(first.path);
+  // The same bytes checked against the published model's architecture: refused, nothing replaced.
+  const published = inProcessArchCheck(undefined);
+  await assert.rejects(
+    installModel({ checkArchitecture: published, env, force: true }),
+    (err: unknown) => err instanceof UserError && /^the downloaded model\.safetensors does not match the architecture \(\d+ problems\)/.test(err.message),
+  );
+  const now = await stat(first.path);
+  assert.deepEqual([now.mtimeMs, now.ino], [installed.mtimeMs, installed.ino]);
+  assert.ok(!existsSync(`${first.path}.part`), 'the refused download is not kept');
+  let announced: { size: number | undefined; sha256: string | undefined } | undefined;
+  await installModel({ checkArchitecture: tinyArchCheck, env, force: true, onAnnounce: (a) => (announced = a) });
+  assert.deepEqual(announced, { size: body.length, sha256: sha });
 });

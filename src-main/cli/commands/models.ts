@@ -2,7 +2,12 @@ import type { Command } from 'commander';
 import { UserError } from '../../util/errors.ts';
 import type { DownloadProgress } from '../../models/download.ts';
 import { DEFAULT_MODEL_ID, findModelSpec } from '../../models/manifest.ts';
-import { howToInstall, importModel, installModel, listModels, findModel, type ModelSource } from '../../models/manager.ts';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { howToInstall, importModel, installModel, listModels, findModel, type ArchitectureCheck, type ModelSource } from '../../models/manager.ts';
+import { InferenceWorker } from '../../worker-client/client.ts';
+import { forkWorker } from '../../worker-client/spawn-node.ts';
+import { workerArchitectureCheck } from '../../worker-client/checkpoint-check.ts';
 
 /** `heirloom models list|install|import|path`: manage the PMRF checkpoint. */
 
@@ -57,6 +62,18 @@ function progressPrinter(stream: NodeJS.WriteStream): { onProgress: (p: Download
   };
 }
 
+/** The architecture check through an inference process (started for the check, stopped after). */
+async function withArchitectureCheck<T>(arch: string | undefined, fn: (check: ArchitectureCheck) => Promise<T>): Promise<T> {
+  const worker = new InferenceWorker(forkWorker());
+  try {
+    // A meta.json path made absolute: the worker has its own working folder.
+    const spec = arch === undefined ? null : existsSync(arch) ? path.resolve(arch) : arch;
+    return await fn(workerArchitectureCheck(worker, spec));
+  } finally {
+    worker.dispose();
+  }
+}
+
 function checkId(id: string): string {
   if (!findModelSpec(id)) throw new UserError(`unknown model "${id}" (see "heirloom models list")`);
   return id;
@@ -101,19 +118,28 @@ export function register(program: Command): void {
     .description('Download the checkpoint (resumes an interrupted download; reuses an existing Hugging Face cache)')
     .option('--force', 'download even if a usable copy already exists')
     .option('--id <id>', 'model id', DEFAULT_MODEL_ID)
-    .action(async (opts: { force?: boolean; id: string }) => {
+    .option('--arch <preset|file>', "architecture the file is checked against (default: the model's own)")
+    .action(async (opts: { force?: boolean; id: string; arch?: string }) => {
       const id = checkId(opts.id);
+      const spec = findModelSpec(id)!;
       const ac = new AbortController();
       const onSigint = () => ac.abort();
       process.once('SIGINT', onSigint);
       const printer = progressPrinter(process.stderr);
+      const onAnnounce = (a: { size: number | undefined; sha256: string | undefined }) => {
+        // What the Hub says the published file is: the values to record in models/manifest.json.
+        const recorded = spec.sha256 === null ? ' (models/manifest.json records none yet)' : '';
+        process.stderr.write(`the server announces ${spec.file}: size ${a.size ?? 'unknown'}, sha256 ${a.sha256 ?? 'unknown'}${recorded}\n`);
+      };
       try {
-        const r = await installModel({ id, force: opts.force, signal: ac.signal, onProgress: printer.onProgress });
+        const r = await withArchitectureCheck(opts.arch, (checkArchitecture) =>
+          installModel({ id, force: opts.force, signal: ac.signal, onProgress: printer.onProgress, onAnnounce, checkArchitecture }),
+        );
         printer.done();
         if (!r.changed) {
           process.stderr.write(`${id} is already available (${SOURCE_LABEL[r.source]}); use --force to download anyway\n`);
         } else {
-          process.stderr.write(`installed ${id}: ${mb(r.size)}, sha256 ${r.sha256}\n`);
+          process.stderr.write(`installed ${id}: ${r.size} bytes (${mb(r.size)}), sha256 ${r.sha256}\n`);
         }
         process.stdout.write(`${r.path}\n`);
       } catch (err) {
@@ -130,9 +156,12 @@ export function register(program: Command): void {
     .description('Copy a model.safetensors you already have into Heirloom (the original is left untouched)')
     .argument('<file>', 'the PMRF checkpoint (model.safetensors)')
     .option('--id <id>', 'model id', DEFAULT_MODEL_ID)
-    .action(async (file: string, opts: { id: string }) => {
-      const r = await importModel(file, { id: checkId(opts.id) });
+    .option('--arch <preset|file>', "architecture the file is checked against (default: the model's own)")
+    .action(async (file: string, opts: { id: string; arch?: string }) => {
+      const id = checkId(opts.id);
+      const r = await withArchitectureCheck(opts.arch, (checkArchitecture) => importModel(file, { id, checkArchitecture }));
       process.stderr.write(`imported ${mb(r.size)}, sha256 ${r.sha256}\n`);
+      if (r.published === false) process.stderr.write(`note: this is not the published ${findModelSpec(id)!.name} checkpoint (its sha256 differs); restores record which file they used\n`);
       process.stdout.write(`${r.path}\n`);
     });
 

@@ -5,6 +5,7 @@
  */
 import { WORKER_METHODS, type WorkerMethod } from '../../../src-shared/worker-protocol.ts';
 import { batchHandlers } from './batch.ts';
+import { checkpointHandlers } from './checkpoint.ts';
 import type { Handlers } from './context.ts';
 import { engineHandlers } from './engine.ts';
 import { faceHandlers } from './faces.ts';
@@ -18,4 +19,5 @@ export const handlers: Handlers<WorkerMethod> = {
   ...batchHandlers,
   ...pairHandlers,
   ...mediaHandlers,
+  ...checkpointHandlers,
 };

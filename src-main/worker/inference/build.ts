@@ -192,6 +192,14 @@ async function buildNetwork(dir: string, name: NetworkName, floatType: 'float32'
 }
 
 /**
+ * Every tensor both networks need (name, shape, dtype) checked against the checkpoint: the check
+ * a build runs first, and `heirloom models import`/`install` before a file replaces the model.
+ */
+export function checkArchitecture(source: TensorSource, arch: ArchConfig, label: string): CheckpointWeights {
+  return CheckpointWeights.check(source, [...swinirTensors(arch.swinir), ...hditTensors(arch.hdit)], label);
+}
+
+/**
  * Returns the cached networks for (checkpoint, options), building them when absent or damaged.
  * Every tensor of both networks is validated before anything is built (one error lists all).
  */
@@ -208,8 +216,7 @@ export async function buildModels(ref: CheckpointRef, opts: BuildOptions): Promi
   const status = opts.onStatus ?? (() => {});
   const source = await ref.open();
   try {
-    const specs = [...swinirTensors(opts.arch.swinir), ...hditTensors(opts.arch.hdit)];
-    const weights = CheckpointWeights.check(source, specs, ref.label);
+    const weights = checkArchitecture(source, opts.arch, ref.label);
     await mkdir(root, { recursive: true });
     const tmp = path.join(root, `.tmp-${key}-${process.pid}-${randomBytes(4).toString('hex')}`);
     await mkdir(tmp);
