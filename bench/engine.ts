@@ -108,7 +108,7 @@ async function main(): Promise<void> {
   const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'heirloom-bench-'));
   try {
     const buildSeconds = performance.now();
-    const engine = await PmrfEngine.create({ checkpoint: vectorsDir, arch, imageSize: S, precision, device, cacheDir, threads });
+    const engine = await PmrfEngine.create({ checkpoint: vectorsDir, arch, imageSize: S, precision, device, cacheDir, threads, selfCheck: false });
     console.log(`build + load: ${fmt((performance.now() - buildSeconds) / 1000, 1)} s (fresh cache, formula weights generated)`);
     const provider = engine.provider;
     console.log(`provider: ${provider}${engine.fallbackReason === undefined ? '' : ` (GPU not used: ${engine.fallbackReason})`}`);

@@ -4,7 +4,7 @@
  * one small photo run here. Without an adapter every test skips with the reason.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
@@ -14,11 +14,17 @@ import { runParityCheck } from '../../src-main/worker/inference/parity.ts';
 import { createPmrfRestorer } from '../../src-main/worker/inference/pmrf-restorer.ts';
 import { probeProvider } from '../../src-main/worker/inference/provider-probe.ts';
 import { restorePhoto, type Settings } from '../../src-main/worker/pipeline/restore-photo.ts';
-import { writeCpuVectors } from '../helpers/formula-checkpoint.ts';
+import { writeCpuVectors, writeFormulaCheckpoint } from '../helpers/formula-checkpoint.ts';
+import { buildModels, checkpointRef } from '../../src-main/worker/inference/build.ts';
+import { PmrfEngine } from '../../src-main/worker/inference/engine.ts';
+import { trustGpu } from '../../src-main/worker/inference/gpu-trust.ts';
+import { allChecks } from '../../src-main/worker/inference/self-check.ts';
+import { OrtSession } from '../../src-main/worker/inference/session.ts';
 import { projectFixtures, sharedPath } from '../helpers/shared.ts';
 
 const tiny = path.join(projectFixtures, 'pmrf', 'tiny');
-const S = parseArch(JSON.parse(readFileSync(path.join(tiny, 'meta.json'), 'utf8')), 'tiny meta.json').image_size;
+const tinyArch = parseArch(JSON.parse(readFileSync(path.join(tiny, 'meta.json'), 'utf8')), 'tiny meta.json');
+const S = tinyArch.image_size;
 const home = mkdtempSync(path.join(os.tmpdir(), 'heirloom-webgpu-'));
 process.env.HEIRLOOM_HOME = home;
 after(() => rmSync(home, { recursive: true, force: true }));
@@ -61,6 +67,57 @@ test('another configuration (30-channel SwinIR, HDiT 48/96): WebGPU matches the 
     for (const l of report.lines) console.log(`other config webgpu ${precision} ${l.name}: ${l.maxAbsErr.toExponential(3)}`);
     assert.equal(report.provider, 'webgpu');
     assert.ok(report.pass, `${precision}: ${report.lines.filter((l) => !l.pass).map((l) => `${l.name} ${l.maxAbsErr}`).join(', ')}`);
+  }
+});
+
+test('self-check: a GPU is checked against the CPU once per model, and the verdict is cached', { skip: noAdapter }, async () => {
+  const cacheDir = cache();
+  const make = () => PmrfEngine.create({ checkpoint: tiny, arch: tinyArch, imageSize: S, device: 'webgpu', cacheDir });
+  const first = await make();
+  try {
+    const check = first.selfCheck;
+    assert.ok(check !== undefined, 'a verdict');
+    console.log(`self-check: ${JSON.stringify(check)}`);
+    assert.equal(first.provider, 'webgpu');
+    assert.ok(check.ok && check.reason === null);
+    assert.ok(check.maxErr.swinir < 1e-4 && check.maxErr.hdit < 1e-3, JSON.stringify(check.maxErr));
+    assert.ok((check.placement.swinir.webgpu ?? 0) > 0 && (check.placement.hdit.webgpu ?? 0) > 0, 'nodes on WebGPU, from the profile');
+    assert.equal(check.onnxruntime, '1.30.0');
+    assert.ok(check.seconds.hdit > 0 && check.cpuSeconds.hdit > 0);
+  } finally {
+    await first.dispose();
+  }
+  const again = await make();
+  try {
+    assert.equal(again.selfCheck?.checkedAt, first.selfCheck?.checkedAt, 'the cached verdict, not a new check');
+    assert.equal(allChecks(cacheDir).length, 1);
+    assert.ok(!readdirSync(path.join(cacheDir, 'device-checks')).some((f) => f.startsWith('.profile')), 'profiles removed');
+  } finally {
+    await again.dispose();
+  }
+});
+
+test('self-check: a GPU that computes wrong is replaced by the CPU, with the reason', { skip: noAdapter }, async () => {
+  // The generic graph of the 30-channel SwinIR hits WebGPU's wrong Conv: a real faulty kernel.
+  const dir = path.join(home, 'faulty');
+  const arch = parseArch({ config: OTHER }, 'other config');
+  await writeFormulaCheckpoint(dir, arch);
+  const cacheDir = cache();
+  const built = await buildModels(await checkpointRef(dir), { arch, imageSize: S, precision: 'fp32', target: 'generic', cacheDir });
+  const prefix = path.join(cacheDir, 'p-');
+  const gpu = {
+    swinir: await OrtSession.create(built.files.swinir, { device: 'webgpu', profilePrefix: `${prefix}swinir` }),
+    hdit: await OrtSession.create(built.files.hdit, { device: 'webgpu', profilePrefix: `${prefix}hdit` }),
+  };
+  const t = await trustGpu(gpu, { files: built.files, buildDir: built.dir, device: 'webgpu', imageSize: S, precision: 'fp32', cacheDir, profilePrefix: prefix });
+  try {
+    console.log(`faulty kernel: ${t.fallbackReason}`);
+    assert.equal(t.networks.hdit.provider, 'cpu');
+    assert.equal(t.check?.ok, false);
+    assert.match(t.fallbackReason ?? '', /^webgpu: the self-check's SwinIR output differs from the CPU's by [0-9.]+e-1 \(tolerance 1\.0e-3\)$/);
+  } finally {
+    await t.networks.swinir.dispose();
+    await t.networks.hdit.dispose();
   }
 });
 

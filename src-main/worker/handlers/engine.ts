@@ -1,31 +1,49 @@
-/** What the engine can do on this machine: devices and the time a face takes. */
+/** What the engine can do on this machine: devices, the GPU adapter and the time a face takes. */
 import type { Device } from '../../../src-shared/settings.ts';
 import { resolveArch } from '../inference/arch.ts';
-import { hditFlops, swinirFlops } from '../inference/flops.ts';
 import { webgpuAdapter } from '../inference/gpu-adapter.ts';
-import { providerPlan } from '../inference/session.ts';
+import { distrustReason } from '../inference/gpu-trust.ts';
+import { faceSeconds, measuredPassTimes } from '../inference/pass-times.ts';
+import { allChecks } from '../inference/self-check.ts';
+import { providerPlan, type ExecutionProvider } from '../inference/session.ts';
+import { cacheDir } from '../../util/app-paths.ts';
 import type { Handlers } from './context.ts';
 
-/**
- * Rough throughput of each device class, GFLOP/s, for the time estimate shown before a batch.
- * WebGPU has none: its adapters range from a phone-class integrated GPU to a workstation card.
- */
-const GFLOPS: Record<Exclude<Device, 'auto'>, number | null> = { cpu: 130, cuda: 20000, dml: 8000, coreml: 4000, webgpu: null };
+/** The newest self-check verdict for a provider on this adapter (any model), if one was made. */
+function latestVerdictAgainst(ep: ExecutionProvider, device: Device): string | undefined {
+  const adapter = ep === 'webgpu' ? webgpuAdapter().name : null;
+  const check = allChecks(cacheDir()).find((c) => c.provider === ep && c.adapter === adapter);
+  return check === undefined ? undefined : distrustReason(check, device);
+}
 
 export const engineHandlers: Handlers<'engineInfo'> = {
   engineInfo: async ({ engine, steps }) => {
     const plan = providerPlan('auto');
-    const devices: Device[] = plan.order;
-    const activeDevice: Device = engine.device === 'auto' ? (devices[0] ?? 'cpu') : engine.device;
+    const skipped = [...plan.skipped];
+    // GPUs whose self-check failed, or that proved slower than the CPU, are not what auto runs on.
+    const devices: Device[] = plan.order.filter((ep) => {
+      const reason = ep === 'cpu' ? undefined : latestVerdictAgainst(ep, 'auto');
+      if (reason !== undefined) skipped.push(reason);
+      return reason === undefined;
+    });
+    let activeDevice: Device = engine.device === 'auto' ? (devices[0] ?? 'cpu') : engine.device;
+    // A GPU asked for by name that failed its self-check runs on the CPU.
+    if (engine.device !== 'auto' && engine.device !== 'cpu') {
+      const reason = latestVerdictAgainst(engine.device, engine.device);
+      if (reason !== undefined) {
+        skipped.push(reason);
+        activeDevice = 'cpu';
+      }
+    }
+    // The estimate is a measurement on this device (self-check or an earlier restore), never a constant.
     let secondsPerFace: number | null = null;
     try {
       const { config } = resolveArch(engine.arch ?? undefined);
-      const gflop = (swinirFlops(config.swinir, engine.faceSize).total + steps * hditFlops(config.hdit, engine.faceSize).total) / 1e9;
-      const rate = GFLOPS[activeDevice === 'auto' ? 'cpu' : activeDevice];
-      secondsPerFace = rate === null ? null : gflop / rate;
+      const measured = measuredPassTimes(cacheDir(), { provider: activeDevice === 'auto' ? 'cpu' : activeDevice, arch: config, faceSize: engine.faceSize, precision: 'fp32' });
+      secondsPerFace = measured === undefined ? null : faceSeconds(measured, steps);
     } catch {
       secondsPerFace = null;
     }
-    return { devices, activeDevice, secondsPerFace, gpuAdapter: webgpuAdapter().name, skipped: plan.skipped };
+    return { devices, activeDevice, secondsPerFace, gpuAdapter: webgpuAdapter().name, skipped };
   },
 };

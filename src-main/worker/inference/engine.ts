@@ -4,6 +4,8 @@
  * clip(x, 0, 1); other samplers (samplers.ts) spend the same K evaluations differently.
  * The two networks are built once per (checkpoint, options) and cached on disk.
  */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import { faceSeed } from '../../../src-shared/rules.ts';
 import type { Device } from '../../../src-shared/settings.ts';
 import type { ArchConfig } from './arch.ts';
@@ -11,6 +13,9 @@ import { buildModels, checkpointRef, removeEntry, type BuildTarget, type BuiltMo
 import { gaussianNoise } from './noise.ts';
 import { integrate, type SamplerName, type StepCorrection } from './samplers.ts';
 import { f32Tensor, ModelLoadError, OrtSession, providerPlan, type ExecutionProvider } from './session.ts';
+import { checkIdentity, trustGpu } from './gpu-trust.ts';
+import { readCheck, type SelfCheck } from './self-check.ts';
+import { recordPassTimes } from './pass-times.ts';
 import { cacheDir as defaultCacheDir } from '../../util/app-paths.ts';
 import { UserError } from '../../util/errors.ts';
 
@@ -30,6 +35,11 @@ export interface EngineOptions {
   /** CPU threads per operator (default: every core). */
   threads?: number;
   onStatus?: (message: string) => void;
+  /**
+   * Check a GPU against the CPU before its first use with this model (default true;
+   * self-check.ts). The parity check and the benchmarks turn it off: they measure the provider.
+   */
+  selfCheck?: boolean;
 }
 
 export interface FlowOptions {
@@ -78,6 +88,19 @@ function clip01(x: Float32Array): Float32Array {
   return out;
 }
 
+/**
+ * Where the GPU sessions profile their first runs when a self-check will run (no verdict cached
+ * for the provider tried first), else undefined.
+ */
+async function selfCheckProfile(opts: EngineOptions, built: BuiltModels, cacheDir: string): Promise<string | undefined> {
+  if (opts.selfCheck === false) return undefined;
+  const first = providerPlan(opts.device ?? 'auto').order[0];
+  if (first === 'cpu' || (await readCheck(cacheDir, checkIdentity(built.dir, first))) !== undefined) return undefined;
+  const dir = path.join(cacheDir, 'device-checks');
+  await mkdir(dir, { recursive: true });
+  return path.join(dir, `.profile-${process.pid}-`);
+}
+
 export class PmrfEngine {
   /** HDiT evaluations made since the engine was created (each counts once per batch call). */
   evaluations = 0;
@@ -89,6 +112,10 @@ export class PmrfEngine {
     readonly precision: Precision,
     readonly checkpointId: string,
     readonly built: BuiltModels,
+    /** Why the GPU was set aside after its sessions loaded (self-check). */
+    private readonly distrust: string | undefined,
+    /** The GPU's self-check verdict, when a GPU was considered. */
+    readonly selfCheck: SelfCheck | undefined,
   ) {}
 
   static async create(opts: EngineOptions): Promise<PmrfEngine> {
@@ -97,14 +124,25 @@ export class PmrfEngine {
     const sessionOpts = { device: opts.device ?? 'auto', threads: opts.threads };
     // Shaped for the provider that will be tried first (a fallback runs the same graph on the CPU).
     const target: BuildTarget = providerPlan(sessionOpts.device).order[0] === 'webgpu' ? 'webgpu' : 'generic';
-    const buildOpts = { arch: opts.arch, imageSize: opts.imageSize, precision, target, cacheDir: opts.cacheDir ?? defaultCacheDir(), onStatus: opts.onStatus };
+    const cacheDir = opts.cacheDir ?? defaultCacheDir();
+    const buildOpts = { arch: opts.arch, imageSize: opts.imageSize, precision, target, cacheDir, onStatus: opts.onStatus };
     let built = await buildModels(ref, buildOpts);
     for (let attempt = 0; ; attempt++) {
       let swinir: OrtSession | undefined;
       try {
-        swinir = await OrtSession.create(built.files.swinir, sessionOpts);
-        const hdit = await OrtSession.create(built.files.hdit, sessionOpts);
-        return new PmrfEngine(swinir, hdit, opts.imageSize, precision, ref.id, built);
+        const profilePrefix = await selfCheckProfile(opts, built, cacheDir);
+        swinir = await OrtSession.create(built.files.swinir, { ...sessionOpts, profilePrefix: profilePrefix && `${profilePrefix}swinir` });
+        const hdit = await OrtSession.create(built.files.hdit, { ...sessionOpts, profilePrefix: profilePrefix && `${profilePrefix}hdit` });
+        const trusted =
+          opts.selfCheck === false
+            ? { networks: { swinir, hdit } }
+            : await trustGpu({ swinir, hdit }, { files: built.files, buildDir: built.dir, device: sessionOpts.device, threads: opts.threads, imageSize: opts.imageSize, precision, cacheDir, profilePrefix, onStatus: opts.onStatus });
+        if ('fresh' in trusted && trusted.fresh && trusted.check !== undefined) {
+          const key = { arch: opts.arch, faceSize: opts.imageSize, precision };
+          recordPassTimes(cacheDir, { ...key, provider: trusted.check.provider as ExecutionProvider }, trusted.check.seconds, 'self-check');
+          recordPassTimes(cacheDir, { ...key, provider: 'cpu' }, trusted.check.cpuSeconds, 'self-check');
+        }
+        return new PmrfEngine(trusted.networks.swinir, trusted.networks.hdit, opts.imageSize, precision, ref.id, built, trusted.fallbackReason, trusted.check);
       } catch (err) {
         await swinir?.dispose();
         if (!(err instanceof ModelLoadError)) throw err;
@@ -127,7 +165,8 @@ export class PmrfEngine {
 
   /** Why a GPU provider is not used, when one was wanted. */
   get fallbackReason(): string | undefined {
-    return this.hdit.fallbackReason;
+    const reasons = [this.hdit.fallbackReason, this.distrust].filter((r) => r !== undefined);
+    return reasons.length > 0 ? reasons.join('; ') : undefined;
   }
 
   private dims(data: Float32Array, n: number, what: string): number[] {
@@ -137,10 +176,28 @@ export class PmrfEngine {
     return [n, 3, S, S];
   }
 
+  /** Seconds per face of the latest pass of each network (the first, warm-up pass only until another ran). */
+  readonly #passSeconds = { swinir: { calls: 0, seconds: 0 }, hdit: { calls: 0, seconds: 0 } };
+
+  async #timed(net: 'swinir' | 'hdit', n: number, run: () => Promise<Float32Array>): Promise<Float32Array> {
+    const t0 = performance.now();
+    const out = await run();
+    const p = this.#passSeconds[net];
+    p.calls++;
+    p.seconds = (performance.now() - t0) / 1000 / n;
+    return out;
+  }
+
+  /** Measured seconds per face per pass, once both networks ran; `warm` once neither is a first (warm-up) pass. */
+  measuredPassSeconds(): { swinir: number; hdit: number; warm: boolean } | undefined {
+    const { swinir, hdit } = this.#passSeconds;
+    return swinir.calls > 0 && hdit.calls > 0 ? { swinir: swinir.seconds, hdit: hdit.seconds, warm: swinir.calls > 1 && hdit.calls > 1 } : undefined;
+  }
+
   /** SwinIR(y) before clipping, [n,3,S,S]. */
   async runSwinir(y: Float32Array, n: number): Promise<Float32Array> {
     const dims = this.dims(y, n, 'SwinIR input');
-    return this.swinir.runFloat({ y: f32Tensor(y, dims) }, 'mmse');
+    return this.#timed('swinir', n, () => this.swinir.runFloat({ y: f32Tensor(y, dims) }, 'mmse'));
   }
 
   /** The vector field HDiT(x, t), [n,3,S,S]; `t` is one time for all faces or one per face. */
@@ -148,7 +205,7 @@ export class PmrfEngine {
     const dims = this.dims(x, n, 'HDiT input');
     const times = typeof t === 'number' ? new Float32Array(n).fill(t) : t;
     if (times.length !== n) throw new UserError(`HDiT times: ${times.length} values for ${n} faces`);
-    const v = await this.hdit.runFloat({ x: f32Tensor(x, dims), t: f32Tensor(times, [n]) }, 'v');
+    const v = await this.#timed('hdit', n, () => this.hdit.runFloat({ x: f32Tensor(x, dims), t: f32Tensor(times, [n]) }, 'v'));
     this.evaluations++;
     return v;
   }

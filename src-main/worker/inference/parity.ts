@@ -113,7 +113,8 @@ export async function runParityCheck(dir: string, opts: ParityOptions): Promise<
 
   const ref = await checkpointRef(dir);
   const engine = await time('build+load', () =>
-    PmrfEngine.create({ checkpoint: ref, arch, imageSize: S, precision: opts.precision, device: opts.device, cacheDir: opts.cacheDir, onStatus: opts.onStatus }),
+    // No self-check: this check is about the provider asked for, never a CPU fallback.
+    PmrfEngine.create({ checkpoint: ref, arch, imageSize: S, precision: opts.precision, device: opts.device, cacheDir: opts.cacheDir, onStatus: opts.onStatus, selfCheck: false }),
   );
   try {
     const mmseRef = await readBin(dir, 'mmse_raw.bin', count);

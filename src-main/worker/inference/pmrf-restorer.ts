@@ -8,6 +8,8 @@ import { resolveArch } from './arch.ts';
 import { checkpointRef, type Precision } from './build.ts';
 import { PmrfEngine } from './engine.ts';
 import { ConsistencyGuidance, consistencyTarget } from './guidance.ts';
+import { measuredPassTimes, recordPassTimes } from './pass-times.ts';
+import { cacheDir as defaultCacheDir } from '../../util/app-paths.ts';
 
 export interface PmrfRestorerOptions {
   /** Checkpoint (.safetensors) or PMRF vectors folder (the caller resolves the installed model). */
@@ -50,13 +52,14 @@ export async function createPmrfRestorer(opts: PmrfRestorerOptions): Promise<Fac
   const model = opts.model;
   const { config, name: archName } = resolveArch(opts.arch);
   const ref = await checkpointRef(model);
+  const cacheDir = opts.cacheDir ?? defaultCacheDir();
   const engine = await PmrfEngine.create({
     checkpoint: ref,
     arch: config,
     imageSize: opts.imageSize,
     precision: opts.precision ?? 'fp32',
     device: opts.device,
-    cacheDir: opts.cacheDir,
+    cacheDir,
     onStatus: opts.onStatus,
   });
   const fallback = engine.fallbackReason === undefined ? '' : ` (GPU not used: ${engine.fallbackReason})`;
@@ -90,6 +93,10 @@ export async function createPmrfRestorer(opts: PmrfRestorerOptions): Promise<Fac
         restored.set(part.restored, start * per);
         mean.set(part.mean, start * per);
       }
+      // The time-per-face estimate: a warm measurement replaces any, a first one only fills a gap.
+      const measured = engine.measuredPassSeconds();
+      const key = { provider: engine.provider, arch: config, faceSize: opts.imageSize, precision: engine.precision };
+      if (measured !== undefined && (measured.warm || measuredPassTimes(cacheDir, key) === undefined)) recordPassTimes(cacheDir, key, measured, 'restore');
       return { restored, mean };
     },
     dispose: () => engine.dispose(),

@@ -23,6 +23,11 @@ export interface SessionOptions {
   device: Device;
   /** CPU threads for one operator (default: every core). */
   threads?: number;
+  /**
+   * A GPU session profiles its runs to files starting with this path until `endProfiling()`
+   * (the self-check learns from it which provider each node ran on).
+   */
+  profilePrefix?: string;
 }
 
 interface Backend {
@@ -103,8 +108,9 @@ export function providerPlan(
   return { order: [device, 'cpu'], skipped };
 }
 
-function sessionOptions(ep: ExecutionProvider, threads: number): ort.InferenceSession.SessionOptions {
-  const base: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all', intraOpNumThreads: threads, interOpNumThreads: 1 };
+function sessionOptions(ep: ExecutionProvider, threads: number, profilePrefix?: string): ort.InferenceSession.SessionOptions {
+  const profile = ep !== 'cpu' && profilePrefix !== undefined ? { enableProfiling: true, profileFilePrefix: profilePrefix } : {};
+  const base: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all', intraOpNumThreads: threads, interOpNumThreads: 1, ...profile };
   // GPU providers leave the nodes they cannot run to the CPU provider.
   const options: ort.InferenceSession.SessionOptions = { ...base, executionProviders: ep === 'cpu' ? ['cpu'] : [ep, 'cpu'] };
   // DirectML supports neither memory patterns nor parallel execution.
@@ -134,7 +140,7 @@ export class OrtSession {
     const failures = [...skipped];
     for (const ep of order) {
       try {
-        const session = await ort.InferenceSession.create(modelPath, sessionOptions(ep, threads));
+        const session = await ort.InferenceSession.create(modelPath, sessionOptions(ep, threads, options.profilePrefix));
         const reason = ep === 'cpu' && options.device !== 'cpu' && failures.length > 0 ? failures.join('; ') : undefined;
         return new OrtSession(session, modelPath, ep, reason);
       } catch (err) {
@@ -167,6 +173,11 @@ export class OrtSession {
     const t = out[output];
     if (t === undefined || t.type !== 'float32') throw new Error(`${this.modelPath}: no float32 output "${output}"`);
     return t.data as Float32Array;
+  }
+
+  /** Stops profiling (a no-op for a session created without `profilePrefix`). */
+  endProfiling(): void {
+    this.#session.endProfiling();
   }
 
   async dispose(): Promise<void> {
