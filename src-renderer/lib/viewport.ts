@@ -36,6 +36,15 @@ export function fitRect(stage: Size, image: Size): Rect {
 }
 
 /**
+ * The zoom as the photo's own pixels see it: 100% = one photo pixel per screen (CSS) pixel. At
+ * the fitted view a 400 px photo in a 990 px stage is shown at 248%, a large scan at a few %.
+ */
+export function zoomPercent(fit: Rect, image: Size, view: View): number {
+  if (!(image.width > 0 && fit.width > 0)) return 0;
+  return Math.round((100 * fit.width * view.scale) / image.width);
+}
+
+/**
  * Keeps the zoomed photo covering the stage where it can: no empty margin on a side when the
  * photo is larger than the stage along that axis, and centred (x = y = 0) at scale 1.
  */

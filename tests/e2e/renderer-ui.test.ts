@@ -342,13 +342,17 @@ describe('renderer UI with a scripted bridge', { skip, timeout: 180_000 }, () =>
     await page.getByRole('button', { name: 'Face 2', exact: true }).click();
     assert.ok(await cards.nth(1).evaluate((el) => el.classList.contains('active')));
     await page.screenshot({ path: path.join(shots, 'ui-viewer.png') });
+    // The zoom label is the photo's own scale: the 800 px wide photo's fitted width on screen.
+    const shown = (await page.locator('img[alt="Original photo"]').first().boundingBox())!.width;
+    assert.equal(await text(page.getByLabel('Zoom level')), `${Math.round((100 * shown) / 800)}%`);
     // A library update for the open photo (e.g. the batch moving on) keeps the zoom.
     await page.getByRole('button', { name: 'Zoom in' }).click();
+    assert.equal(await text(page.getByLabel('Zoom level')), `${Math.round((150 * shown) / 800)}%`);
     const before = (await calls('library:get')).length;
     await page.evaluate(() => (window as any).__emit('library:changed', { photoIds: [2] }));
     await waitForCalls('library:get', before + 1);
     await new Promise((r) => setTimeout(r, 100));
-    assert.equal(await text(page.getByLabel('Zoom level')), '150%');
+    assert.equal(await text(page.getByLabel('Zoom level')), `${Math.round((150 * shown) / 800)}%`);
     await page.getByRole('button', { name: 'Fit' }).click();
   });
 
@@ -419,6 +423,7 @@ describe('renderer UI with a scripted bridge', { skip, timeout: 180_000 }, () =>
     assert.match(await text(page.getByTestId('export-summary')), /Wrote 3 files to/);
     await page.screenshot({ path: path.join(shots, 'ui-export.png') });
     await dialog.getByRole('button', { name: 'Done' }).click();
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent?.trim().startsWith('Export')), true, 'focus is back on the Export button');
   });
 
   it('shows keyboard focus in the gallery and works in dark mode', async () => {
@@ -439,12 +444,57 @@ describe('renderer UI with a scripted bridge', { skip, timeout: 180_000 }, () =>
     await page.emulateMedia({ colorScheme: 'light' });
   });
 
-  it('removes the selected photo from the library with Delete', async () => {
+  it('keys and clicks work as in a photo manager: move, Space toggles, Esc clears, open does not select', async () => {
+    const grid = page.getByRole('listbox', { name: 'Photos' });
+    const selected = async () => grid.getByRole('option', { selected: true }).evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')));
+    const gridTop = async () => (await grid.boundingBox())!.y;
+    await grid.focus();
+    await page.keyboard.press('Home');
+    await page.keyboard.press('ArrowRight');
+    assert.deepEqual(await selected(), [], 'arrows move the focus, they do not select');
+    assert.match(await text(page.locator('.bar .hint')), /Space selects/);
+    const top = await gridTop();
+    await page.keyboard.press(' ');
+    assert.deepEqual(await selected(), ['wedding.tif, Out of date']);
+    assert.equal(await gridTop(), top, 'the grid does not jump when the selection bar appears');
+    assert.doesNotMatch(await text(page.getByRole('button', { name: /^Restore/ })), /^Restore all/, 'the batch button acts on the selection');
+    await page.keyboard.press(' ');
+    assert.deepEqual(await selected(), [], 'Space toggles');
+    await page.keyboard.press(' ');
+    await page.keyboard.press('Shift+ArrowRight');
+    assert.equal((await selected()).length, 2, 'Shift+arrow extends the selection');
+    await page.keyboard.press('Escape');
+    assert.deepEqual(await selected(), [], 'Escape clears the selection');
+    // Opening a photo (double click) leaves the selection as it was; Escape from a face checkbox leaves the viewer.
+    await page.locator('[role="option"][aria-label^="wedding.tif,"]').dblclick();
+    const viewer = page.getByRole('region', { name: 'Photo viewer' });
+    await viewer.waitFor();
+    await page.locator('.faces li.card').nth(0).getByLabel('Restore this face').click();
+    await page.keyboard.press('Escape');
+    await grid.waitFor();
+    assert.equal(await viewer.count(), 0, 'Escape left the viewer');
+    assert.deepEqual(await selected(), [], 'opening did not select the photo');
+    assert.match(await text(page.getByRole('button', { name: /^Restore/ })), /^Restore all/);
+    assert.equal(await grid.evaluate((el) => el === document.activeElement), true, 'focus is back in the gallery');
+    assert.equal(await grid.getAttribute('aria-activedescendant'), 'photo-2', 'on the photo that was open');
+  });
+
+  it('asks before Delete removes photos, says what happened, and Cancel keeps them', async () => {
     const grid = page.getByRole('listbox', { name: 'Photos' });
     await grid.focus();
     await page.keyboard.press('End');
+    await page.keyboard.press(' ');
     await page.keyboard.press('Delete');
+    const confirm = page.getByRole('dialog', { name: 'Remove this photo from the library?' });
+    await confirm.waitFor();
+    assert.match(await text(confirm), /The files stay where they are/);
+    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    assert.deepEqual(await calls('library:remove'), [], 'nothing removed without a yes');
+    assert.equal(await grid.evaluate((el) => el === document.activeElement), true, 'focus back on the gallery');
+    await page.keyboard.press('Delete');
+    await confirm.getByRole('button', { name: 'Remove' }).click();
     assert.deepEqual(await calls('library:remove'), [{ photoIds: [3] }]);
+    await page.getByRole('status').filter({ hasText: '1 photo removed from the library. The files were not touched.' }).waitFor();
     await waitForCalls('library:list', 1);
     for (let i = 0; i < 40 && (await grid.getByRole('option').count()) !== 2; i++) await new Promise((r) => setTimeout(r, 50));
     assert.deepEqual(await grid.getByRole('option').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label'))), ['grandma-1952.jpg, New', 'wedding.tif, Out of date']);

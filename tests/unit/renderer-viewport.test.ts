@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { boxPercent, clampView, dragBox, FIT_VIEW, fitRect, MAX_SCALE, panBy, stageToPhoto, visibleSpan, zoomAt } from '../../src-renderer/lib/viewport.ts';
+import { boxPercent, clampView, dragBox, FIT_VIEW, fitRect, MAX_SCALE, panBy, stageToPhoto, visibleSpan, zoomAt, zoomPercent } from '../../src-renderer/lib/viewport.ts';
 
 const stage = { width: 800, height: 600 };
 // A 2:1 landscape photo fits the width: 800x400, centred vertically.
@@ -10,6 +10,15 @@ test('fitRect contains and centres the photo', () => {
   assert.deepEqual(fit, { left: 0, top: 100, width: 800, height: 400 });
   assert.deepEqual(fitRect(stage, { width: 300, height: 600 }), { left: 250, top: 0, width: 300, height: 600 });
   assert.deepEqual(fitRect({ width: 0, height: 10 }, { width: 5, height: 5 }), { left: 0, top: 0, width: 0, height: 0 });
+});
+
+test('zoomPercent is the photo pixels per screen pixel, not the zoom step', () => {
+  // The case: a 400 px photo fitted into a 990 px stage reads 248%, not 100%.
+  const small = { width: 400, height: 300 };
+  assert.equal(zoomPercent(fitRect({ width: 990, height: 800 }, small), small, FIT_VIEW), 248);
+  assert.equal(zoomPercent(fit, { width: 2000, height: 1000 }, FIT_VIEW), 40);
+  assert.equal(zoomPercent(fit, { width: 2000, height: 1000 }, { scale: 2.5, x: 0, y: 0 }), 100);
+  assert.equal(zoomPercent({ left: 0, top: 0, width: 0, height: 0 }, small, FIT_VIEW), 0);
 });
 
 test('zoomAt keeps the photo point under the pointer fixed', () => {

@@ -24,8 +24,12 @@ class SelectionStore {
     this.openId = id;
   }
 
+  /** Set when the viewer closes: the gallery takes the focus back (on the photo that was open). */
+  returning = $state(false);
+
   close(): void {
     this.openId = null;
+    this.returning = true;
   }
 }
 
