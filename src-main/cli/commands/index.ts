@@ -6,6 +6,7 @@ import { register as registerDetect } from './detect.ts';
 import { register as registerRestore } from './restore.ts';
 import { register as registerBatch } from './batch.ts';
 import { register as registerRepair } from './repair.ts';
+import { register as registerDevices } from './devices.ts';
 
 /**
  * Every subcommand lives in its own file under cli/commands and exports `register(program)`.
@@ -19,4 +20,5 @@ export function registerCommands(program: Command): void {
   registerRestore(program);
   registerBatch(program);
   registerRepair(program);
+  registerDevices(program);
 }

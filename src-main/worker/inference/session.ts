@@ -30,19 +30,19 @@ export interface SessionOptions {
   profilePrefix?: string;
 }
 
-interface Backend {
+export interface Backend {
   name: string;
   bundled: boolean;
 }
 
 /** Backends this onnxruntime-node build knows (1.30 has `listSupportedBackends`). */
-function supportedBackends(): Backend[] {
+export function supportedBackends(): Backend[] {
   const list = (ort as { listSupportedBackends?: () => Backend[] }).listSupportedBackends;
   return typeof list === 'function' ? list() : [{ name: 'cpu', bundled: true }];
 }
 
 /** Whether a non-bundled provider's shared library was installed next to the binding. */
-function providerLibraryPresent(ep: ExecutionProvider): boolean {
+export function providerLibraryPresent(ep: ExecutionProvider): boolean {
   try {
     const require = createRequire(import.meta.url);
     const pkg = path.dirname(require.resolve('onnxruntime-node/package.json'));
