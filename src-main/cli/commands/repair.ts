@@ -8,13 +8,13 @@ import { decodePhoto } from '../../worker/pipeline/decode.ts';
 import { detectFaces } from '../../worker/pipeline/detect.ts';
 import { encodePhoto } from '../../worker/pipeline/encode.ts';
 import { writeDamageMask } from '../../worker/pipeline/repair/mask-file.ts';
-import { eyesOfFaces, repairDamage } from '../../worker/pipeline/repair/repair.ts';
+import { protectFaces, repairDamage } from '../../worker/pipeline/repair/repair.ts';
 
 /**
  * `heirloom repair <files|folders> -o <dir> [--save-mask]`: scratches, cracks, dust and hairs found
  * and filled in, no model needed. Writes `<name>.repaired.<ext>` (and `<name>.damage-mask.png`,
  * white = repaired, at the photo's size) into the output folder; inputs are never written.
- * Faces are detected first only so that the catchlights in their eyes are not taken for dust.
+ * Faces are detected first only so that their features and catchlights are not taken for damage.
  */
 
 interface RepairCliOptions {
@@ -75,7 +75,7 @@ export function register(program: Command): void {
           taken.add(name);
           const photo = await decodePhoto(file);
           const faces = await detectFaces(photo.image);
-          const result = await repairDamage(photo.image, { eyes: eyesOfFaces(faces) });
+          const result = await repairDamage(photo.image, protectFaces(faces));
           const target = path.join(out, name);
           await encodePhoto(result.image, target, photo, { format, quality: 95, protect: found.files }, photo.alpha);
           entry.output = target;

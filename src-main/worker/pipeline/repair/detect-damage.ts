@@ -25,11 +25,24 @@ export interface EyePoint {
   radius: number;
 }
 
+/** A face's features (brows, lids, lips, nostrils): dark lines there are the face, not damage. */
+export interface FaceZone {
+  x: number;
+  y: number;
+  radius: number;
+  /** Dark lines at least this long (photo pixels) cross the face: damage after all. */
+  crossing: number;
+  /** Direction of the eye line (radians, image coordinates): brows, lids and lips run along it. */
+  angle: number;
+}
+
 export interface DamageTuning {
   /** Half-size of the square structuring element (px at working resolution). */
   radius: number;
   /** Absolute response floor (0..255 luma). */
   floor: number;
+  /** Weaker pixels that continue a kept line (hysteresis). */
+  weakFloor: number;
   /** Response must beat this multiple of the local texture level. */
   textureFactor: number;
   /** Coarse grid cell for the texture level (px at working resolution). */
@@ -48,6 +61,8 @@ export interface DamageTuning {
   clutterRadius: number;
   /** A line is kept when at most this fraction of its neighbourhood responds half as strongly. */
   lineClutter: number;
+  /** The same for pixels responding 128 or more (cracks in a network are busy but stark). */
+  strongClutter: number;
   /** The same for a speck (dust lies on its own; a small detail in a busy area is not dust). */
   speckClutter: number;
   /** Mask growth around kept components (px at working resolution). */
@@ -59,6 +74,7 @@ export interface DamageTuning {
 export const DEFAULT_TUNING: DamageTuning = {
   radius: 3,
   floor: 16,
+  weakFloor: 8,
   textureFactor: 4,
   textureCell: 8,
   lineMinExtent: 12,
@@ -68,6 +84,7 @@ export const DEFAULT_TUNING: DamageTuning = {
   speckContrast: 30,
   clutterRadius: 7,
   lineClutter: 0.3,
+  strongClutter: 0.45,
   speckClutter: 0.1,
   grow: 1,
   workPixels: 4_200_000,
@@ -75,6 +92,7 @@ export const DEFAULT_TUNING: DamageTuning = {
 
 export interface DamageOptions {
   eyes?: readonly EyePoint[];
+  faces?: readonly FaceZone[];
   tuning?: Partial<DamageTuning>;
 }
 
@@ -120,6 +138,7 @@ export async function detectDamage(img: Raster, options: DamageOptions = {}): Pr
     const unit = Math.max(1, Math.min(work.rows, work.cols) / 600);
     t = scaleTuning(t, unit);
     const eyes = (options.eyes ?? []).map((e) => ({ x: e.x / factor, y: e.y / factor, radius: e.radius / factor }));
+    const faces = (options.faces ?? []).map((f) => ({ x: f.x / factor, y: f.y / factor, radius: f.radius / factor, crossing: f.crossing / factor, angle: f.angle }));
     const kept = keep(new cv.Mat(work.rows, work.cols, cv.CV_8UC1));
     kept.data.fill(0);
     const se = keep(cv.getStructuringElement(cv.MORPH_RECT, new cv.Size(2 * t.radius + 1, 2 * t.radius + 1)));
@@ -129,7 +148,7 @@ export async function detectDamage(img: Raster, options: DamageOptions = {}): Pr
       const resp = keep(new cv.Mat());
       cv.morphologyEx(work, resp, op, se);
       const texture = textureLevel(cv, keep, resp, t.textureCell);
-      const counts = keepComponents(cv, keep, resp, texture, kept, eyes, op === cv.MORPH_TOPHAT, t);
+      const counts = keepComponents(cv, keep, resp, texture, kept, { eyes, faces }, op === cv.MORPH_TOPHAT, t);
       lines += counts.lines;
       specks += counts.specks;
     }
@@ -164,6 +183,31 @@ function scaleTuning(t: DamageTuning, unit: number): DamageTuning {
   };
 }
 
+/** Add every thin weak component that touches a kept one (a crack fading over a lighter patch). */
+function extendIntoWeak(cv: Cv, keep: <M extends { delete(): void }>(m: M) => M, weak: Mat, mine: Uint8Array, t: DamageTuning): void {
+  const labels = keep(new cv.Mat());
+  const count = cv.connectedComponents(weak, labels, 8, cv.CV_32S);
+  const lab = labels.data32S;
+  const fat = keep(new cv.Mat());
+  const k = 2 * t.lineMaxHalfWidth + 1;
+  cv.erode(weak, fat, keep(cv.getStructuringElement(cv.MORPH_RECT, new cv.Size(k, k))));
+  const f = fat.data;
+  const touched = new Uint8Array(count);
+  const area = new Float64Array(count);
+  const fatCount = new Float64Array(count);
+  for (let i = 0; i < lab.length; i++) {
+    const j = lab[i];
+    if (j === 0) continue;
+    area[j]++;
+    if (f[i]) fatCount[j]++;
+    if (mine[i]) touched[j] = 1;
+  }
+  for (let i = 0; i < lab.length; i++) {
+    const j = lab[i];
+    if (j > 0 && touched[j] && fatCount[j] <= t.lineMaxFat * area[j]) mine[i] = 1;
+  }
+}
+
 /** Local texture level: the response averaged per coarse cell, median of 3x3 cells, back at full size. */
 function textureLevel(cv: Cv, keep: <M extends { delete(): void }>(m: M) => M, resp: Mat, cell: number): Mat {
   const small = keep(new cv.Mat());
@@ -187,7 +231,7 @@ function keepComponents(
   resp: Mat,
   texture: Mat,
   kept: Mat,
-  eyes: readonly EyePoint[],
+  protect: { eyes: readonly EyePoint[]; faces: readonly FaceZone[] },
   bright: boolean,
   t: DamageTuning,
 ): Tally {
@@ -207,17 +251,24 @@ function keepComponents(
     return dens.data;
   });
   const clutterMax = Math.round(255 * t.lineClutter);
+  const strongMax = Math.round(255 * t.strongClutter);
   const cand = keep(new cv.Mat(resp.rows, resp.cols, cv.CV_8UC1));
   const c = cand.data;
   const busyAt = new Uint8Array(n);
+  // Weak: isolated but below the floor; they only extend kept lines (hysteresis, as in Canny).
+  const weak = keep(new cv.Mat(resp.rows, resp.cols, cv.CV_8UC1));
+  const wk = weak.data;
   for (let i = 0; i < n; i++) {
     const v = r[i];
     c[i] = 0;
-    if (v <= t.floor || v <= t.textureFactor * tex[i]) continue;
+    wk[i] = 0;
+    if (v <= t.weakFloor || v <= t.textureFactor * tex[i]) continue;
     const half = v >> 1;
-    const l = half >= 128 ? 4 : half >= 64 ? 3 : half >= 32 ? 2 : half >= 16 ? 1 : 0;
+    const l = half >= 64 ? 3 : half >= 32 ? 2 : half >= 16 ? 1 : 0;
     busyAt[i] = density[l][i];
-    if (busyAt[i] <= clutterMax) c[i] = 255;
+    if (busyAt[i] > (l === 3 ? strongMax : clutterMax)) continue;
+    wk[i] = 255;
+    if (v > t.floor) c[i] = 255;
   }
   const labels = keep(new cv.Mat());
   const stats = keep(new cv.Mat());
@@ -232,12 +283,23 @@ function keepComponents(
   const sum = new Float64Array(count);
   const fatCount = new Float64Array(count);
   const busy = new Float64Array(count);
+  // Second moments about the bounding box corner, for each component's direction.
+  const sxx = new Float64Array(count);
+  const syy = new Float64Array(count);
+  const sxy = new Float64Array(count);
   const lab = labels.data32S;
+  const cols = resp.cols;
   for (let i = 0; i < n; i++) {
-    if (lab[i] > 0) {
-      sum[lab[i]] += r[i];
-      busy[lab[i]] += busyAt[i];
-      if (f[i]) fatCount[lab[i]]++;
+    const j = lab[i];
+    if (j > 0) {
+      sum[j] += r[i];
+      busy[j] += busyAt[i];
+      if (f[i]) fatCount[j]++;
+      const x = i % cols;
+      const y = (i - x) / cols;
+      sxx[j] += x * x;
+      syy[j] += y * y;
+      sxy[j] += x * y;
     }
   }
   const st = stats.data32S;
@@ -250,19 +312,28 @@ function keepComponents(
     const area = st[5 * j + 4];
     const extent = Math.max(w, h);
     const mean = sum[j] / area;
+    const cx = cen[2 * j];
+    const cy = cen[2 * j + 1];
+    // Dark strokes on a face are its brows, lids and lips unless they run across it; dark dots in
+    // an eye are its pupil, bright ones its catchlight.
+    const a = area;
+    const angle = 0.5 * Math.atan2(2 * (sxy[j] / a - cx * cy), sxx[j] / a - cx * cx - (syy[j] / a - cy * cy));
+    const along = (f: FaceZone) => Math.abs(Math.sin(angle - f.angle)) < 0.5; // within 30 degrees of the eye line
+    const onFace = protect.faces.some((f) => Math.hypot(cx - f.x, cy - f.y) <= f.radius && extent < f.crossing && along(f));
+    if (!bright && onFace && extent >= t.lineMinExtent) continue;
+    if (extent <= t.speckMaxExtent && protect.eyes.some((e) => Math.hypot(cx - e.x, cy - e.y) <= e.radius)) continue;
     if (extent >= t.lineMinExtent && fatCount[j] <= t.lineMaxFat * area) {
       accept[j] = 1;
       tally.lines++;
     } else if (extent <= t.speckMaxExtent && mean >= t.speckContrast && busy[j] / area - (255 * area) / (win.width * win.height) <= 255 * t.speckClutter) {
-      const cx = cen[2 * j];
-      const cy = cen[2 * j + 1];
-      // A bright dot in an eye is its catchlight, not dust.
-      if (bright && eyes.some((e) => Math.hypot(cx - e.x, cy - e.y) <= e.radius)) continue;
       accept[j] = 1;
       tally.specks++;
     }
   }
   const out = kept.data;
-  for (let i = 0; i < n; i++) if (lab[i] > 0 && accept[lab[i]]) out[i] = 255;
+  const mine = new Uint8Array(n);
+  for (let i = 0; i < n; i++) if (lab[i] > 0 && accept[lab[i]]) mine[i] = 1;
+  extendIntoWeak(cv, keep, weak, mine, t);
+  for (let i = 0; i < n; i++) if (mine[i]) out[i] = 255;
   return tally;
 }

@@ -6,12 +6,14 @@
 import { performance } from 'node:perf_hooks';
 import type { DetectedFace } from '../../../../src-shared/faces.ts';
 import type { Raster } from '../raster.ts';
-import { type DamageTuning, type EyePoint, detectDamage } from './detect-damage.ts';
+import { type DamageTuning, type EyePoint, type FaceZone, detectDamage } from './detect-damage.ts';
 import { inpaintMasked } from './inpaint.ts';
 
 export interface RepairOptions {
   /** Eyes of the photo's faces: their catchlights are not dust. */
   eyes?: readonly EyePoint[];
+  /** The photo's faces: dark strokes on them are features unless they cross the face. */
+  faces?: readonly FaceZone[];
   /** The user's mask (255 = repair, photo size): used instead of the detector. */
   mask?: Uint8Array;
   tuning?: Partial<DamageTuning>;
@@ -42,6 +44,24 @@ export function eyesOfFaces(faces: readonly DetectedFace[]): EyePoint[] {
   });
 }
 
+/** Each face's feature zone: around the centre of its eyes and mouth. */
+export function zonesOfFaces(faces: readonly DetectedFace[]): FaceZone[] {
+  return faces.map((f) => {
+    const xs = f.points.map((p) => p[0]);
+    const ys = f.points.map((p) => p[1]);
+    const x = xs.reduce((a, b) => a + b) / 5;
+    const y = ys.reduce((a, b) => a + b) / 5;
+    const eyes = Math.hypot(f.points[1][0] - f.points[0][0], f.points[1][1] - f.points[0][1]);
+    const angle = Math.atan2(f.points[1][1] - f.points[0][1], f.points[1][0] - f.points[0][0]);
+    return { x, y, radius: 1.3 * eyes, crossing: 1.6 * eyes, angle };
+  });
+}
+
+/** What the detector must leave alone on these faces. */
+export function protectFaces(faces: readonly DetectedFace[]): Pick<RepairOptions, 'eyes' | 'faces'> {
+  return { eyes: eyesOfFaces(faces), faces: zonesOfFaces(faces) };
+}
+
 export async function repairDamage(img: Raster, options: RepairOptions = {}): Promise<RepairOutcome> {
   const t0 = performance.now();
   let mask: Uint8Array;
@@ -53,7 +73,7 @@ export async function repairDamage(img: Raster, options: RepairOptions = {}): Pr
     }
     mask = options.mask;
   } else {
-    const found = await detectDamage(img, { eyes: options.eyes, tuning: options.tuning });
+    const found = await detectDamage(img, { eyes: options.eyes, faces: options.faces, tuning: options.tuning });
     mask = found.mask;
     lines = found.lines;
     specks = found.specks;
