@@ -13,7 +13,8 @@ export const FACE_CHOICES: readonly { value: Exclude<FaceChoice, 'custom'>; labe
 
 export function faceChoice(f: Pick<FaceRecord, 'include' | 'fidelity'>): FaceChoice {
   if (!f.include) return 'original';
-  if (f.fidelity === null) return 'setting';
+  // Absent (an older record) follows the setting too.
+  if (f.fidelity === null || f.fidelity === undefined) return 'setting';
   if (f.fidelity === 0) return 'faithful';
   if (f.fidelity === 1) return 'realistic';
   return 'custom';

@@ -156,6 +156,7 @@ function installFakeApi(): void {
   };
   w.__calls = calls;
   w.__emit = emit;
+  w.__photos = photos;
   w.__setJob = (j: unknown) => (job = j);
 }
 
@@ -498,6 +499,51 @@ describe('renderer UI with a scripted bridge', { skip, timeout: 180_000 }, () =>
     await waitForCalls('library:list', 1);
     for (let i = 0; i < 40 && (await grid.getByRole('option').count()) !== 2; i++) await new Promise((r) => setTimeout(r, 50));
     assert.deepEqual(await grid.getByRole('option').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label'))), ['grandma-1952.jpg, New', 'wedding.tif, Out of date']);
+  });
+
+  it('fits at 1024x700: the viewer toolbar on one row, the photo keeps its room with Settings open, the progress panel without overlap', async () => {
+    await page.setViewportSize({ width: 1024, height: 700 });
+    // A long name, as family scans have.
+    await page.evaluate(() => {
+      (window as any).__photos[1].name = 'wedding-of-aunt-margaret-and-uncle-joseph-at-the-farmhouse-1961.tif';
+      (window as any).__emit('library:changed', { photoIds: [2] });
+    });
+    await page.locator('[role="option"][aria-label^="wedding-of-aunt"]').dblclick();
+    const viewer = page.getByRole('region', { name: 'Photo viewer' });
+    await viewer.waitFor();
+    await page.locator('img[alt="Original photo"]').first().waitFor();
+    await page.screenshot({ path: path.join(shots, 'layout-1024-viewer.png') });
+    const bar = (await viewer.locator('header.bar').boundingBox())!;
+    assert.ok(bar.height < 60, `the viewer toolbar is one row (${bar.height} px tall)`);
+    await page.getByRole('button', { name: 'Settings' }).click();
+    await page.locator('#settings').waitFor();
+    await page.screenshot({ path: path.join(shots, 'layout-1024-settings.png') });
+    const stage = (await viewer.locator('.stages').boundingBox())!;
+    assert.ok(stage.width >= 560, `with Settings open the photo gets ${stage.width} px`);
+    assert.ok((await viewer.locator('header.bar').boundingBox())!.height < 60, 'still one row with Settings open');
+    await page.getByRole('button', { name: 'Settings' }).click();
+    // The progress panel with a long name: Pause sits beside the bar, the name is readable.
+    await page.evaluate(() =>
+      (window as any).__emit('jobs:progress', {
+        jobId: 9, state: 'running', done: 3, failed: 0, total: 12,
+        current: { photoId: 2, name: 'farmhouse-kitchen-christmas-1958-grandma-and-the-cousins.jpg', stage: 'restore', fraction: 0.4 }, etaMs: 600_000,
+      }),
+    );
+    const panel = page.getByTestId('job-panel');
+    await panel.waitFor();
+    await page.screenshot({ path: path.join(shots, 'layout-1024-progress.png') });
+    const bbox = async (l: import('playwright-core').Locator) => (await l.boundingBox())!;
+    const progress = await bbox(panel.getByRole('progressbar', { name: 'Overall progress' }));
+    const pause = await bbox(panel.getByRole('button', { name: 'Pause' }));
+    const overlaps = (a: { x: number; y: number; width: number; height: number }, b: typeof a) =>
+      a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+    assert.ok(!overlaps(progress, pause), 'Pause does not cover the progress bar');
+    const name = panel.getByText(/farmhouse-kitchen/).first();
+    assert.ok(await name.evaluate((el) => el.scrollWidth <= el.clientWidth + 1 || el.getAttribute('title') !== null), 'the name is whole, or whole on hover');
+    assert.ok((await bbox(panel)).x + (await bbox(panel)).width <= 1024, 'the panel fits the window');
+    await page.evaluate(() => (window as any).__emit('jobs:progress', { jobId: 9, state: 'cancelled', done: 3, failed: 0, total: 12, current: null, etaMs: null }));
+    await page.keyboard.press('Escape');
+    await page.setViewportSize({ width: 1280, height: 800 });
   });
 
   it('ran without console errors', () => {
