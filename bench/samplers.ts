@@ -31,10 +31,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { DEVICES, type Device, SAMPLERS } from '../src-shared/settings.ts';
+import { DEVICES, type Device, SAMPLERS, flowEvaluations } from '../src-shared/settings.ts';
 import { gaussianNoise } from '../src-main/worker/inference/noise.ts';
 import { createPmrfRestorer } from '../src-main/worker/inference/pmrf-restorer.ts';
-import { timeGrid } from '../src-main/worker/inference/samplers.ts';
 import type { RestoreOptions } from '../src-main/worker/pipeline/face-restorer.ts';
 import { restoreFaces } from '../src-main/worker/pipeline/restore-faces.ts';
 import { loadDetector } from '../src-main/worker/pipeline/detect.ts';
@@ -285,8 +284,7 @@ const rows: Row[] = [
 ];
 
 function evaluationsOf(o: Row['options']): number {
-  if (o.fidelity === 0) return 0;
-  return timeGrid(o.sampler ?? 'euler', K, 1 - (o.strength ?? 1)).steps * (o.sampler === 'heun' ? 2 : 1);
+  return flowEvaluations({ steps: K, sampler: o.sampler ?? 'euler', strength: o.strength ?? 1, fidelity: o.fidelity });
 }
 
 async function main(): Promise<void> {

@@ -15,6 +15,29 @@ export type PairMode = (typeof PAIR_MODES)[number];
 /** Flow samplers (worker/inference/samplers.ts): euler is PMRF's own; the others are second order. */
 export const SAMPLERS = ['euler', 'heun', 'multistep2'] as const;
 export type SamplerName = (typeof SAMPLERS)[number];
+/** Network evaluations each sampler step costs. */
+export const SAMPLER_EVALS_PER_STEP: Record<SamplerName, number> = { euler: 1, heun: 2, multistep2: 1 };
+
+/**
+ * Evaluations spent on the path from t0 for a budget K: ceil(K (1 - t0)), at least 1 (the small
+ * tolerance keeps e.g. K = 10, t0 = 0.7 at 3 despite 10 * 0.3 = 3.0000000000000004).
+ */
+export function evaluationsFrom(budget: number, start = 0): number {
+  if (!Number.isInteger(budget) || budget < 1) throw new Error(`evaluation budget ${budget} must be an integer >= 1`);
+  if (!(start >= 0 && start < 1)) throw new Error(`start time ${start} must be in [0, 1)`);
+  return Math.max(1, Math.ceil(budget * (1 - start) - 1e-9));
+}
+
+/** Sampler steps for a budget: floor(evaluations / evaluations per step), at least 1. */
+export function samplerSteps(sampler: SamplerName, budget: number, start = 0): number {
+  return Math.max(1, Math.floor(evaluationsFrom(budget, start) / SAMPLER_EVALS_PER_STEP[sampler]));
+}
+
+/** Network evaluations a face costs with these settings (0: fidelity 0 runs no flow). */
+export function flowEvaluations(s: Pick<RestoreSettings, 'steps' | 'sampler' | 'strength' | 'fidelity'>): number {
+  if (s.fidelity === 0) return 0;
+  return samplerSteps(s.sampler, s.steps, 1 - s.strength) * SAMPLER_EVALS_PER_STEP[s.sampler];
+}
 
 /** The binary choice before `fidelity`: settings, jobs and results saved then still carry it. */
 export const RESTORE_MODES = ['flow', 'mean'] as const;

@@ -163,7 +163,8 @@ export const workerMethods = {
    * as it is known, and why each provider `auto` could try is skipped.
    */
   engineInfo: {
-    params: z.object({ engine: engineSpecSchema.omit({ checkpoint: true }), steps: z.number().int().min(1) }),
+    // steps: the network evaluations a face costs (0: the posterior mean alone).
+    params: z.object({ engine: engineSpecSchema.omit({ checkpoint: true }), steps: z.number().int().min(0) }),
     result: z.object({
       devices: z.array(z.enum(DEVICES)),
       activeDevice: z.enum(DEVICES),

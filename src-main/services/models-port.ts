@@ -1,7 +1,7 @@
 /** ModelsPort over the model manager (src-main/models), with device facts from the worker. */
 import { statSync } from 'node:fs';
 import type { DownloadProgress, ModelStatus } from '../../src-shared/ipc.ts';
-import type { RestoreSettings } from '../../src-shared/settings.ts';
+import { flowEvaluations, type RestoreSettings } from '../../src-shared/settings.ts';
 import type { DownloadProgress as FileProgress } from '../models/download.ts';
 import { findModel, importModel, installModel, type ModelSource } from '../models/manager.ts';
 import { DEFAULT_MODEL_ID, findModelSpec } from '../models/manifest.ts';
@@ -35,7 +35,7 @@ export function modelsPort(worker: InferenceWorker, config: EngineConfig, settin
     const s = settings();
     let info: { devices: ModelStatus['devices']; activeDevice: ModelStatus['activeDevice']; secondsPerFace: number | null; gpuAdapter: string | null; skipped: string[] };
     try {
-      const r = await worker.call('engineInfo', { engine: { arch: config.arch, faceSize: config.faceSize, device: s.device }, steps: s.steps });
+      const r = await worker.call('engineInfo', { engine: { arch: config.arch, faceSize: config.faceSize, device: s.device }, steps: flowEvaluations(s) });
       info = r;
     } catch {
       info = { devices: ['cpu'], activeDevice: 'cpu', secondsPerFace: null, gpuAdapter: null, skipped: [] };

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SAMPLERS, SAMPLER_INFO, integrate, timeGrid, evaluationsFrom, type SamplerName } from '../../src-main/worker/inference/samplers.ts';
 import { blendFidelity } from '../../src-main/worker/inference/fidelity.ts';
+import { flowEvaluations } from '../../src-shared/settings.ts';
 import { blendLine, draw, exactEnd, makeFlow, velocity } from '../helpers/gaussian-flow.ts';
 
 const flow = makeFlow(8, 3);
@@ -75,6 +76,12 @@ test('evaluation budget: floor(K / evalsPerStep) steps, at least one; a start t0
   assert.deepEqual(timeGrid('euler', 4, 0.5).t, [0.5, 0.75, 1]);
   assert.throws(() => evaluationsFrom(4, 1), /\[0, 1\)/);
   assert.throws(() => evaluationsFrom(0), />= 1/);
+  // What the app's time estimate counts per face.
+  const s = { steps: 5, sampler: 'euler' as const, strength: 1, fidelity: 1 };
+  assert.equal(flowEvaluations(s), 5);
+  assert.equal(flowEvaluations({ ...s, sampler: 'heun' }), 4);
+  assert.equal(flowEvaluations({ ...s, strength: 0.5 }), 3);
+  assert.equal(flowEvaluations({ ...s, fidelity: 0 }), 0);
 });
 
 test('oracle: a late start runs fewer evaluations and still lands on the exact solution from x(t0)', async () => {

@@ -10,9 +10,9 @@
  * compared at equal cost: a sampler with e evaluations per step takes floor(budget / e) steps
  * (at least one).
  */
-import { SAMPLERS, type SamplerName } from '../../../src-shared/settings.ts';
+import { SAMPLERS, SAMPLER_EVALS_PER_STEP, evaluationsFrom, samplerSteps, type SamplerName } from '../../../src-shared/settings.ts';
 
-export { SAMPLERS, type SamplerName };
+export { SAMPLERS, evaluationsFrom, type SamplerName };
 
 /** The network: v(x, t) for the whole batch state x. */
 export type VectorField = (x: Float32Array, t: number) => Promise<Float32Array>;
@@ -45,11 +45,11 @@ export interface SamplerInfo {
 }
 
 export const SAMPLER_INFO: Record<SamplerName, SamplerInfo> = {
-  euler: { name: 'euler', evalsPerStep: 1, order: 1, description: "PMRF's Euler steps (the published sampler)" },
-  heun: { name: 'heun', evalsPerStep: 2, order: 2, description: 'Heun: Euler predictor, trapezoidal corrector (2 evaluations per step)' },
+  euler: { name: 'euler', evalsPerStep: SAMPLER_EVALS_PER_STEP.euler, order: 1, description: "PMRF's Euler steps (the published sampler)" },
+  heun: { name: 'heun', evalsPerStep: SAMPLER_EVALS_PER_STEP.heun, order: 2, description: 'Heun: Euler predictor, trapezoidal corrector (2 evaluations per step)' },
   multistep2: {
     name: 'multistep2',
-    evalsPerStep: 1,
+    evalsPerStep: SAMPLER_EVALS_PER_STEP.multistep2,
     order: 2,
     description: 'two-step exponential integrator on the endpoint estimate (1 evaluation per step, second order)',
   },
@@ -67,17 +67,8 @@ export interface TimeGrid {
   steps: number;
 }
 
-/** Evaluations spent on the path from t0 for a budget K: ceil(K (1 - t0)), at least 1. */
-export function evaluationsFrom(budget: number, start = 0): number {
-  if (!Number.isInteger(budget) || budget < 1) throw new Error(`evaluation budget ${budget} must be an integer >= 1`);
-  if (!(start >= 0 && start < 1)) throw new Error(`start time ${start} must be in [0, 1)`);
-  // The small tolerance keeps e.g. K = 10, t0 = 0.7 at 3 evaluations despite 10 * 0.3 = 3.0000000000000004.
-  return Math.max(1, Math.ceil(budget * (1 - start) - 1e-9));
-}
-
 export function timeGrid(sampler: SamplerName, budget: number, start = 0): TimeGrid {
-  const evals = evaluationsFrom(budget, start);
-  const steps = Math.max(1, Math.floor(evals / SAMPLER_INFO[sampler].evalsPerStep));
+  const steps = samplerSteps(sampler, budget, start);
   // With t0 = 0 these are exactly i / K and 1 / K, the values PMRF's Euler loop uses (parity).
   const t = Array.from({ length: steps + 1 }, (_, i) => (i === steps ? 1 : start + ((1 - start) * i) / steps));
   return { t, h: (1 - start) / steps, steps };
