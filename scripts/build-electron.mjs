@@ -10,7 +10,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const outdir = path.join(root, 'dist-electron');
+// `--outdir <dir>`: somewhere else than dist-electron/ (the packaging test builds into a temporary folder).
+const at = process.argv.indexOf('--outdir');
+const outdir = at > 0 ? path.resolve(process.argv[at + 1]) : path.join(root, 'dist-electron');
 rmSync(outdir, { recursive: true, force: true });
 
 const common = {

@@ -1,4 +1,4 @@
-// The project's one test command: `npm test` (all suites) or `npm test -- unit|integration|e2e`.
+// The project's one test command: `npm test` (all suites) or `npm test -- unit|integration|e2e|packaging`.
 // Type-checks first, then runs node's test runner over the chosen suites with tsx.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const suites = ['unit', 'integration', 'e2e'];
+const suites = ['unit', 'integration', 'e2e', 'packaging'];
 const asked = process.argv.slice(2).filter((a) => suites.includes(a));
 const chosen = asked.length > 0 ? asked : suites;
 

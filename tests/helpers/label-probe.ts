@@ -1,4 +1,4 @@
-// Child-process probe for tests/integration/pair-labels.test.ts: draws "Before" (32 px) on a mid-grey
+// Child-process probe for tests/integration/sharp-builds.test.ts: draws "Before" (32 px) on a mid-grey
 // photo and prints which sharp build ran and how many pixels of the tag came out near white.
 import sharp from 'sharp';
 import { drawLabel } from '../../src-main/worker/pipeline/pairs.ts';

@@ -17,7 +17,7 @@ import sharp from 'sharp';
 import type { DetectedFace, Point } from '../../../src-shared/faces.ts';
 import { type Box, centreInside, cutByTile, mergePadded, nearEdge, nonMaxSuppression, SAME_FACE } from './detect-merge.ts';
 import { templateFor } from './geometry.ts';
-import type { Raster } from './raster.ts';
+import { type Raster, typedPixels } from './raster.ts';
 
 type FaceApi = typeof import('@vladmandic/face-api/dist/face-api.node-wasm.js');
 type Tf = typeof import('@tensorflow/tfjs');
@@ -182,7 +182,7 @@ async function detectionPixels(image: Raster, dw: number, dh: number): Promise<U
   let src = sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } });
   if (dw !== image.width || dh !== image.height) src = src.resize(dw, dh, { fit: 'fill', kernel: 'lanczos3' });
   const { data } = await src.toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
-  return new Uint8Array(data.buffer, data.byteOffset, data.length);
+  return typedPixels(data, 8) as Uint8Array;
 }
 
 /**

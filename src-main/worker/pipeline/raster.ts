@@ -24,8 +24,17 @@ export function cloneRaster(r: Raster): Raster {
   return { width: r.width, height: r.height, depth: r.depth, data: r.data.slice() };
 }
 
-/** View a sharp output Buffer as the typed array of its depth, without copying when aligned. */
+/**
+ * A sharp output Buffer as the typed array of its depth, without copying when that is safe.
+ * sharp's WebAssembly build (the Linux app's) returns Buffers that are views on its heap (a
+ * SharedArrayBuffer), freed when the Buffer object is collected: a view made from `buf.buffer`
+ * would outlive it and see the memory reused by the next image. Those are copied out.
+ */
 export function typedPixels(buf: Buffer, depth: 8 | 16): Uint8Array | Uint16Array {
+  if (buf.buffer instanceof SharedArrayBuffer) {
+    const copy = new Uint8Array(buf);
+    return depth === 8 ? copy : new Uint16Array(copy.buffer, 0, copy.length / 2);
+  }
   if (depth === 8) return new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
   if (buf.byteOffset % 2 === 0) return new Uint16Array(buf.buffer, buf.byteOffset, buf.length / 2);
   const copy = new Uint8Array(buf);
