@@ -43,7 +43,7 @@ test('tiny vectors through WebGPU in fp32: every stage within the parity toleran
   assert.ok(report.pass, report.lines.filter((l) => !l.pass).map((l) => l.name).join(', '));
 });
 
-test('tiny vectors through WebGPU in fp16 (MatMul and Conv kept in float32): restored within 2e-2', { skip: noAdapter }, async () => {
+test('tiny vectors through WebGPU in fp16 (MatMul, Conv, Add, Mul kept in float32): restored within 2e-2', { skip: noAdapter }, async () => {
   const report = await runParityCheck(tiny, { precision: 'fp16', device: 'webgpu', cacheDir: cache() });
   for (const l of report.lines) console.log(`webgpu fp16 ${l.name}: ${l.maxAbsErr.toExponential(3)}`);
   assert.equal(report.provider, 'webgpu', `fell back: ${report.fallbackReason}`);

@@ -52,10 +52,11 @@ export type BuildTarget = 'generic' | 'webgpu';
 
 /**
  * float16 builds for WebGPU: its MatMul and Conv kernels accumulate in float16, which took the
- * tiny vectors' restored error from the CPU's 8.9e-3 to 6.8e-2 (SwinIR: Conv; HDiT: MatMul),
- * so these two run in float32 there (measured in ARCHITECTURE.md).
+ * tiny vectors' restored error from the CPU's 8.9e-3 to 6.8e-2 (SwinIR: Conv; HDiT: MatMul).
+ * These run in float32 there, with the Adds and Muls between them (bias, residual, scale) so the
+ * chain is not rounded to float16 in between: 1.5e-2 (measurements in ARCHITECTURE.md).
  */
-export const WEBGPU_KEEP_FLOAT32 = ['MatMul', 'Conv'] as const;
+export const WEBGPU_KEEP_FLOAT32 = ['MatMul', 'Conv', 'Add', 'Mul'] as const;
 
 /**
  * onnxruntime 1.30's WebGPU Conv is wrong for some input channel counts that are not a multiple

@@ -118,6 +118,8 @@ export class GraphBuilder {
   private readonly types = new Map<string, ElemType>();
   private readonly keepFloat32: ReadonlySet<string>;
   private computingInFloat32 = false;
+  /** float16 outputs of kept operators -> the float32 values they were cast from. */
+  private readonly float32Source = new Map<string, string>();
 
   constructor(private readonly options: GraphBuilderOptions) {
     this.floatType = options.floatType;
@@ -186,9 +188,17 @@ export class GraphBuilder {
     return outputs.map((o) => ({ name: o }));
   }
 
-  /** `opType` with its float16 inputs cast to float32 and its float outputs cast back. */
+  /**
+   * `opType` with its float16 inputs cast to float32 and its float outputs cast back. An input
+   * that is the cast-back output of another such operator is taken in float32 directly, so a
+   * chain of kept operators is not rounded to float16 between them.
+   */
   private opInFloat32(opType: string, inputs: (Value | null)[], nOutputs: number, attrs: Record<string, AttrValue>, outName?: string): Value[] {
-    const up = inputs.map((v) => (v !== null && this.types.get(v.name) === 'float16' ? this.opN('Cast', [v], 1, { to: ELEM_CODE.float32 })[0] : v));
+    const up = inputs.map((v) => {
+      if (v === null || this.types.get(v.name) !== 'float16') return v;
+      const f32 = this.float32Source.get(v.name);
+      return f32 !== undefined ? { name: f32 } : this.opN('Cast', [v], 1, { to: ELEM_CODE.float32 })[0];
+    });
     this.computingInFloat32 = true;
     let outs: Value[];
     try {
@@ -196,7 +206,12 @@ export class GraphBuilder {
     } finally {
       this.computingInFloat32 = false;
     }
-    return outs.map((o, i) => (this.types.get(o.name) === 'float32' ? this.opN('Cast', [o], 1, { to: ELEM_CODE.float16 }, i === 0 ? outName : undefined)[0] : o));
+    return outs.map((o, i) => {
+      if (this.types.get(o.name) !== 'float32') return o;
+      const down = this.opN('Cast', [o], 1, { to: ELEM_CODE.float16 }, i === 0 ? outName : undefined)[0];
+      this.float32Source.set(down.name, o.name);
+      return down;
+    });
   }
 
   /** A float initializer stored in the network's float type. */
