@@ -231,6 +231,9 @@ async function finishAndCommit(
     // mapNames keeps the group's shape, so both lists are in the same order.
     commitFiles(allPaths(names).map((final, i) => ({ final, temp: temps[i] })));
     const outputs = allPaths(names);
+    // A photo without faces never loads the model: record the one it would have used, or a
+    // rerun would not see it as done and write it again under a " (2)" name.
+    const modelHash = restored.model.sha256 ?? (await d.processor.modelSha256(settings));
     d.db.transaction(() => {
       const resultId = addResult(d.db, {
         photoId: photo.id,
@@ -238,7 +241,7 @@ async function finishAndCommit(
         outputPath: names.image,
         outputs,
         timingsMs,
-        modelHash: restored.model.sha256,
+        modelHash,
         photoHash: photo.hash,
         // The faces as restored (the stored ones, or those just detected and stored above).
         key: resultKey(settings, d.faces === 'stored' ? keyFaces(settings, prepared.faces) : null),

@@ -16,6 +16,7 @@ import { addPhotos, countItems, createJob, findResumableJob, getJob, listItems, 
 import { getPhoto, latestResult } from '../library/photos.ts';
 import type { PhotoProcessor } from './photo-processor.ts';
 import { lockWithPid } from '../util/pid.ts';
+import { outputFolderProblem } from '../util/real-path.ts';
 
 export interface RunBatchOptions {
   inputs: string[];
@@ -55,11 +56,9 @@ export function prepareOutputFolder(folder: string): string {
 }
 
 export async function runBatch(o: RunBatchOptions): Promise<BatchReport> {
+  const problem = await outputFolderProblem(o.outputFolder, o.inputs);
+  if (problem !== null) throw new UserError(problem);
   const out = prepareOutputFolder(o.outputFolder);
-  for (const input of o.inputs) {
-    const abs = path.resolve(input);
-    if (abs === out) throw new UserError('the output folder must not be the input folder: originals are never written to');
-  }
   const dbFile = batchLibraryFile(out);
   let db: LibraryDb;
   try {

@@ -2,12 +2,13 @@
  * The one walk from the user's files and folders to the photos in them, used by the CLI and the
  * library import: files are taken as given; folders give their image files sorted by name,
  * hidden entries skipped, subfolders walked when `recursive`, `exclude`d folders (an output
- * folder inside an input folder) never entered. Paths are compared as given after
- * `path.resolve`; callers that must see through symlinks pass real paths.
+ * folder inside an input folder) never entered, also when reached by another path (folders are
+ * compared by real path, through symlinks).
  */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isImageName } from '../../src-shared/rules.ts';
+import { realPathOf } from './real-path.ts';
 
 export interface FindImagesOptions {
   recursive?: boolean;
@@ -23,7 +24,7 @@ export interface FoundImages {
 }
 
 export async function findImages(inputs: readonly string[], options: FindImagesOptions = {}): Promise<FoundImages> {
-  const exclude = new Set((options.exclude ?? []).map((p) => path.resolve(p)));
+  const exclude = new Set(await Promise.all((options.exclude ?? []).map((p) => realPathOf(p))));
   const seen = new Set<string>();
   const files: string[] = [];
   const failed: FoundImages['failed'] = [];
@@ -34,7 +35,7 @@ export async function findImages(inputs: readonly string[], options: FindImagesO
     }
   };
   const walk = async (dir: string): Promise<void> => {
-    if (exclude.has(dir)) return;
+    if (exclude.has(await realPathOf(dir))) return;
     const entries = await readdir(dir, { withFileTypes: true });
     entries.sort((a, b) => a.name.localeCompare(b.name));
     for (const e of entries) {

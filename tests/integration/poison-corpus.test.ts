@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
@@ -75,4 +75,41 @@ test('a photo no WebP file can hold fails alone, in one line that says what to d
   const failed = r.stderr.split('\n').filter((l) => l.includes('panorama.png'));
   assert.deepEqual(failed, ['FAILED panorama.png: the photo is 20000x60 pixels, more than a WebP file can hold (16383 a side): choose PNG or TIFF output']);
   assert.match(r.stderr, /^good\.png -> good\.restored\.webp/m);
+});
+
+test('an output folder that is an input folder, also through a link, is refused before anything is written', async () => {
+  const album = path.join(tmp, 'album');
+  mkdirSync(album);
+  await flat(path.join(album, 'a.png'), 120, 90);
+  symlinkSync(album, path.join(tmp, 'link'));
+  const cases: [string[], RegExp][] = [
+    [[album, '-o', path.join(tmp, 'link')], /^heirloom: the output folder .*link is the input folder .*album \(through a link\): Heirloom never writes among the originals\. Choose another output folder, for example .*album\/restored$/m],
+    [[album, '-o', album], /^heirloom: the output folder .*album is the input folder .*album: Heirloom never writes/m],
+    [[path.join(album, 'a.png'), '-o', path.join(tmp, 'link')], /^heirloom: the output folder .*link is the folder a\.png is in \(through a link\)/m],
+    [[path.join(tmp, 'link', 'a.png'), '-o', album], /the folder a\.png is in \(through a link\)/],
+  ];
+  for (const [args, message] of cases) {
+    const r = heirloom(['restore', ...args, ...MODEL]);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, message);
+    assert.deepEqual(readdirSync(album), ['a.png'], 'nothing written among the originals');
+  }
+});
+
+test('an output folder inside the album, reached through a link, is never walked: a rerun does not restore its own outputs', async () => {
+  const album = path.join(tmp, 'album2');
+  mkdirSync(path.join(album, 'restored'), { recursive: true });
+  await flat(path.join(album, 'a.png'), 120, 90);
+  symlinkSync(path.join(album, 'restored'), path.join(tmp, 'out-link'));
+  for (let run = 0; run < 2; run++) {
+    const r = heirloom(['restore', album, '--recursive', '-o', path.join(tmp, 'out-link'), ...MODEL]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /^1 photo\(s\)/m, 'only the original, never its output');
+  }
+  assert.deepEqual(readdirSync(path.join(album, 'restored')).filter((n) => !n.startsWith('.')).sort(), [
+    'a.restored.jpg',
+    'a.restored.jpg.json',
+    'heirloom-summary.csv',
+    'heirloom-summary.json',
+  ]);
 });

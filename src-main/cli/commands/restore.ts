@@ -19,6 +19,7 @@ import {
 } from '../../../src-shared/settings.ts';
 import { MAX_SEED, MAX_STEPS, MIN_STEPS } from '../../../src-shared/rules.ts';
 import { findImages } from '../../util/find-images.ts';
+import { outputFolderProblem } from '../../util/real-path.ts';
 import type { Settings } from '../../worker/pipeline/restore-photo.ts';
 import { UserError } from '../../util/errors.ts';
 import { restoreBatch } from './restore-batch.ts';
@@ -147,11 +148,14 @@ export function register(program: Command): void {
     .action(async (inputs: string[], opts: RestoreCliOptions) => {
       const { settings, faceSize } = parseRestoreOptions(opts);
       const outDir = path.resolve(opts.output);
-      // Never take our own outputs as inputs when the output folder is inside an input folder.
+      // Never write among the originals (through links too): the next run would restore its own outputs.
+      const problem = await outputFolderProblem(outDir, inputs);
+      if (problem !== null) throw new UserError(problem);
+      // An output folder inside an input folder is never walked into (compared by real path).
       const found = await findImages(inputs, { recursive: opts.recursive, exclude: [outDir] });
       const missing = found.failed[0];
       if (missing !== undefined) throw new UserError(`${missing.name}: ${missing.error}`);
-      const files = found.files.filter((f) => !f.startsWith(outDir + path.sep));
+      const files = found.files;
       if (files.length === 0) throw new UserError('no image files found in the given inputs');
       // Through the persistent batch queue: rerunning the same command resumes (jobs/run-batch.ts).
       await restoreBatch({ inputs: files, output: outDir, settings, faceSize, model: opts.model, arch: opts.arch, json: opts.json, pairLabels: opts.pairLabels });
