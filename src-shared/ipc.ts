@@ -115,6 +115,8 @@ export interface ModelStatus {
   gpuAdapter?: string | null;
   /** Why each GPU provider `auto` could use is not used, in sentences. */
   deviceNotes?: string[];
+  /** The active GPU's self-check against the CPU, in words (null: none yet). */
+  gpuCheck?: string | null;
 }
 
 export interface DownloadProgress {

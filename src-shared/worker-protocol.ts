@@ -171,6 +171,8 @@ export const workerMethods = {
       secondsPerFace: z.number().nullable(),
       gpuAdapter: z.string().nullable(),
       skipped: z.array(z.string()),
+      /** The active GPU's self-check in words (null: none yet, or the CPU is active). */
+      gpuCheck: z.string().nullable(),
     }),
   },
   /** Batch step 1 (decode, detect or take the stored faces, align); the worker keeps the pixels under `token`. */

@@ -33,12 +33,12 @@ export function modelsPort(worker: InferenceWorker, config: EngineConfig, settin
       size = null;
     }
     const s = settings();
-    let info: { devices: ModelStatus['devices']; activeDevice: ModelStatus['activeDevice']; secondsPerFace: number | null; gpuAdapter: string | null; skipped: string[] };
+    let info: { devices: ModelStatus['devices']; activeDevice: ModelStatus['activeDevice']; secondsPerFace: number | null; gpuAdapter: string | null; skipped: string[]; gpuCheck: string | null };
     try {
       const r = await worker.call('engineInfo', { engine: { arch: config.arch, faceSize: config.faceSize, device: s.device }, steps: flowEvaluations(s) });
       info = r;
     } catch {
-      info = { devices: ['cpu'], activeDevice: 'cpu', secondsPerFace: null, gpuAdapter: null, skipped: [] };
+      info = { devices: ['cpu'], activeDevice: 'cpu', secondsPerFace: null, gpuAdapter: null, skipped: [], gpuCheck: null };
     }
     return {
       installed: loc !== null,
@@ -49,6 +49,7 @@ export function modelsPort(worker: InferenceWorker, config: EngineConfig, settin
       secondsPerFaceEstimate: loc === null ? null : info.secondsPerFace,
       gpuAdapter: info.gpuAdapter,
       deviceNotes: info.skipped,
+      gpuCheck: info.gpuCheck,
     };
   };
 

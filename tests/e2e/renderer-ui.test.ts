@@ -47,7 +47,17 @@ function installFakeApi(): void {
     { id: 2, name: 'wedding.tif', width: 800, height: 600, status: 'restored', faceCount: 3, error: null, outOfDate: true },
     { id: 3, name: 'broken.jpg', width: null, height: null, status: 'failed', faceCount: 0, error: 'not an image', outOfDate: false },
   ];
-  const model = { installed: false, source: null, sizeBytes: 600_000_000, devices: ['cpu'], activeDevice: 'cpu', secondsPerFaceEstimate: 42 };
+  const model = {
+    installed: false,
+    source: null,
+    sizeBytes: 600_000_000,
+    devices: ['cpu', 'webgpu'],
+    activeDevice: 'cpu',
+    secondsPerFaceEstimate: 42,
+    gpuAdapter: 'AMD GPU 1002:73bf (driver amdgpu) via Vulkan',
+    deviceNotes: ['webgpu: slower than the CPU on this machine (self-check: 2.10 s for a SwinIR and an HDiT pass, 1.20 s on the CPU)'],
+    gpuCheck: null,
+  };
   let job: any = null;
   const emit = (event: string, payload: unknown) => listeners[event]?.forEach((l) => l(payload));
   const detail = (id: number) => {
@@ -293,6 +303,12 @@ describe('renderer UI with a scripted bridge', { skip, timeout: 180_000 }, () =>
     await page.getByText('Advanced', { exact: true }).click();
   });
 
+
+  it('names the devices by what they are: WebGPU with its adapter, and why a provider is not used', async () => {
+    const options = await page.locator('#device option').allTextContents();
+    assert.deepEqual(options, ['Automatic (fastest available)', 'CPU', 'GPU (WebGPU): AMD GPU 1002:73bf (driver amdgpu) via Vulkan']);
+    assert.match(await text(page.getByTestId('device-note')), /^Not used: webgpu: slower than the CPU on this machine \(self-check: 2\.10 s/);
+  });
   it('reports a failed call as an alert and keeps working', async () => {
     await page.evaluate(() => ((window as any).__failNextStart = true));
     await page.getByRole('button', { name: /^Restore all/ }).click();

@@ -4,16 +4,27 @@ import { resolveArch } from '../inference/arch.ts';
 import { webgpuAdapter } from '../inference/gpu-adapter.ts';
 import { distrustReason } from '../inference/gpu-trust.ts';
 import { faceSeconds, measuredPassTimes } from '../inference/pass-times.ts';
-import { allChecks } from '../inference/self-check.ts';
+import { allChecks, type SelfCheck } from '../inference/self-check.ts';
 import { providerPlan, type ExecutionProvider } from '../inference/session.ts';
 import { cacheDir } from '../../util/app-paths.ts';
 import type { Handlers } from './context.ts';
 
-/** The newest self-check verdict for a provider on this adapter (any model), if one was made. */
-function latestVerdictAgainst(ep: ExecutionProvider, device: Device): string | undefined {
+/** The newest self-check of a provider on this adapter (any model), if one was made. */
+function latestCheck(ep: ExecutionProvider): SelfCheck | undefined {
   const adapter = ep === 'webgpu' ? webgpuAdapter().name : null;
-  const check = allChecks(cacheDir()).find((c) => c.provider === ep && c.adapter === adapter);
+  return allChecks(cacheDir()).find((c) => c.provider === ep && c.adapter === adapter);
+}
+
+function latestVerdictAgainst(ep: ExecutionProvider, device: Device): string | undefined {
+  const check = latestCheck(ep);
   return check === undefined ? undefined : distrustReason(check, device);
+}
+
+/** A verdict in words for the settings panel. */
+function checkInWords(c: SelfCheck): string {
+  const when = c.checkedAt.slice(0, 10);
+  if (!c.ok) return `Checked against the CPU on ${when}: ${c.reason}.`;
+  return `Checked against the CPU on ${when}: same result (largest difference ${Math.max(c.maxErr.swinir, c.maxErr.hdit).toExponential(1)}).`;
 }
 
 export const engineHandlers: Handlers<'engineInfo'> = {
@@ -44,6 +55,7 @@ export const engineHandlers: Handlers<'engineInfo'> = {
     } catch {
       secondsPerFace = null;
     }
-    return { devices, activeDevice, secondsPerFace, gpuAdapter: webgpuAdapter().name, skipped };
+    const check = activeDevice === 'cpu' || activeDevice === 'auto' ? undefined : latestCheck(activeDevice);
+    return { devices, activeDevice, secondsPerFace, gpuAdapter: webgpuAdapter().name, skipped, gpuCheck: check === undefined ? null : checkInWords(check) };
   },
 };
