@@ -30,6 +30,7 @@ export const CHANNELS = [
   'models:cancelInstall',
   'models:importDialog',
   'export:run',
+  'export:openFolder',
 ] as const satisfies readonly Channel[];
 
 export const EVENT_NAMES = ['jobs:progress', 'library:changed', 'models:progress'] as const satisfies readonly EventName[];

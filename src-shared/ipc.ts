@@ -219,6 +219,8 @@ export const requestSchemas = {
   'models:importDialog': none,
   /** `labels` writes "Before" / "After" on side-by-side pairs. */
   'export:run': z.object({ photoIds: z.array(id).min(1), pairs: z.enum(PAIR_MODES), labels: z.boolean().optional() }).strict(),
+  /** Shows the export (output) folder in the system's file manager. */
+  'export:openFolder': none,
 } as const;
 
 export type Channel = keyof typeof requestSchemas;
@@ -252,6 +254,7 @@ export interface RequestResults {
   'models:cancelInstall': void;
   'models:importDialog': ModelStatus | null;
   'export:run': ExportSummary;
+  'export:openFolder': void;
 }
 
 /** Pushed events, main -> renderer. */

@@ -1,5 +1,5 @@
 /** The native dialogs behind the services' Picker. */
-import { dialog, type BrowserWindow, type OpenDialogOptions } from 'electron';
+import { dialog, shell, type BrowserWindow, type OpenDialogOptions } from 'electron';
 import type { Picker } from '../services/ports.ts';
 
 const IMAGE_FILTER = { name: 'Photos', extensions: ['jpg', 'jpeg', 'png', 'tif', 'tiff', 'webp', 'heic', 'heif', 'avif'] };
@@ -19,5 +19,9 @@ export function electronPicker(window: () => BrowserWindow | null): Picker {
       (await open({ title: 'Choose the output folder', properties: ['openDirectory', 'createDirectory', 'promptToCreate'] }))?.[0] ?? null,
     modelFile: async () =>
       (await open({ title: 'Import the PMRF checkpoint', properties: ['openFile'], filters: [{ name: 'safetensors', extensions: ['safetensors'] }] }))?.[0] ?? null,
+    showFolder: async (folder) => {
+      const problem = await shell.openPath(folder);
+      if (problem !== '') throw new Error(`Could not open the folder: ${problem}`);
+    },
   };
 }

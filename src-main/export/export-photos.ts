@@ -17,7 +17,7 @@ import type { FinishTargets } from '../../src-shared/worker-protocol.ts';
 import { DEFAULT_SETTINGS, type OutputFormat, type PairMode } from '../../src-shared/settings.ts';
 import { commitFiles, discardFiles, removeStaleTemps, tempPathFor } from '../util/atomic-file.ts';
 import { UserError } from '../util/errors.ts';
-import { chooseOutputNames, mapNames, namesFor, pairPaths, type OutputNames } from './naming.ts';
+import { chooseOutputNames, mapNames, namesFor, pairPaths, stemOf, type OutputNames } from './naming.ts';
 
 /** Makes a before/after pair of a restored photo at the given (temporary) paths. */
 export type PairWriter = (request: {
@@ -68,7 +68,9 @@ export async function exportPhoto(req: ExportRequest, writePair: PairWriter): Pr
       throw new UserError(`${path.basename(pairFiles[0])}: some of the pair files already exist; move them away or export to another folder`);
     }
   } else {
-    names = chooseOutputNames(folder, req.original, format, req.pairs);
+    // Exported here before (its sidecar names the same photo): those files are replaced, no " (2)" copy.
+    const sha = (sidecar?.json as { input?: { sha256?: unknown } } | undefined)?.input?.sha256;
+    names = (typeof sha === 'string' ? earlierExport(folder, req.original, format, req.pairs, sha) : null) ?? chooseOutputNames(folder, req.original, format, req.pairs);
   }
   // The files this export creates; in place the restored file and its sidecar stay as they are.
   const finals = inPlace ? pairPaths(names) : [names.image, ...pairPaths(names), ...(sidecar === null ? [] : [names.sidecar])];
@@ -91,6 +93,21 @@ export async function exportPhoto(req: ExportRequest, writePair: PairWriter): Pr
     throw err;
   }
   return inPlace ? [restored, ...finals] : finals;
+}
+
+/**
+ * The group of names an earlier export of the same photo (same input sha256 in its sidecar) used
+ * in this folder, if any: exporting again replaces those files.
+ */
+function earlierExport(folder: string, original: string, format: OutputFormat, pairs: PairMode, sha256: string): OutputNames | null {
+  const stem = stemOf(original);
+  for (let n = 1; n < 100; n++) {
+    const names = namesFor(folder, n === 1 ? stem : `${stem} (${n})`, format, pairs);
+    if (!existsSync(names.image) && !existsSync(names.sidecar)) return null;
+    const json = readSidecar(names.sidecar)?.json as { input?: { sha256?: unknown } } | undefined;
+    if (json?.input?.sha256 === sha256) return names;
+  }
+  return null;
 }
 
 /** The batch's sidecar of a restored file, if it has a readable one. */

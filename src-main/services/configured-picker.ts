@@ -18,4 +18,11 @@ export class ConfiguredPicker implements Picker {
   async modelFile(): Promise<string | null> {
     return this.modelFileAnswer;
   }
+
+  /** Folders the app asked to show, in order (a test checks them). */
+  readonly shownFolders: string[] = [];
+
+  async showFolder(folder: string): Promise<void> {
+    this.shownFolders.push(folder);
+  }
 }

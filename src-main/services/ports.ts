@@ -100,5 +100,7 @@ export interface Picker {
   importPaths(kind: 'files' | 'folder'): Promise<string[] | null>;
   outputFolder(): Promise<string | null>;
   modelFile(): Promise<string | null>;
+  /** Shows a folder in the system's file manager (Finder, Explorer, ...). */
+  showFolder(folder: string): Promise<void>;
 }
 

@@ -141,6 +141,7 @@ function installFakeApi(): void {
     'jobs:pause': () => (job = { ...job, state: 'paused' }),
     'jobs:resume': () => (job = { ...job, state: 'running' }),
     'jobs:cancel': () => (job = { ...job, state: 'cancelled', current: null }),
+    'export:openFolder': () => undefined,
     'export:run': (a) => ({ folder: settings.outputFolder, written: a.photoIds.flatMap(() => ['wedding-restored.jpg', 'wedding-before.jpg', 'wedding-after.jpg']), failed: [] }),
   };
   w.heirloom = {
@@ -432,6 +433,9 @@ describe('renderer UI with a scripted bridge', { skip, timeout: 180_000 }, () =>
     const dialog = page.getByRole('dialog');
     await dialog.getByLabel(/side-by-side/).check();
     await dialog.getByLabel(/Write “Before” and “After”/).check();
+    // The labels option sits right under the option it belongs to.
+    const order = await dialog.locator('fieldset label').evaluateAll((els) => els.map((e) => e.textContent?.trim() ?? ''));
+    assert.match(order[order.findIndex((t) => /side-by-side/.test(t)) + 1] ?? '', /Write “Before” and “After”/);
     await dialog.getByLabel(/two files/).check();
     assert.equal(await dialog.getByLabel(/Write “Before” and “After”/).count(), 0, 'labels are only offered for side-by-side images');
     await dialog.getByRole('button', { name: 'Export' }).click();
@@ -439,6 +443,8 @@ describe('renderer UI with a scripted bridge', { skip, timeout: 180_000 }, () =>
     await page.getByTestId('export-summary').waitFor();
     assert.match(await text(page.getByTestId('export-summary')), /Wrote 3 files to/);
     await page.screenshot({ path: path.join(shots, 'ui-export.png') });
+    await dialog.getByRole('button', { name: 'Open folder' }).click();
+    await waitForCalls('export:openFolder', 1);
     await dialog.getByRole('button', { name: 'Done' }).click();
     assert.equal(await page.evaluate(() => document.activeElement?.textContent?.trim().startsWith('Export')), true, 'focus is back on the Export button');
   });

@@ -245,3 +245,26 @@ test('pair labels draw readable text on a dark tag in the corner only', async ()
     assert.equal(at(200, 200), Math.round(max / 2), 'below the tag untouched');
   }
 });
+
+test('exporting the same photo again replaces what its earlier export wrote: no " (2)" copies; another photo of that name gets its own', async () => {
+  const { dir, original, restored, folder } = await setup();
+  try {
+    const sidecar = (sha256: string) => JSON.stringify({ format: 'heirloom-sidecar', version: 1, input: { name: 'Grandma 1950.jpg', sha256 }, settings: { quality: 80 }, output: { image: 'x', pairs: [] } });
+    writeFileSync(`${restored}.json`, sidecar('a'.repeat(64)));
+    const first = await exportPhoto({ original, restored, pairs: 'side-by-side', folder });
+    // The photo restored again (other pixels), exported again with another pair mode.
+    await makePhoto(restored, 240, 180, 60);
+    const again = await exportPhoto({ original, restored, pairs: 'files', folder });
+    assert.deepEqual(names(again), ['Grandma 1950.after.png', 'Grandma 1950.before.png', 'Grandma 1950.restored.png', 'Grandma 1950.restored.png.json']);
+    assert.ok(readFileSync(path.join(folder, 'Grandma 1950.restored.png')).equals(readFileSync(restored)), 'the new restoration replaced the old copy');
+    assert.ok(names(first).includes('Grandma 1950.before-after.png'));
+    assert.ok(!readdirSync(folder).some((n) => n.includes('(2)')), `no (2) copies: ${readdirSync(folder).join(', ')}`);
+
+    // A different photo with the same name (another album's "Grandma 1950.jpg"): never over the first one's files.
+    writeFileSync(`${restored}.json`, sidecar('b'.repeat(64)));
+    const other = await exportPhoto({ original, restored, pairs: 'none', folder });
+    assert.deepEqual(names(other), ['Grandma 1950 (2).restored.png', 'Grandma 1950 (2).restored.png.json']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -250,3 +250,14 @@ test('faces:remove deletes a face added by hand and refuses a detected one', asy
   const again = await services.call('photos:detect', { photoIds: [photoId] });
   assert.equal(again[0].faces.length, 1, 'a removed face does not come back on re-detect');
 });
+
+test('export:openFolder shows the output folder the user picked, and nothing before one is chosen', async () => {
+  const cache = mkdtempSync(path.join(tmpdir(), 'heirloom-services-cache-'));
+  const { services, picker } = makeServices(cache);
+  await rejectsWith(services.call('export:openFolder', {}), 'invalid-arguments', /No folder chosen yet/);
+  const out = mkdtempSync(path.join(tmpdir(), 'heirloom-services-out-'));
+  picker.outputFolderAnswer = out;
+  await services.call('settings:pickOutputFolder', {});
+  await services.call('export:openFolder', {});
+  assert.deepEqual(picker.shownFolders, [out]);
+});

@@ -2,7 +2,7 @@
 import { ServiceError } from '../errors.ts';
 import type { ChannelHandlers, ServiceContext } from '../context.ts';
 
-export function exportHandlers(c: ServiceContext): ChannelHandlers<'export:run'> {
+export function exportHandlers(c: ServiceContext): ChannelHandlers<'export:run' | 'export:openFolder'> {
   const lib = c.library;
   return {
     'export:run': async ({ photoIds, pairs, labels }) => {
@@ -19,6 +19,12 @@ export function exportHandlers(c: ServiceContext): ChannelHandlers<'export:run'>
         return { photoId, original: c.photoFile(photoId), restored };
       });
       return c.deps.exporter.run({ photos, pairs, labels: labels ?? false, folder, quality: c.settings().restore.quality });
+    },
+    'export:openFolder': async () => {
+      const folder = c.settings().outputFolder;
+      if (folder === null) throw new ServiceError('invalid-arguments', 'No folder chosen yet.');
+      if (!c.allowList.has(folder)) throw new ServiceError('not-allowed', 'Choose the folder with the folder dialog.');
+      await c.deps.picker.showFolder(folder);
     },
   };
 }
