@@ -196,8 +196,11 @@ export const workerMethods = {
     }),
     result: empty,
   },
-  /** A photo's upright size from its header (import); a file that is no readable image is a 'user' error. */
-  imageHeader: { params: z.object({ path: absPath }), result: z.object({ width: z.number().int().positive(), height: z.number().int().positive() }) },
+  /** A photo's upright size from its header (import), or why the file is no readable image. */
+  imageHeader: {
+    params: z.object({ path: absPath }),
+    result: z.union([z.object({ width: z.number().int().positive(), height: z.number().int().positive() }), z.object({ error: z.string() })]),
+  },
   /**
    * A display copy of a photo for the app (gallery thumbnail, viewer preview): upright, at most
    * `size` a side, on white, sRGB JPEG, written to `out` (a temporary name; the main process renames it).

@@ -6,8 +6,11 @@ import type { ImportResult } from '../../src-shared/ipc.ts';
 import { fileError, findImages } from '../util/find-images.ts';
 import { nowIso, type LibraryDb } from './db.ts';
 
-/** A photo's upright size from its header; rejects with the reason when it is not a readable image. */
-export type ReadHeader = (file: string) => Promise<{ width: number; height: number }>;
+/**
+ * A photo's upright size from its header, or why it is not a readable image. A rejection means
+ * the reader itself could not work (e.g. the image process cannot run here): the import stops.
+ */
+export type ReadHeader = (file: string) => Promise<{ width: number; height: number } | { error: string }>;
 
 export interface ImportOptions {
   /** Folders never walked into (the output folder when it sits inside the input folder). */
@@ -73,7 +76,9 @@ export async function importPaths(db: LibraryDb, inputs: string[], options: Impo
         photoIds.push(known.id);
         continue;
       }
-      const header = await readHeader(options.readHeader, file);
+      const header = await readHeader(options.readHeader, file).catch((err: unknown) => {
+        throw new ReaderFailed(err);
+      });
       const row = {
         path: file,
         size: st.size,
@@ -98,6 +103,7 @@ export async function importPaths(db: LibraryDb, inputs: string[], options: Impo
         photoIds.push(known.id);
       }
     } catch (err) {
+      if (err instanceof ReaderFailed) throw err.cause;
       failed.push({ name, error: fileError(err) });
     }
   }
@@ -115,13 +121,16 @@ export async function hashFile(file: string): Promise<string> {
   return h.digest('hex');
 }
 
+/** The header reader failed (not the file): the import stops with its error. */
+class ReaderFailed extends Error {
+  constructor(cause: unknown) {
+    super('the header reader failed', { cause });
+  }
+}
+
 /** Upright size from the image header, or the reason it cannot be read. */
 async function readHeader(read: ReadHeader, file: string): Promise<{ width: number | null; height: number | null; error: string | null }> {
-  try {
-    const m = await read(file);
-    return { width: m.width, height: m.height, error: null };
-  } catch (err) {
-    const msg = err instanceof Error ? err.message : String(err);
-    return { width: null, height: null, error: `not a readable image (${msg})` };
-  }
+  const m = await read(file);
+  if ('error' in m) return { width: null, height: null, error: `not a readable image (${m.error})` };
+  return { width: m.width, height: m.height, error: null };
 }

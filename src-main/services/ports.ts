@@ -89,8 +89,8 @@ export interface InferencePort {
  * never runs in Electron's main process.
  */
 export interface MediaPort {
-  /** Upright size from the header; rejects with the reason when the file is not a readable image. */
-  imageHeader(path: string): Promise<{ width: number; height: number }>;
+  /** Upright size from the header, or why the file is not a readable image. */
+  imageHeader(path: string): Promise<{ width: number; height: number } | { error: string }>;
   /** Writes an upright sRGB JPEG of `source`, at most `size` a side, to `out`. */
   displayCopy(request: { source: string; out: string; size: number; quality: number }): Promise<void>;
 }

@@ -50,6 +50,17 @@ export class WorkerCallError extends Error {
   }
 }
 
+/**
+ * The worker cannot run on this computer at all (its native libraries do not load: an Intel Mac,
+ * Windows without the Visual C++ runtime); the message says why and what to do.
+ */
+export class WorkerUnavailableError extends WorkerCallError {
+  constructor(message: string) {
+    super(message, 'user');
+    this.name = 'WorkerUnavailableError';
+  }
+}
+
 export interface CallOptions {
   signal?: AbortSignal;
   onProgress?: (p: WorkerProgress) => void;
@@ -195,7 +206,7 @@ export class InferenceWorker {
         readyReject(new Error(m.message));
         for (const p of pending.values()) {
           p.cleanup();
-          p.reject(new WorkerCallError(m.message, 'user'));
+          p.reject(new WorkerUnavailableError(m.message));
         }
         pending.clear();
         this.#kill(live, m.message);

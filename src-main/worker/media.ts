@@ -5,15 +5,14 @@
  * (ARCHITECTURE.md, "Processes and native libraries").
  */
 import sharp from 'sharp';
-import { UserError } from '../util/errors.ts';
 
-/** Upright size from the image header; a file that is not a readable image is a UserError. */
-export async function imageHeader(file: string): Promise<{ width: number; height: number }> {
+/** Upright size from the image header, or why the file is not a readable image. */
+export async function imageHeader(file: string): Promise<{ width: number; height: number } | { error: string }> {
   try {
     const m = await sharp(file).metadata();
     return { width: m.autoOrient.width, height: m.autoOrient.height };
   } catch (err) {
-    throw new UserError(err instanceof Error ? err.message : String(err));
+    return { error: err instanceof Error ? err.message : String(err) };
   }
 }
 

@@ -84,3 +84,31 @@ test('import never walks into excluded folders (an output folder inside the inpu
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a header reader that cannot work stops the import with its message; an unreadable file only fails itself', { skip: photos.skip }, async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'heirloom-import-'));
+  try {
+    const src = path.join(dir, 'album');
+    cpSync(path.join(photos.path, 'boy-railing-1.jpg'), path.join(src, 'boy.jpg'));
+    writeFileSync(path.join(src, 'broken.jpg'), 'not a photo');
+    const db = openLibrary(':memory:');
+    const unavailable = 'Heirloom needs the Microsoft Visual C++ runtime';
+    await assert.rejects(
+      importPaths(db, [src], {
+        readHeader: async () => {
+          throw new Error(unavailable);
+        },
+      }),
+      { message: unavailable },
+    );
+    assert.deepEqual(listPhotos(db), [], 'nothing recorded as failed for a reader that could not run');
+    const r = await importPaths(db, [src], { readHeader: imageHeader });
+    // Both are recorded; the broken one as failed, with the reason.
+    assert.equal(r.result.added, 2);
+    assert.deepEqual(r.result.failed.map((f) => f.name), ['broken.jpg']);
+    assert.match(r.result.failed[0].error, /^not a readable image \(/);
+    db.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

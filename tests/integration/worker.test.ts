@@ -5,7 +5,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, test } from 'node:test';
 import sharp from 'sharp';
-import { InferenceWorker, WorkerCallError, WorkerCancelledError } from '../../src-main/worker-client/client.ts';
+import { InferenceWorker, WorkerCallError, WorkerCancelledError, WorkerUnavailableError } from '../../src-main/worker-client/client.ts';
+import { workerMedia } from '../../src-main/worker-client/worker-media.ts';
 import { forkWorker } from '../../src-main/worker-client/spawn-node.ts';
 import { INTEL_MAC_MESSAGE } from '../../src-main/worker/native-check.ts';
 import { repoRoot, sharedPath } from '../helpers/shared.ts';
@@ -84,9 +85,11 @@ test('a worker whose native libraries cannot run here says why in words, and eve
   const intelMac = path.join(repoRoot, 'tests', 'helpers', 'as-intel-mac.mjs');
   const w = new InferenceWorker(forkWorker({ execArgv: ['--import', 'tsx', '--import', pathToFileURL(intelMac).href] }));
   workers.push(w);
-  const both = [w.call('ping', {}), w.call('detect', { path: path.join(repoRoot, 'resources', 'icon.png') })];
-  for (const call of both) {
-    await assert.rejects(call, (err: unknown) => err instanceof WorkerCallError && err.kind === 'user' && err.message === INTEL_MAC_MESSAGE);
+  const icon = path.join(repoRoot, 'resources', 'icon.png');
+  // An import's header read stops the import with that message rather than failing each photo.
+  const calls = [w.call('ping', {}), w.call('detect', { path: icon }), workerMedia(w).imageHeader(icon)];
+  for (const call of calls) {
+    await assert.rejects(call, (err: unknown) => err instanceof WorkerUnavailableError && err.kind === 'user' && err.message === INTEL_MAC_MESSAGE);
   }
   // The process was stopped, not left waiting.
   assert.equal(w.pid, undefined);
@@ -104,7 +107,8 @@ test('the image chores: a photo header (upright size), a display copy, and a cle
     assert.deepEqual([m.format, m.width, m.height], ['jpeg', 128, 81]);
     const notImage = path.join(dir, 'notes.jpg');
     writeFileSync(notImage, 'not a photo');
-    await assert.rejects(w.call('imageHeader', { path: notImage }), (err: unknown) => err instanceof WorkerCallError && err.kind === 'user');
+    const bad = await w.call('imageHeader', { path: notImage });
+    assert.ok('error' in bad && /unsupported image format/i.test(bad.error), JSON.stringify(bad));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -14,6 +14,7 @@ import { resolveModel } from '../../models/manager.ts';
 import { InferenceWorker } from '../../worker-client/client.ts';
 import { forkWorker } from '../../worker-client/spawn-node.ts';
 import { WorkerPhotoProcessor } from '../../worker-client/worker-processor.ts';
+import { workerMedia } from '../../worker-client/worker-media.ts';
 import { runBatch, type BatchReport } from '../../jobs/run-batch.ts';
 import type { ItemEvent } from '../../jobs/batch-queue.ts';
 import { scaleNoteOf } from '../../jobs/photo-item.ts';
@@ -80,7 +81,7 @@ export async function restoreBatch(o: RestoreBatchOptions): Promise<void> {
       outputFolder: o.output,
       settings: o.settings,
       processor,
-      readHeader: (file) => worker.call('imageHeader', { path: file }),
+      readHeader: workerMedia(worker).imageHeader,
       prefetch: o.prefetch,
       signal: controller.signal,
       onImport: (r) => {
