@@ -97,7 +97,7 @@ test('self-check: a GPU is checked against the CPU once per model, and the verdi
   }
 });
 
-test('self-check: a GPU that computes wrong is replaced by the CPU, with the reason', { skip: noAdapter }, async () => {
+test('self-check: a GPU that computes wrong is replaced by the CPU, with the reason', { skip: noAdapter }, async (ctx) => {
   // The generic graph of the 30-channel SwinIR hits WebGPU's wrong Conv: a real faulty kernel.
   const dir = path.join(home, 'faulty');
   const arch = parseArch({ config: OTHER }, 'other config');
@@ -111,6 +111,8 @@ test('self-check: a GPU that computes wrong is replaced by the CPU, with the rea
   };
   const t = await trustGpu(gpu, { files: built.files, buildDir: built.dir, device: 'webgpu', imageSize: S, precision: 'fp32', cacheDir, profilePrefix: prefix });
   try {
+    // An onnxruntime (or driver) whose Conv is right here leaves no faulty kernel to catch.
+    if (t.check?.ok === true) return ctx.skip(`this onnxruntime's WebGPU Conv is right for 30 input channels (max |err| ${t.check.maxErr.swinir}): the workaround in build.ts may go`);
     console.log(`faulty kernel: ${t.fallbackReason}`);
     assert.equal(t.networks.hdit.provider, 'cpu');
     assert.equal(t.check?.ok, false);
