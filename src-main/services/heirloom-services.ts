@@ -120,7 +120,13 @@ export class HeirloomServices {
       return this.#media.preview('restored', ref.photoId, out);
     }
     const src = this.#c.photoFile(ref.photoId);
-    return ref.kind === 'thumb' ? this.#media.thumbnail(ref.photoId, src) : this.#media.preview('original', ref.photoId, src);
+    if (ref.kind === 'thumb') {
+      // The gallery shows what the user gets: the restored photo once there is one.
+      const out = lib.restoredPath(ref.photoId);
+      if (out !== null && (await exists(out))) return this.#media.thumbnail(ref.photoId, out, 'restored');
+      return this.#media.thumbnail(ref.photoId, src);
+    }
+    return this.#media.preview('original', ref.photoId, src);
   }
 
   dispose(): void {

@@ -46,8 +46,9 @@ export class MediaCache {
     return path.join(this.#dir, 'faces', `${face.photoId}-${face.id}-${key}-${variant}.png`);
   }
 
-  thumbnail(photoId: number, source: string): Promise<CachedFile> {
-    return this.#derived('thumbs', photoId, source, THUMB_SIZE, 80);
+  /** A gallery thumbnail of the photo's original, or of its restored file once there is one. */
+  thumbnail(photoId: number, source: string, of: 'original' | 'restored' = 'original'): Promise<CachedFile> {
+    return this.#derived(of === 'restored' ? 'thumbs-restored' : 'thumbs', photoId, source, THUMB_SIZE, 80);
   }
 
   preview(kind: 'original' | 'restored', photoId: number, source: string): Promise<CachedFile> {
@@ -57,7 +58,7 @@ export class MediaCache {
   /** Drops every cached copy of a photo (after it leaves the library). */
   async forgetPhoto(photoId: number): Promise<void> {
     // Names start with the photo id, e.g. thumbs/12-<size>-<mtime>.jpg, faces/12-<face>-<key>-aligned.png.
-    for (const sub of ['thumbs', 'original', 'restored', 'faces']) {
+    for (const sub of ['thumbs', 'thumbs-restored', 'original', 'restored', 'faces']) {
       const dir = path.join(this.#dir, sub);
       let names: string[] = [];
       try {

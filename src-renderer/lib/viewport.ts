@@ -108,6 +108,13 @@ export function visibleSpan(stage: Size, fit: Rect, view: View): { left: number;
   return b > a ? { left: a, width: b - a } : { left: 0, width: 0 };
 }
 
+/** The vertical counterpart of visibleSpan: where the photo's top and bottom lie in the stage. */
+export function visibleRows(stage: Size, fit: Rect, view: View): { top: number; height: number } {
+  const a = Math.max(0, fit.top + view.y);
+  const b = Math.min(stage.height, fit.top + view.y + fit.height * view.scale);
+  return b > a ? { top: a, height: b - a } : { top: 0, height: 0 };
+}
+
 /** A stage point (stage pixels) in photo pixels, through the fit and the zoom/pan view. */
 export function stageToPhoto(px: number, py: number, fit: Rect, view: View, image: Size): [number, number] {
   if (!(fit.width > 0 && fit.height > 0)) return [0, 0];

@@ -542,6 +542,11 @@ describe('renderer UI with a scripted bridge', { skip, timeout: 180_000 }, () =>
     await page.screenshot({ path: path.join(shots, 'layout-1024-settings.png') });
     const stage = (await viewer.locator('.stages').boundingBox())!;
     assert.ok(stage.width >= 560, `with Settings open the photo gets ${stage.width} px`);
+    // The Before / After tags sit on the photo's corners, not out in the letterbox bars.
+    const photoBox = (await page.locator('img[alt="Original photo"]').first().boundingBox())!;
+    const tag = (await viewer.locator('.corner.left').boundingBox())!;
+    assert.ok(photoBox.y > stage.y + 5, 'the fitted photo leaves bars above and below (the case to check)');
+    assert.ok(tag.x >= photoBox.x && tag.y >= photoBox.y && tag.y < photoBox.y + 30, `the Before tag at (${tag.x}, ${tag.y}) on the photo at (${photoBox.x}, ${photoBox.y})`);
     assert.ok((await viewer.locator('header.bar').boundingBox())!.height < 60, 'still one row with Settings open');
     await page.getByRole('button', { name: 'Settings' }).click();
     // The progress panel with a long name: Pause sits beside the bar, the name is readable.

@@ -91,6 +91,8 @@ test('every kind of face decision makes the result out of date, and restoring ag
   // First restore: both photos, every face included with its seed.
   assert.deepEqual(await restore([diptych.id, portrait.id]), { 'diptych-2.jpg': 'restored', 'portrait-small-1.jpg': 'restored' });
   assert.deepEqual(await outOfDate(), []);
+  // The gallery shows what the user gets: the restored photo's thumbnail.
+  assert.match((await s.media({ kind: 'thumb', photoId: diptych.id })).path, /thumbs-restored/);
   let faces: FaceRecord[] = (await s.call('library:get', { photoId: diptych.id })).faces;
   assert.ok(faces.length >= 2, `diptych has ${faces.length} faces`);
   const [first, second] = faces;
