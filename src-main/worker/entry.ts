@@ -6,6 +6,7 @@
  * waits for the main process to stop it, instead of dying with a loader error.
  */
 import { nativeRuntimeProblem } from './native-check.ts';
+import { useSharpWasmInElectronOnLinux } from './sharp-build.ts';
 import type { WorkerChannel } from './serve.ts';
 
 interface ParentPortLike {
@@ -34,6 +35,7 @@ function connect(): WorkerChannel {
   throw new Error('heirloom worker: no parent to talk to (start it through InferenceWorker)');
 }
 
+useSharpWasmInElectronOnLinux();
 const channel = connect();
 const problem = nativeRuntimeProblem();
 if (problem !== null) {

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'node:test';
+import { useSharpWasmInElectronOnLinux } from '../../src-main/worker/sharp-build.ts';
 import { repoRoot, sharedPath } from '../helpers/shared.ts';
 
 const WASM = ['-r', path.join(repoRoot, 'tests', 'helpers', 'sharp-wasm.cjs')];
@@ -39,4 +40,21 @@ test("decoded pixels stay the photo's own after sharp works on other images and 
     const r = probe<{ build: string; same: boolean }>(['--expose-gc', ...preload], 'wasm-heap-probe.ts', args);
     assert.equal(r.same, true, `${r.build}: the decoded photo's pixels changed`);
   }
+});
+
+// Which build a worker loads: the WebAssembly one in Electron on Linux (src-main/worker/sharp-build.ts).
+function buildProbe(as: 'electron' | 'node'): { hidden: boolean; build: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'tests', 'helpers', 'sharp-build-probe.ts'), as], { cwd: repoRoot, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+}
+
+test("an Electron process on Linux loads sharp's WebAssembly build; plain Node keeps the native one", { skip: process.platform === 'linux' ? false : 'the native build hidden is a Linux one' }, () => {
+  assert.deepEqual(buildProbe('electron'), { hidden: true, build: 'wasm' });
+  assert.deepEqual(buildProbe('node'), { hidden: false, build: 'native' });
+});
+
+test('Electron on Windows and macOS keeps native sharp', () => {
+  assert.equal(useSharpWasmInElectronOnLinux({ platform: 'win32', electron: '45.5.0' }), false);
+  assert.equal(useSharpWasmInElectronOnLinux({ platform: 'darwin', electron: '45.5.0' }), false);
 });
