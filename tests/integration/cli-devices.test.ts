@@ -40,3 +40,11 @@ test('devices --check: the WebGPU self-check verdict, node placement and the mea
   assert.match(text, /^time per face on webgpu at K = 3: [\d.]+ s \(SwinIR [\d.]+ s \+ 3 x HDiT [\d.]+ s; measured by the self-check/m);
   assert.match(text, /^time per face on cpu at K = 3: /m);
 });
+
+test('pmrf-check fails when the device asked for is not the one that ran (no silent CPU fallback)', () => {
+  const missing = process.platform === 'darwin' ? 'dml' : 'coreml';
+  const r = spawnSync(process.execPath, ['bin/heirloom.mjs', 'pmrf-check', tiny, '--device', missing, '--cache-dir', path.join(home, 'cache')], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, HEIRLOOM_HOME: home } });
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stdout, new RegExp(`provider cpu \\(GPU not used: ${missing}: not offered by this onnxruntime-node build`));
+  assert.match(r.stdout, new RegExp(`\nFAIL \\(asked for ${missing}, ran on cpu\\)\n`));
+});

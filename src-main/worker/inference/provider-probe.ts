@@ -5,7 +5,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import { GraphBuilder } from './onnx/graph.ts';
-import type { ExecutionProvider } from './session.ts';
+import { errorReason, type ExecutionProvider } from './session.ts';
 
 export interface ProbeResult {
   loads: boolean;
@@ -28,13 +28,6 @@ function probeModel(): { model: Uint8Array; a: Float32Array; expected: Float32Ar
       for (let j = 0; j < N; j++) expected[i * N + j] += aik * w[k * N + j];
     }
   return { model: g.encode(), a, expected };
-}
-
-/** The first line of onnxruntime's error, without its source location and assertion text. */
-export function errorReason(err: unknown): string {
-  const line = (err instanceof Error ? err.message : String(err)).split('\n')[0];
-  const i = line.lastIndexOf(' was false. ');
-  return i >= 0 ? line.slice(i + ' was false. '.length) : line;
 }
 
 /** Loads and runs the probe on `ep` only; never throws. */

@@ -120,6 +120,17 @@ function sessionOptions(ep: ExecutionProvider, threads: number, profilePrefix?: 
   return options;
 }
 
+/**
+ * The first line of onnxruntime's error without its source location and assertion text, and
+ * what to do where that is known.
+ */
+export function errorReason(err: unknown): string {
+  const line = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+  const i = line.lastIndexOf(' was false. ');
+  const reason = i >= 0 ? line.slice(i + ' was false. '.length) : line;
+  return /No supported adapters/.test(reason) ? `${reason}: no GPU with a WebGPU-capable driver was found (on Linux, install the GPU's Vulkan driver)` : reason;
+}
+
 export class OrtSession {
   #session: ort.InferenceSession;
 
@@ -144,7 +155,7 @@ export class OrtSession {
         const reason = ep === 'cpu' && options.device !== 'cpu' && failures.length > 0 ? failures.join('; ') : undefined;
         return new OrtSession(session, modelPath, ep, reason);
       } catch (err) {
-        const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
+        const msg = errorReason(err);
         if (ep === 'cpu') throw new ModelLoadError(modelPath, msg, err);
         failures.push(`${ep}: failed to load (${msg})`);
       }
