@@ -86,7 +86,7 @@ export interface ImportResult {
 
 export type JobState = 'queued' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
 
-export type PhotoStage = 'decode' | 'detect' | 'align' | 'restore' | 'paste' | 'encode';
+export type PhotoStage = 'decode' | 'detect' | 'repair' | 'align' | 'restore' | 'paste' | 'encode';
 
 /** Throttled (about 10 per second) progress of a batch. */
 export interface JobProgress {
@@ -158,10 +158,21 @@ export const restoreSettingsSchema = z.object({
   pairs: z.enum(PAIR_MODES),
   device: z.enum(DEVICES),
   aligned: z.enum(ALIGNED_MODES).optional(),
+  repair: z.boolean(),
+  fixColour: z.boolean(),
 }) satisfies z.ZodType<RestoreSettings>;
 
 /** Restore settings read back from the library or a job (saved by any version: upgradeRestoreSettings). */
-export const savedRestoreSettingsSchema = z.preprocess(upgradeRestoreSettings, restoreSettingsSchema);
+export const savedRestoreSettingsSchema = z.preprocess(upgradeStoredSettings, restoreSettingsSchema);
+
+/**
+ * A job's or result's settings: saved before the print repair and colour correction existed (or
+ * with them off: settingsKey leaves them out then), they ran without them.
+ */
+function upgradeStoredSettings(saved: unknown): unknown {
+  const s = upgradeRestoreSettings(saved);
+  return typeof s === 'object' && s !== null && !Array.isArray(s) ? { repair: false, fixColour: false, ...s } : s;
+}
 
 export const appSettingsSchema = z.object({
   restore: restoreSettingsSchema,

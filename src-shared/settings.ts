@@ -82,6 +82,10 @@ export interface RestoreSettings {
   device: Device;
   /** Aligned input (absent: 'never'; settings and jobs saved before it existed lack it). */
   aligned?: AlignedMode;
+  /** Find and fill scratches, cracks, dust and hairs before the faces are restored. */
+  repair: boolean;
+  /** Correct fading and colour casts of colour prints (gray and toned prints keep their tone). */
+  fixColour: boolean;
 }
 
 /** Largest consistency λ accepted: the guided step is bounded for any λ; beyond this it is 1 anyway. */
@@ -103,6 +107,11 @@ export const DEFAULT_SETTINGS: RestoreSettings = {
   quality: 92,
   pairs: 'none',
   device: 'auto',
+  // Chosen by measurement (ARCHITECTURE.md, "Print damage"): the repair flags at most 0.8 % of a
+  // clean old print, so it is on; the colour correction moves well-exposed colour photos by up to
+  // 10 levels on average and some away from neutral, so the user turns it on per need.
+  repair: true,
+  fixColour: false,
 };
 
 /**

@@ -75,10 +75,32 @@ export const photoInputSchema = z.object({
   settings: restoreSettingsSchema,
   /** Faces stored in the library (the user may have skipped some or re-rolled seeds); null = detect. */
   knownFaces: z.array(faceRecordSchema).nullable(),
+  /** The user's damage mask for this photo (PNG, white = repair), used instead of the detector. */
+  damageMask: absPath.nullable().optional(),
 });
 export type PhotoInput = z.infer<typeof photoInputSchema>;
 
-/** What preparing a photo (decode, detect or take the stored faces, align) found. */
+/** The repair stage's record (also in the sidecar): how much was repaired, found how. */
+export const repairReportSchema = z.object({
+  pixels: z.number().int().min(0),
+  fraction: z.number().min(0).max(1),
+  lines: z.number().int().min(0),
+  specks: z.number().int().min(0),
+  mask: z.enum(['detected', 'given']),
+});
+export type RepairReport = z.infer<typeof repairReportSchema>;
+
+/** The colour correction's record: whether it ran, why not, the levels used and the cast before/after. */
+export const colourReportSchema = z.object({
+  corrected: z.boolean(),
+  reason: z.string().max(200).optional(),
+  levels: z.array(z.tuple([z.number(), z.number()])).length(3).optional(),
+  castBefore: z.number(),
+  castAfter: z.number(),
+});
+export type ColourReport = z.infer<typeof colourReportSchema>;
+
+/** What preparing a photo (decode, detect or take the stored faces, repair, align) found. */
 export const prepareResultSchema = z.object({
   /** Faces found (or taken from the library), with the seed each is restored with. */
   faces: z.array(plannedFaceSchema),
@@ -92,6 +114,10 @@ export const prepareResultSchema = z.object({
   looksAligned: z.boolean().optional(),
   /** Set when the file is damaged but its pixels could be read: what was missing, in words. */
   damage: z.string().max(500).optional(),
+  /** What the repair stage did (absent when it was off). */
+  repair: repairReportSchema.optional(),
+  /** What the colour correction did (absent when it was off). */
+  colour: colourReportSchema.optional(),
   timingsMs: timings,
 });
 export type PrepareResult = z.infer<typeof prepareResultSchema>;
@@ -282,7 +308,7 @@ const toWorkerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('call'), id: messageId, method: z.string().refine(isWorkerMethod), params: z.unknown() }),
   z.object({ type: z.literal('cancel'), id: messageId }),
 ]);
-const PHOTO_STAGES = ['decode', 'detect', 'align', 'restore', 'paste', 'encode'] as const satisfies readonly PhotoStage[];
+const PHOTO_STAGES = ['decode', 'detect', 'repair', 'align', 'restore', 'paste', 'encode'] as const satisfies readonly PhotoStage[];
 const fromWorkerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready'), pid: z.number().int() }),
   z.object({ type: z.literal('fatal'), message: z.string().max(2000) }),

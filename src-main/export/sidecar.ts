@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DetectedFace } from '../../src-shared/faces.ts';
 import type { RestoreSettings } from '../../src-shared/settings.ts';
+import type { ColourReport, RepairReport } from '../../src-shared/worker-protocol.ts';
 
 /**
  * Everything needed to reproduce one output exactly: the input's content hash, the settings,
@@ -18,6 +19,10 @@ export interface Sidecar {
   model: { description: string; sha256: string | null };
   faces: (DetectedFace & { index: number; include: boolean; seed: number })[];
   timingsMs: Record<string, number>;
+  /** The print repair (settings.repair): pixels filled, lines and specks found, detected or the user's mask. */
+  repair?: RepairReport;
+  /** The colour correction (settings.fixColour): done or why not, the levels, the cast before and after. */
+  colour?: ColourReport;
   createdAt: string;
 }
 

@@ -225,6 +225,8 @@ async function finishAndCommit(
         model: restored.model,
         faces: prepared.faces.map((f, index) => ({ index, ...f })),
         timingsMs,
+        ...(prepared.repair === undefined ? {} : { repair: prepared.repair }),
+        ...(prepared.colour === undefined ? {} : { colour: prepared.colour }),
       }),
     );
     ctx.signal.throwIfAborted();

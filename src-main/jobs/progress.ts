@@ -1,8 +1,8 @@
 import type { JobProgress, PhotoStage } from '../../src-shared/ipc.ts';
 
 /** Where each stage starts within one photo's progress (restore dominates on real models). */
-const STAGE_START: Record<PhotoStage, number> = { decode: 0, detect: 0.05, align: 0.15, restore: 0.2, paste: 0.85, encode: 0.92 };
-const STAGE_END: Record<PhotoStage, number> = { decode: 0.05, detect: 0.15, align: 0.2, restore: 0.85, paste: 0.92, encode: 1 };
+const STAGE_START: Record<PhotoStage, number> = { decode: 0, detect: 0.05, repair: 0.12, align: 0.15, restore: 0.2, paste: 0.85, encode: 0.92 };
+const STAGE_END: Record<PhotoStage, number> = { decode: 0.05, detect: 0.12, repair: 0.15, align: 0.2, restore: 0.85, paste: 0.92, encode: 1 };
 
 /** A photo's overall fraction from its stage and the fraction within the stage. */
 export function photoFraction(stage: PhotoStage, within = 0): number {

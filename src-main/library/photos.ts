@@ -372,12 +372,14 @@ function latestResultSummary(db: LibraryDb, photoId: number): RestoreResultSumma
 
 /** Canonical JSON of settings (fixed key order) so equal settings compare equal in SQL. */
 export function settingsKey(s: RestoreSettings): string {
-  const { steps, fidelity, sampler, strength, consistency, seed, scale, format, quality, pairs, device, aligned } = s;
+  const { steps, fidelity, sampler, strength, consistency, seed, scale, format, quality, pairs, device, aligned, repair, fixColour } = s;
   // Values that existed before keep the key older jobs and results have: 'never' aligned (or
   // absent), fidelity 1 or 0 (mode 'flow' or 'mean'), the euler sampler over the whole flow.
   const a = aligned === undefined || aligned === 'never' ? {} : { aligned };
   const mode = fidelity === 1 ? 'flow' : fidelity === 0 ? 'mean' : undefined;
   const f = mode === undefined ? { fidelity } : { mode };
   const flow = { ...(sampler === 'euler' ? {} : { sampler }), ...(strength === 1 ? {} : { strength }), ...(consistency === 0 ? {} : { consistency }) };
-  return JSON.stringify({ steps, ...f, seed, scale, format, quality, pairs, device, ...a, ...flow });
+  // Repair and colour correction are recorded when on (off = what every result before them did).
+  const print = { ...(repair ? { repair } : {}), ...(fixColour ? { fixColour } : {}) };
+  return JSON.stringify({ steps, ...f, seed, scale, format, quality, pairs, device, ...a, ...flow, ...print });
 }

@@ -9,9 +9,10 @@ import { performance } from 'node:perf_hooks';
 import type { PhotoStage } from '../../src-shared/ipc.ts';
 import type { DetectOptions } from './pipeline/detect.ts';
 import type { FaceRestorer, RestoredFaces } from './pipeline/face-restorer.ts';
-import { type PreparedPhoto, type Stage, type StageRunner, finishPhoto, preparePhoto, restorePrepared } from './pipeline/stages.ts';
+import { readDamageMask } from './pipeline/repair/mask-file.ts';
+import { type PrepareOptions, type PreparedPhoto, type Stage, type StageRunner, finishPhoto, preparePhoto, restorePrepared } from './pipeline/stages.ts';
 import { faceSeed } from '../../src-shared/rules.ts';
-import type { FinishTargets, PhotoInput, PlannedFace, PrepareResult, StageContext } from '../../src-shared/worker-protocol.ts';
+import type { FinishTargets, PhotoInput, PlannedFace, PrepareResult, RepairReport, StageContext } from '../../src-shared/worker-protocol.ts';
 
 export interface PipelineProcessorOptions {
   restorer: FaceRestorer;
@@ -66,12 +67,18 @@ export class PipelineProcessor {
       aligned: input.settings.aligned ?? 'never',
       maxPixels: this.#maxPixels,
       output: { scale: input.settings.scale, format: input.settings.format, pairs: input.settings.pairs },
+      ...(input.settings.repair ? { repair: repairRequest(input.damageMask) } : {}),
+      fixColour: input.settings.fixColour,
       signal: ctx.signal,
     });
     const planned = (f: (typeof photo.faces)[number], i: number): PlannedFace => ({ ...f, include: true, seed: faceSeed(input.settings.seed, i), fidelity: null });
     const plan = photo.output;
     const lowered = plan?.reason ? { scaleLowered: { scale: plan.scale, reason: plan.reason } } : {};
-    const damage = photo.photo.damage === undefined ? {} : { damage: photo.photo.damage };
+    const damage = {
+      ...(photo.photo.damage === undefined ? {} : { damage: photo.photo.damage }),
+      ...(photo.repair === undefined ? {} : { repair: reportOf(photo.repair) }),
+      ...(photo.colour === undefined ? {} : { colour: photo.colour }),
+    };
     if (photo.alignedInput !== undefined) {
       // Restored whole as one face: that face is not a detection, so the library keeps the faces
       // it has (they count again when the user turns aligned input off).
@@ -129,10 +136,23 @@ export class PipelineProcessor {
   }
 }
 
+/** The user's mask, read at the photo's size when the repair runs; null/absent = the detector. */
+function repairRequest(maskFile: string | null | undefined): NonNullable<PrepareOptions['repair']> {
+  if (maskFile === null || maskFile === undefined) return {};
+  return { mask: (width, height) => readDamageMask(maskFile, width, height) };
+}
+
+function reportOf(r: NonNullable<PreparedPhoto['repair']>): RepairReport {
+  const { maskPixels: _mask, ...report } = r;
+  return report;
+}
+
 /** The queue reports no separate 'scale' stage: scaling the background counts as pasting. */
 const QUEUE_STAGE: Record<Stage, PhotoStage> = {
   decode: 'decode',
   detect: 'detect',
+  colour: 'repair',
+  repair: 'repair',
   align: 'align',
   restore: 'restore',
   scale: 'paste',

@@ -61,11 +61,12 @@ export function batchLabel(n: { selected: boolean; restore: number; outOfDate: n
   return `${what} (${n.restore}, ${n.outOfDate} out of date)`;
 }
 
-export const STAGES: readonly PhotoStage[] = ['decode', 'detect', 'align', 'restore', 'paste', 'encode'];
+export const STAGES: readonly PhotoStage[] = ['decode', 'detect', 'repair', 'align', 'restore', 'paste', 'encode'];
 
 const STAGE_LABELS: Record<PhotoStage, string> = {
   decode: 'Reading',
   detect: 'Finding faces',
+  repair: 'Repairing the print',
   align: 'Aligning faces',
   restore: 'Restoring faces',
   paste: 'Blending back',

@@ -57,7 +57,7 @@ test('the three stages produce exactly what restorePhoto produces, plus pairs at
     assert.deepEqual(restorer.options.at(-1)?.seeds, prepared.faces.map((f) => f.seed), 'one seed per face');
     const targets = { image: path.join(dir, 'a.png'), sideBySide: path.join(dir, 'pair.png'), before: null, after: null };
     await proc.finish(prepared, restored.state, targets, c);
-    assert.deepEqual(stages, ['decode', 'detect', 'align', 'restore', 'paste', 'encode']);
+    assert.deepEqual(stages, ['decode', 'detect', 'repair', 'align', 'restore', 'paste', 'encode']);
 
     const a = await raw(targets.image);
     const b = await raw(reference);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { DEFAULT_SETTINGS } from '../../src-shared/settings.ts';
-import { SettingsStore, defaultAppSettings } from '../../src-main/services/settings-store.ts';
+import { SettingsStore, defaultAppSettings, mergeOverDefaults } from '../../src-main/services/settings-store.ts';
 import { savedRestoreSettingsSchema } from '../../src-shared/ipc.ts';
 import { settingsKey } from '../../src-main/library/photos.ts';
 
@@ -74,9 +74,20 @@ test('saved restore settings (jobs, results) from before the fidelity control pa
   const old = { steps: 4, mode: 'mean', seed: 7, scale: 2, format: 'png', quality: 92, pairs: 'none', device: 'cpu' };
   const s = savedRestoreSettingsSchema.parse(old);
   const { mode: _mode, ...rest } = old;
-  assert.deepEqual(s, { ...rest, fidelity: 0, sampler: 'euler', strength: 1, consistency: 0 });
+  // Saved before the print repair and colour correction existed: they ran without them.
+  assert.deepEqual(s, { ...rest, fidelity: 0, sampler: 'euler', strength: 1, consistency: 0, repair: false, fixColour: false });
   assert.equal(savedRestoreSettingsSchema.parse({ ...old, mode: 'flow' }).fidelity, 1);
   // Their keys are the ones they had: a result restored as 'flow' is not out of date after the upgrade.
   assert.equal(settingsKey(savedRestoreSettingsSchema.parse({ ...old, mode: 'flow' })), '{"steps":4,"mode":"flow","seed":7,"scale":2,"format":"png","quality":92,"pairs":"none","device":"cpu"}');
   assert.match(settingsKey({ ...s, fidelity: 0.5, sampler: 'heun' }), /"fidelity":0.5.*"sampler":"heun"/);
+  // Repair and colour correction count when on, and read back as they were.
+  const on = settingsKey({ ...s, repair: true, fixColour: true });
+  assert.match(on, /"repair":true,"fixColour":true/);
+  assert.deepEqual([savedRestoreSettingsSchema.parse(JSON.parse(on)).repair, savedRestoreSettingsSchema.parse(JSON.parse(on)).fixColour], [true, true]);
+});
+
+test('a settings file from before the print repair gets its defaults', () => {
+  const { settings } = mergeOverDefaults({ restore: { steps: 4, seed: 7 }, outputFolder: null });
+  assert.equal(settings.restore.repair, DEFAULT_SETTINGS.repair);
+  assert.equal(settings.restore.fixColour, DEFAULT_SETTINGS.fixColour);
 });

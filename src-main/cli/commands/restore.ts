@@ -53,6 +53,10 @@ interface RestoreCliOptions {
   pairLabels?: boolean;
   /** --aligned: true; --no-aligned: false; neither: offered when the photo looks aligned. */
   aligned?: boolean;
+  /** --repair / --no-repair; neither: the default setting. */
+  repair?: boolean;
+  /** --fix-colour / --no-fix-colour; neither: the default setting. */
+  fixColour?: boolean;
 }
 
 function intOption(name: string, value: string, min: number, max: number): number {
@@ -88,7 +92,7 @@ function choice<T extends string>(name: string, value: string, allowed: readonly
 }
 
 export interface ParsedRestoreOptions {
-  settings: Settings & { pairs: PairMode; device: Device; aligned: AlignedMode };
+  settings: Settings & { pairs: PairMode; device: Device; aligned: AlignedMode; repair: boolean; fixColour: boolean };
   faceSize: number;
 }
 
@@ -114,6 +118,8 @@ export function parseRestoreOptions(o: RestoreCliOptions): ParsedRestoreOptions 
       pairs: choice<PairMode>('pairs', o.pairs, PAIR_MODES),
       device,
       aligned: o.aligned === true ? 'always' : o.aligned === false ? 'never' : 'auto',
+      repair: o.repair ?? DEFAULT_SETTINGS.repair,
+      fixColour: o.fixColour ?? DEFAULT_SETTINGS.fixColour,
     },
     faceSize,
   };
@@ -143,6 +149,10 @@ export function register(program: Command): void {
     .option('--pair-labels', 'write "Before" and "After" on side-by-side pairs')
     .option('--aligned', 'each photo is one face already aligned to the FFHQ 512 layout: restore it whole')
     .option('--no-aligned', 'never treat a photo as an aligned face (by default a square photo whose face sits on the layout is)')
+    .option('--repair', `find and fill scratches, cracks, dust and hairs before restoring faces${DEFAULT_SETTINGS.repair ? ' (the default)' : ''}`)
+    .option('--no-repair', 'leave print damage as it is')
+    .option('--fix-colour', `correct fading and colour casts of colour prints (gray and toned prints keep their tone)${DEFAULT_SETTINGS.fixColour ? ' (the default)' : ''}`)
+    .option('--no-fix-colour', 'leave the colours as they are')
     .option('--recursive', 'also take images from subfolders')
     .option('--json', 'print a JSON summary on stdout')
     .action(async (inputs: string[], opts: RestoreCliOptions) => {

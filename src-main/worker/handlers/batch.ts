@@ -17,6 +17,8 @@ export const batchHandlers: Handlers<'prepare' | 'restore' | 'finish' | 'release
       ...(p.looksAligned === undefined ? {} : { looksAligned: p.looksAligned }),
       ...(p.scaleLowered === undefined ? {} : { scaleLowered: p.scaleLowered }),
       ...(p.damage === undefined ? {} : { damage: p.damage }),
+      ...(p.repair === undefined ? {} : { repair: p.repair }),
+      ...(p.colour === undefined ? {} : { colour: p.colour }),
       timingsMs: p.timingsMs,
     };
   },

@@ -32,7 +32,9 @@ export interface RestorePhotoOptions {
   maxPixels?: number;
 }
 
-export type Settings = Pick<RestoreSettings, 'steps' | 'fidelity' | 'sampler' | 'strength' | 'consistency' | 'seed' | 'scale' | 'format' | 'quality'>;
+/** `repair` / `fixColour` absent = off here (tests and benchmarks ask for them). */
+export type Settings = Pick<RestoreSettings, 'steps' | 'fidelity' | 'sampler' | 'strength' | 'consistency' | 'seed' | 'scale' | 'format' | 'quality'> &
+  Partial<Pick<RestoreSettings, 'repair' | 'fixColour'>>;
 
 export interface RestorePhotoResult {
   inputPath: string;
@@ -84,6 +86,8 @@ export async function restorePhoto(
     detect: options.detect,
     aligned: options.aligned,
     maxPixels: options.maxPixels,
+    ...(settings.repair ? { repair: {} } : {}),
+    fixColour: settings.fixColour,
     signal,
   });
   const restored = await restorePrepared(run, restorer, prepared, {

@@ -11,6 +11,7 @@
 import path from 'node:path';
 import type { DetectedFace } from '../../../src-shared/faces.ts';
 import type { OutputFormat } from '../../../src-shared/settings.ts';
+import type { ColourReport, RepairReport } from '../../../src-shared/worker-protocol.ts';
 import { type AlignedFaces, alignFaces } from './align.ts';
 import { type AlignedMode, alignedFaceOf, looksAligned } from './aligned-input.ts';
 import { type DecodedPhoto, decodePhoto, readImageHeader } from './decode.ts';
@@ -23,10 +24,12 @@ import { type PairTargets, writePairs } from './pairs.ts';
 import { type OutputPlan, type OutputRequest, planOutput } from './output-plan.ts';
 import { type FaceToPaste, pasteFaces } from './paste.ts';
 import { type Raster, cloneRaster } from './raster.ts';
+import { correctColour } from './repair/colour.ts';
+import { faceMasks, protectFaces, repairDamage } from './repair/repair.ts';
 import { restoreFaces } from './restore-faces.ts';
 import { photoToOutput, scaleAlpha, scaleRaster } from './scale.ts';
 
-export const STAGES = ['decode', 'detect', 'align', 'restore', 'scale', 'paste', 'encode'] as const;
+export const STAGES = ['decode', 'detect', 'colour', 'repair', 'align', 'restore', 'scale', 'paste', 'encode'] as const;
 export type Stage = (typeof STAGES)[number];
 
 /** Runs one stage: the caller checks cancellation, reports progress and times it. */
@@ -49,6 +52,10 @@ export interface PrepareOptions {
   maxPixels?: number;
   /** What will be written: the scale is planned (and lowered if it must be) before decoding. */
   output?: OutputRequest;
+  /** Repair print damage after detection, before alignment (`mask`: the user's, instead of the detector). */
+  repair?: { mask?: Uint8Array | ((width: number, height: number) => Promise<Uint8Array>) };
+  /** Correct fading and colour casts of a colour print (before the repair). */
+  fixColour?: boolean;
   signal?: AbortSignal;
 }
 
@@ -67,6 +74,12 @@ export interface PreparedPhoto {
   output?: OutputPlan;
   /** The detector ran and found one face sitting on the template of a square photo (looksAligned). */
   looksAligned: boolean;
+  /** What the repair did (with PrepareOptions.repair); `mask` = the pixels repaired (255). */
+  repair?: RepairReport & { maskPixels: Uint8Array };
+  /** What the colour correction did (with PrepareOptions.fixColour). */
+  colour?: ColourReport;
+  /** The decoded photo before colour correction and repair (set when either ran). */
+  original?: Raster;
 }
 
 /** decode + detect (unless faces are given) + align. */
@@ -94,6 +107,25 @@ export async function preparePhoto(inputPath: string, run: StageRunner, options:
       alignedInput = 'offered';
     }
   }
+  // The photo's pixels from here on are the corrected and repaired ones: faces are aligned from
+  // them, and they are the background the restored faces are pasted onto.
+  const original = options.fixColour || options.repair !== undefined ? photo.image : undefined;
+  let colour: ColourReport | undefined;
+  if (options.fixColour) {
+    const c = await run('colour', () => correctColour(photo.image, photo.tone));
+    photo.image = c.image;
+    colour = { corrected: c.corrected, ...(c.reason === undefined ? {} : { reason: c.reason }), ...(c.levels === undefined ? {} : { levels: c.levels }), castBefore: round2(c.castBefore), castAfter: round2(c.castAfter) };
+  }
+  let repair: PreparedPhoto['repair'];
+  if (options.repair !== undefined) {
+    const want = options.repair;
+    const r = await run('repair', async () => {
+      const mask = typeof want.mask === 'function' ? await want.mask(width, height) : want.mask;
+      return repairDamage(photo.image, { ...protectFaces(faces), mask });
+    });
+    photo.image = r.image;
+    repair = { pixels: r.pixels, fraction: Math.round((1e6 * r.pixels) / (width * height)) / 1e6, lines: r.lines, specks: r.specks, mask: r.maskSource, maskPixels: r.mask };
+  }
   const given = alignedInput === undefined ? options.faces : undefined;
   const include = alignedInput === undefined ? (options.include ?? (() => true)) : () => true;
   const restoredIdx = faces.flatMap((f, i) => (include(i) && f.skipped === undefined ? [i] : []));
@@ -109,8 +141,13 @@ export async function preparePhoto(inputPath: string, run: StageRunner, options:
     ...(alignedInput === undefined ? {} : { alignedInput }),
     ...(output === undefined ? {} : { output }),
     looksAligned: looks,
+    ...(repair === undefined ? {} : { repair }),
+    ...(colour === undefined ? {} : { colour }),
+    ...(original === undefined ? {} : { original }),
   };
 }
+
+const round2 = (v: number) => Math.round(v * 100) / 100;
 
 /** How the consistency guidance applies to a photo: its strength λ (0 = off) and any damage masks. */
 export interface ConsistencyRequest {
@@ -127,9 +164,13 @@ export function restorePrepared(
   options: Omit<RestoreOptions, 'consistency'>,
   consistency?: ConsistencyRequest,
 ): Promise<RestoredFaces> {
+  // Repaired pixels are not evidence of the face: the guidance leaves them out (unless told otherwise).
+  const { repair, photo, aligned } = prepared;
+  const masksOf = (c: ConsistencyRequest) =>
+    c.masks ?? (repair === undefined ? undefined : faceMasks(repair.maskPixels, photo.image.width, photo.image.height, aligned.transforms, aligned.size));
   const guided =
     consistency !== undefined && consistency.lambda > 0
-      ? { consistency: { lambda: consistency.lambda, faces: consistencySpecs(prepared.aligned, prepared.photo.tone.kind, consistency.masks) } }
+      ? { consistency: { lambda: consistency.lambda, faces: consistencySpecs(aligned, photo.tone.kind, masksOf(consistency)) } }
       : {};
   return run('restore', () => restoreFaces(restorer, prepared.aligned, { ...options, ...guided }));
 }
@@ -178,7 +219,9 @@ export async function finishPhoto(
   const alpha = photo.alpha === undefined ? undefined : await scaleAlpha(photo.alpha, photo.image.width, photo.image.height, k);
   const pairFiles = [options.pairs?.sideBySide, options.pairs?.before, options.pairs?.after].filter((p): p is string => typeof p === 'string');
   // Pasting works in place: keep an unrestored copy for the pairs.
-  const before = options.keepBefore || pairFiles.length > 0 ? cloneRaster(background) : undefined;
+  // "Before" is the photo as scanned: without the repair and colour correction too.
+  const wantBefore = options.keepBefore || pairFiles.length > 0;
+  const before = !wantBefore ? undefined : prepared.original === undefined ? cloneRaster(background) : await scaleRaster(prepared.original, k);
   await run('paste', () => {
     const size = aligned.size;
     const plane = 3 * size * size;

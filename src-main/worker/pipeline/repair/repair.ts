@@ -5,6 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { DetectedFace } from '../../../../src-shared/faces.ts';
+import { type Affine, invertAffine } from '../geometry.ts';
 import type { Raster } from '../raster.ts';
 import { type DamageTuning, type EyePoint, type FaceZone, detectDamage } from './detect-damage.ts';
 import { inpaintMasked } from './inpaint.ts';
@@ -90,4 +91,28 @@ export async function repairDamage(img: Raster, options: RepairOptions = {}): Pr
     maskSource: options.mask !== undefined ? 'given' : 'detected',
     ms: performance.now() - t0,
   };
+}
+
+/**
+ * The repair mask seen from each aligned face ([size*size], 1 = repaired pixel, nearest sample),
+ * so the consistency guidance leaves filled-in pixels out of its comparison with the photo.
+ * Null for a face with no repaired pixel.
+ */
+export function faceMasks(mask: Uint8Array, width: number, height: number, transforms: readonly Affine[], size: number): (Uint8Array | null)[] {
+  return transforms.map((t) => {
+    const [a, b, c, d, e, f] = invertAffine(t);
+    const out = new Uint8Array(size * size);
+    let any = false;
+    for (let v = 0; v < size; v++) {
+      for (let u = 0; u < size; u++) {
+        const x = Math.floor(a * (u + 0.5) + b * (v + 0.5) + c);
+        const y = Math.floor(d * (u + 0.5) + e * (v + 0.5) + f);
+        if (x >= 0 && y >= 0 && x < width && y < height && mask[y * width + x]) {
+          out[v * size + u] = 1;
+          any = true;
+        }
+      }
+    }
+    return any ? out : null;
+  });
 }
