@@ -18,6 +18,7 @@
   ReadRegDWORD $R0 HKLM "${HEIRLOOM_VCRT_KEY}" "Installed"
   ReadRegDWORD $R1 HKLM "${HEIRLOOM_VCRT_KEY}" "Minor"
   SetRegView 64
+  InitPluginsDir
   ${If} $R0 != 1
   ${OrIf} $R1 < 40
     File /nonfatal "/oname=$PLUGINSDIR\vc_redist.x64.exe" "${BUILD_RESOURCES_DIR}\windows\vc_redist.x64.exe"
