@@ -50,3 +50,20 @@ export interface FrameLike {
 export function isTrustedFrame(frame: FrameLike | null | undefined, isAppUrl: (url: string) => boolean): boolean {
   return frame != null && frame.parent === null && isAppUrl(frame.url);
 }
+
+/**
+ * Hosts the app links to (the model's page and licence on Hugging Face, the project's page):
+ * only these go to the user's browser (shell.openExternal); any other URL a page tries to open is
+ * dropped, so a compromised page cannot hand the system an arbitrary link or scheme.
+ */
+export const EXTERNAL_HOSTS: readonly string[] = ['huggingface.co', 'github.com'];
+
+export function isAllowedExternalUrl(url: string): boolean {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return false;
+  }
+  return u.protocol === 'https:' && u.port === '' && u.username === '' && u.password === '' && EXTERNAL_HOSTS.includes(u.hostname);
+}

@@ -3,6 +3,7 @@
  * permissions, no remote requests. (Which URLs are ours: origins.ts.)
  */
 import { session, shell, type WebContents } from 'electron';
+import { isAllowedExternalUrl } from './origins.ts';
 
 /** Applied to every WebContents the app creates (app.on('web-contents-created')). */
 export function hardenWebContents(contents: WebContents, isAppUrl: (url: string) => boolean): void {
@@ -14,8 +15,8 @@ export function hardenWebContents(contents: WebContents, isAppUrl: (url: string)
   });
   contents.on('will-attach-webview', (event) => event.preventDefault());
   contents.setWindowOpenHandler(({ url }) => {
-    // Links to the web (licence, help) open in the user's browser, never inside the app.
-    if (/^https:\/\//i.test(url)) void shell.openExternal(url);
+    // Links to the sites the app links to open in the user's browser, never inside the app.
+    if (isAllowedExternalUrl(url)) void shell.openExternal(url);
     return { action: 'deny' };
   });
 }

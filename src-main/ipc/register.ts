@@ -25,14 +25,15 @@ export function registerIpc(
     });
   }
 
+  // Dropped paths come from the renderer, so they only ever allow an import (never a folder to
+  // write into), and only paths that look like a real drop (services/allow-list.ts).
   ipcMain.on(DROPPED_PATHS_CHANNEL, (event: IpcMainEvent, paths: unknown) => {
-    const ok =
+    const wellFormed =
       isTrustedFrame(event.senderFrame, isAppUrl) &&
       Array.isArray(paths) &&
       paths.length <= 10000 &&
       paths.every((p) => typeof p === 'string' && p.length > 0 && p.length < 4096);
-    if (ok) services.allowDropped(paths as string[]);
-    event.returnValue = ok;
+    event.returnValue = wellFormed && services.allowDropped(paths as string[]).length === 0;
   });
 
   const offEvents = services.onAny((name, payload) => {

@@ -4,9 +4,12 @@
  * Message types: src-shared/ws-protocol.ts. One origin serves the renderer (`/`), the socket
  * (`/ws`) and the media (`/media/...`).
  *
- * Local only, and only for pages it serves: it binds 127.0.0.1 and refuses WebSocket upgrades
- * and control requests whose Origin is not its own (or one passed in `extraOrigins`), so a web
- * page in the user's browser cannot drive it.
+ * Local only, and only for pages it serves: it binds 127.0.0.1, and every request (page, media,
+ * socket, control) is checked by `requestAllowed`: the Host must name this server (a web page
+ * that reaches 127.0.0.1 through DNS rebinding names its own host), an Origin must be one of ours
+ * (or one passed in `extraOrigins`), and what a browser sends without an Origin is served only
+ * when it is a same-origin or typed-in GET. So a web page in the user's browser can neither drive
+ * it nor read the photos it serves.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -40,12 +43,40 @@ export interface WsTransport {
   close(): Promise<void>;
 }
 
+/** Sec-Fetch-Site values of requests a page of another site cannot make. */
+const SAME_SITE_FETCH = new Set(['same-origin', 'none']);
+
+/**
+ * Whether a request may be served. `hosts`: the Host values naming this server; `origins`: the
+ * pages' origins allowed. `write`: a socket or a control request, which must carry an allowed
+ * Origin (browsers always send one there).
+ */
+export function requestAllowed(
+  headers: http.IncomingHttpHeaders,
+  hosts: ReadonlySet<string>,
+  origins: ReadonlySet<string>,
+  write: boolean,
+): boolean {
+  if (headers.host === undefined || !hosts.has(headers.host.toLowerCase())) return false;
+  const origin = headers.origin;
+  if (origin !== undefined) return origins.has(origin);
+  if (write) return false;
+  // No Origin: a navigation or a same-origin load in a browser (which says so), or a tool like curl.
+  const site = headers['sec-fetch-site'];
+  return site === undefined || SAME_SITE_FETCH.has(String(site));
+}
+
 export async function startWsTransport(opts: WsTransportOptions): Promise<WsTransport> {
   const origins = new Set<string>(opts.extraOrigins ?? []);
-  const originOk = (origin: string | undefined): boolean => origin === undefined || origins.has(origin);
+  const hosts = new Set<string>((opts.extraOrigins ?? []).map((o) => new URL(o).host));
 
   const server = http.createServer((req, res) => {
-    handleHttp(req, res, opts, originOk).catch((err: unknown) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (!requestAllowed(req.headers, hosts, origins, url.pathname.startsWith('/__test/'))) {
+      send(res, 403, 'text/plain', 'forbidden');
+      return;
+    }
+    handleHttp(req, res, opts).catch((err: unknown) => {
       if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', (err as Error).message);
       else res.destroy();
     });
@@ -54,8 +85,8 @@ export async function startWsTransport(opts: WsTransportOptions): Promise<WsTran
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * 1024 * 1024 });
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    // Browsers always send Origin on a WebSocket; require it to be ours.
-    if (url.pathname !== WS_PATH || req.headers.origin === undefined || !origins.has(req.headers.origin)) {
+    // Browsers always send Origin on a WebSocket; require it (and the Host) to be ours.
+    if (url.pathname !== WS_PATH || !requestAllowed(req.headers, hosts, origins, true)) {
       socket.write('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
       socket.destroy();
       return;
@@ -83,8 +114,10 @@ export async function startWsTransport(opts: WsTransportOptions): Promise<WsTran
     server.listen(opts.port, '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  origins.add(`http://127.0.0.1:${port}`);
-  origins.add(`http://localhost:${port}`);
+  for (const host of [`127.0.0.1:${port}`, `localhost:${port}`]) {
+    origins.add(`http://${host}`);
+    hosts.add(host);
+  }
 
   return {
     url: `http://127.0.0.1:${port}/`,
@@ -133,11 +166,10 @@ async function handleHttp(
   req: http.IncomingMessage,
   res: http.ServerResponse,
   opts: WsTransportOptions,
-  originOk: (o: string | undefined) => boolean,
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   if (url.pathname.startsWith('/__test/')) {
-    if (opts.picker === undefined || req.method !== 'POST' || !originOk(req.headers.origin)) return send(res, 403, 'text/plain', 'forbidden');
+    if (opts.picker === undefined || req.method !== 'POST') return send(res, 403, 'text/plain', 'forbidden');
     return control(req, res, url.pathname, opts);
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed');

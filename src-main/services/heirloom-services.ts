@@ -95,9 +95,12 @@ export class HeirloomServices {
     return this.#events.onAny(listener);
   }
 
-  /** Registers paths the user dropped on the window (the preload reports them; see register.ts). */
-  allowDropped(paths: string[]): void {
-    this.allowList.add(...paths);
+  /**
+   * Registers paths the user dropped on the window (the preload reports them; see register.ts):
+   * import only, after the checks of allow-list.ts. Returns the paths refused.
+   */
+  allowDropped(paths: readonly string[]): string[] {
+    return this.allowList.addDropped(paths).map((r) => r.path);
   }
 
   /** The file behind a media ref, made on demand in the cache. Throws ServiceError('not-found'). */

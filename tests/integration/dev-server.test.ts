@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import http from 'node:http';
 import { after, before, test } from 'node:test';
 import WebSocket from 'ws';
 import type { IpcErrorPayload } from '../../src-shared/ipc.ts';
@@ -90,6 +91,39 @@ test('a page from another origin cannot open the socket or drive the picker', { 
   assert.equal(r.status, 403);
 });
 
+/** A raw request with exactly these headers (fetch would not let a test set Host). */
+function status(pathname: string, headers: Record<string, string>, method = 'GET'): Promise<number> {
+  const u = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: u.hostname, port: u.port, path: pathname, method, headers, setHost: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('every request is checked for Host and Origin: DNS rebinding and other sites get 403', { skip: photos.skip }, async () => {
+  const host = new URL(base).host;
+  const ours = base.replace(/\/$/, '');
+  // The page itself, a same-origin load, a typed-in URL, a tool without browser headers: served.
+  assert.equal(await status('/', { host }), 200);
+  assert.equal(await status('/', { host, 'sec-fetch-site': 'none' }), 200);
+  assert.equal(await status('/', { host: `localhost:${new URL(base).port}`, origin: `http://localhost:${new URL(base).port}` }), 200);
+  assert.equal(await status('/media/thumb/99999', { host, 'sec-fetch-site': 'same-origin' }), 404, 'reaches the media handler');
+  // A page of another site: through DNS rebinding (its own Host), or embedding our media (cross-site, no Origin).
+  assert.equal(await status('/', { host: 'evil.example:80' }), 403);
+  assert.equal(await status('/media/thumb/1', { host: `rebind.evil.example:${new URL(base).port}` }), 403);
+  assert.equal(await status('/media/thumb/1', { host, 'sec-fetch-site': 'cross-site' }), 403);
+  assert.equal(await status('/media/thumb/1', { host, origin: 'http://evil.example' }), 403);
+  assert.equal(await status('/', { host, origin: 'null' }), 403);
+  assert.ok([400, 403].includes(await status('/', {})), 'no Host at all (Node answers 400 itself)');
+  // Control requests need our Origin even from this machine.
+  assert.equal(await status('/__test/picker', { host }, 'POST'), 403);
+  assert.equal(await status('/__test/picker', { host: 'evil.example', origin: ours }, 'POST'), 403);
+});
+
 test('import, list, detect and media over the socket, with pushed events', { skip: photos.skip }, async () => {
   const c = await connect();
   try {
@@ -127,7 +161,7 @@ test('import, list, detect and media over the socket, with pushed events', { ski
 
 test('the picker answers can be changed by the test at run time', { skip: photos.skip }, async () => {
   const out = path.join(tmp, 'out');
-  const r = await fetch(`${base}__test/picker`, { method: 'POST', body: JSON.stringify({ outputFolder: out, imports: null }) });
+  const r = await fetch(`${base}__test/picker`, { method: 'POST', headers: { origin: base.replace(/\/$/, '') }, body: JSON.stringify({ outputFolder: out, imports: null }) });
   assert.equal(r.status, 200);
   const c = await connect();
   try {

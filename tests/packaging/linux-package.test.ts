@@ -61,7 +61,8 @@ function config(app: string, out: string, electronDist: string): string {
   assert.deepEqual(built.filter((f) => c.files.includes(f)), built, 'electron-builder.yml no longer packs dist-electron/ and dist-renderer/');
   c.files = [...c.files.filter((f) => !built.includes(f as string)), ...built.map((f) => ({ from: path.join(app, f.split('/')[0]), to: f.split('/')[0], filter: ['**/*', '!**/*.map'] }))];
   const file = path.join(tmp, 'electron-builder.json');
-  writeFileSync(file, JSON.stringify({ ...c, electronDist, npmRebuild: false, directories: { ...(c.directories as object), output: out } }));
+  // The stand-in Electron has no fuse wire to flip (the fuses themselves: tests/unit/electron-security.test.ts).
+  writeFileSync(file, JSON.stringify({ ...c, electronDist, electronFuses: null, npmRebuild: false, directories: { ...(c.directories as object), output: out } }));
   return file;
 }
 

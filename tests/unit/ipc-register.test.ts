@@ -57,7 +57,11 @@ function fakeServices() {
         if (channel === 'library:get') throw new Error('no photo 5');
         return { echoed: args };
       },
-      allowDropped: (paths: string[]) => dropped.push(paths),
+      // The real services refuse what does not look like a drop; this stand-in refuses '/'.
+      allowDropped: (paths: string[]) => {
+        dropped.push(paths);
+        return paths.filter((p) => p === '/');
+      },
       onAny: (l: (name: string, payload: unknown) => void) => {
         emit = l;
         return () => (emit = null);
@@ -113,4 +117,8 @@ test('calls from an iframe, another origin or a vanished frame are refused befor
     assert.equal(e.returnValue, false, JSON.stringify(args));
   }
   assert.deepEqual(plain(f.dropped), [['/photos/a.jpg']]);
+  // Well-formed but refused by the services (a forged drop of the whole disk): the preload hears false.
+  const forged = { senderFrame: ours, returnValue: undefined as unknown };
+  drop(forged, ['/']);
+  assert.equal(forged.returnValue, false);
 });

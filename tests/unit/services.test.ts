@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
@@ -119,6 +119,22 @@ test('dropped paths that the user did not pick or drop are refused, and nothing 
   assert.deepEqual(await services.call('library:list', {}), []);
   const r = await services.call('library:importDropped', { paths: [path.join(photos, 'a.jpg')] });
   assert.equal(r.added, 1);
+});
+
+test('a forged drop cannot widen access: a disk or the home folder is refused, a dropped folder is never a place to write', async () => {
+  const { photos, cache } = await makeWorld();
+  const { services } = makeServices(cache);
+  // What a compromised renderer would send: the whole disk, the home folder, a non-photo file.
+  assert.deepEqual(services.allowDropped(['/', homedir(), '/etc/passwd', 'relative/a.jpg']), ['/', homedir(), '/etc/passwd', 'relative/a.jpg']);
+  await rejectsWith(services.call('library:importDropped', { paths: ['/'] }), 'not-allowed');
+  await rejectsWith(services.call('library:importDropped', { paths: [path.join(homedir(), 'x.jpg')] }), 'not-allowed');
+  // A real-looking drop of a photo folder allows importing it, and nothing else: not as the
+  // output folder, not as the export folder (those come from the folder dialog only).
+  assert.deepEqual(services.allowDropped([photos]), []);
+  assert.equal((await services.call('library:importDropped', { paths: [photos] })).added, 3);
+  const settings = await services.call('settings:get', {});
+  await rejectsWith(services.call('settings:set', { ...settings, outputFolder: photos }), 'not-allowed', /folder dialog/);
+  await rejectsWith(services.call('settings:set', { ...settings, outputFolder: path.join(photos, 'out') }), 'not-allowed', /folder dialog/);
 });
 
 test('the import dialog allows what it returns; cancelling imports nothing', async () => {

@@ -14,7 +14,7 @@ export function libraryHandlers(c: ServiceContext): ChannelHandlers<LibraryChann
       return c.importAllowed(picked);
     },
     'library:importDropped': async ({ paths }) => {
-      const refused = paths.filter((p) => !c.allowList.has(p));
+      const refused = paths.filter((p) => !c.allowList.hasForImport(p));
       if (refused.length > 0) {
         throw new ServiceError('not-allowed', `not a file you dropped or picked: ${refused.slice(0, 3).join(', ')}${refused.length > 3 ? ', ...' : ''}`);
       }
