@@ -308,7 +308,10 @@ describe('renderer UI with a scripted bridge', { skip, timeout: 180_000 }, () =>
   it('names the devices by what they are: WebGPU with its adapter, and why a provider is not used', async () => {
     const options = await page.locator('#device option').allTextContents();
     assert.deepEqual(options, ['Automatic (fastest available)', 'CPU', 'GPU (WebGPU): AMD GPU 1002:73bf (driver amdgpu) via Vulkan']);
-    assert.match(await text(page.getByTestId('device-note')), /^Not used: webgpu: slower than the CPU on this machine \(self-check: 2\.10 s/);
+    assert.match(await text(page.getByTestId('device-note')), /^Not used: GPU \(WebGPU\): slower than the CPU on this machine \(self-check: 2\.10 s/);
+    const field = page.locator('.field', { has: page.locator('#device') });
+    await field.scrollIntoViewIfNeeded();
+    await field.screenshot({ path: path.join(shots, 'settings-device.png') });
   });
   it('reports a failed call as an alert and keeps working', async () => {
     await page.evaluate(() => ((window as any).__failNextStart = true));
