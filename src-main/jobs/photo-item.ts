@@ -11,8 +11,7 @@ import type { RestoreSettings } from '../../src-shared/settings.ts';
 import { allPaths, chooseOutputNames, extensionFor, mapNames, namesFor, pairPaths, type OutputNames } from '../export/naming.ts';
 import { buildSidecar, writeSidecar } from '../export/sidecar.ts';
 import type { LibraryDb } from '../library/db.ts';
-import { addResult, getPhoto, keyFaces, latestResult, listFaces, matchingResults, photoSettings, releaseOverwritten, replaceFaces, setLooksAligned, setPhotoNote, setPhotoStatus, type PhotoRow } from '../library/photos.ts';
-import { resultKey } from '../library/result-key.ts';
+import { addResult, getPhoto, latestResult, listFaces, matchingResults, photoResultKey, photoSettings, releaseOverwritten, replaceFaces, setLooksAligned, setPhotoNote, setPhotoStatus, type PhotoRow } from '../library/photos.ts';
 import { commitFiles, discardFiles, tempPathFor } from '../util/atomic-file.ts';
 import { CRASHED_MESSAGE, finishItem, recordCrash, reserveOutputs, reservedOutputs, type JobItemRow, type JobRow } from './job-store.ts';
 import { JobFatalError, checkOutputFolder, errorMessage, folderProblem } from './output-folder.ts';
@@ -74,7 +73,7 @@ export function startPhotoItem(d: PhotoItemDeps, job: JobRow, item: JobItemRow, 
     const known = d.faces === 'stored' ? listFaces(d.db, photo.id) : [];
     // Already restored under this result key (settings and face decisions) with this model, and
     // the files are still on disk.
-    const key = resultKey(settings, d.faces === 'stored' ? keyFaces(settings, known) : null);
+    const key = photoResultKey(job.settings, photo, d.faces === 'stored' ? known : null);
     const done = matchingResults(d.db, photo.id, photo.hash, key, settings).find(
       (r) => r.modelHash === modelSha256 && r.outputs.length > 0 && r.outputs.every((o) => existsSync(o)),
     );
@@ -246,7 +245,7 @@ async function finishAndCommit(
         modelHash,
         photoHash: photo.hash,
         // The faces as restored (the stored ones, or those just detected and stored above).
-        key: resultKey(settings, d.faces === 'stored' ? keyFaces(settings, prepared.faces) : null),
+        key: photoResultKey(job.settings, photo, d.faces === 'stored' ? prepared.faces : null),
         error: null,
         note,
       });

@@ -5,7 +5,7 @@ import type { DetectedFace, Point } from '../../src-shared/faces.ts';
 import type { RestoreSettings } from '../../src-shared/settings.ts';
 import { savedRestoreSettingsSchema } from '../../src-shared/ipc.ts';
 import { nowIso, type LibraryDb } from './db.ts';
-import { resultKey } from './result-key.ts';
+import { resultKey, type FaceDecisionSource, type PhotoInputs } from './result-key.ts';
 
 /** A photo row as the main process sees it (the renderer gets `PhotoSummary`, without the path). */
 export interface PhotoRow {
@@ -349,8 +349,25 @@ function resultMatches(r: ResultRow, key: string, settings: RestoreSettings): bo
 
 /** The result key of a photo as the app restores it now: these settings and its stored faces. */
 export function currentKey(db: LibraryDb, photo: PhotoRow, settings: RestoreSettings): string {
+  return photoResultKey(settings, photo, listFaces(db, photo.id));
+}
+
+/**
+ * The one place a photo's result key is made (the queue's check, the result it records, the
+ * gallery's "Out of date"): the job's or app's settings with the photo's own overrides, the faces
+ * that decide the picture (null: the CLI detects them itself), and the photo's own inputs.
+ */
+export function photoResultKey(settings: RestoreSettings, photo: PhotoRow, faces: readonly FaceDecisionSource[] | null): string {
   const s = photoSettings(settings, photo);
-  return resultKey(s, keyFaces(s, listFaces(db, photo.id)));
+  return resultKey(s, faces === null ? null : keyFaces(s, faces), photoInputs(photo));
+}
+
+/**
+ * Per-photo inputs beyond settings and faces that change the picture, by name (e.g. a repair
+ * mask's sha256). Add a stage's input here; an absent one must leave the key unchanged.
+ */
+export function photoInputs(_photo: PhotoRow): PhotoInputs {
+  return {};
 }
 
 /**
