@@ -5,7 +5,6 @@ import type { DetectedFace, Point } from '../../src-shared/faces.ts';
 import type { RestoreSettings } from '../../src-shared/settings.ts';
 import { savedRestoreSettingsSchema } from '../../src-shared/ipc.ts';
 import { nowIso, type LibraryDb } from './db.ts';
-import { resultKey, type FaceDecisionSource, type PhotoInputs } from './result-key.ts';
 
 /** A photo row as the main process sees it (the renderer gets `PhotoSummary`, without the path). */
 export interface PhotoRow {
@@ -68,8 +67,8 @@ export function getPhotos(db: LibraryDb, ids: number[]): PhotoRow[] {
   return ids.map((id) => getPhoto(db, id)).filter((p): p is PhotoRow => p !== null);
 }
 
-/** Every photo; with `settings` (the app's current ones) each says whether its result is out of date. */
-export function listPhotos(db: LibraryDb, settings?: RestoreSettings): PhotoSummary[] {
+/** Every photo; `outOfDate` (result-state.ts, for the app's current settings) marks stale results. */
+export function listPhotos(db: LibraryDb, outOfDate?: (p: PhotoRow) => boolean): PhotoSummary[] {
   const rows = db
     .prepare<[], RawPhoto & { face_count: number }>(
       `SELECT p.*, (SELECT COUNT(*) FROM faces f WHERE f.photo_id = p.id) AS face_count
@@ -78,7 +77,7 @@ export function listPhotos(db: LibraryDb, settings?: RestoreSettings): PhotoSumm
     .all();
   return rows.map((r) => {
     const row = toRow(r);
-    return toSummary(row, r.face_count, settings !== undefined && isOutOfDate(db, row, settings));
+    return toSummary(row, r.face_count, outOfDate?.(row) ?? false);
   });
 }
 
@@ -118,12 +117,11 @@ export function keyFaces<F>(settings: RestoreSettings, faces: readonly F[]): rea
   return settings.aligned === 'always' ? [] : faces;
 }
 
-export function getPhotoDetail(db: LibraryDb, id: number, settings?: RestoreSettings): PhotoDetail | null {
+export function getPhotoDetail(db: LibraryDb, id: number, outOfDate?: (p: PhotoRow) => boolean): PhotoDetail | null {
   const p = getPhoto(db, id);
   if (p === null) return null;
   const faces = listFaces(db, id);
-  const outOfDate = settings !== undefined && isOutOfDate(db, p, settings);
-  return { ...toSummary(p, faces.length, outOfDate), faces, result: latestResultSummary(db, id) };
+  return { ...toSummary(p, faces.length, outOfDate?.(p) ?? false), faces, result: latestResultSummary(db, id) };
 }
 
 export function setPhotoStatus(db: LibraryDb, id: number, status: PhotoStatus, error: string | null = null): void {
@@ -311,17 +309,6 @@ export function addResult(db: LibraryDb, r: Omit<ResultRow, 'id' | 'createdAt' |
   return Number(info.lastInsertRowid);
 }
 
-/**
- * A new result of the photo wrote over files of earlier ones (restored again into the same
- * names): those results no longer have files of their own, so they can never count as done.
- */
-export function releaseOverwritten(db: LibraryDb, photoId: number, keepId: number, written: readonly string[]): void {
-  const paths = new Set(written);
-  const rows = db.prepare<[number, number], { id: number; outputs: string }>('SELECT id, outputs FROM results WHERE photo_id = ? AND id != ?').all(photoId, keepId);
-  const clear = db.prepare("UPDATE results SET outputs = '[]' WHERE id = ?");
-  for (const r of rows) if ((JSON.parse(r.outputs) as string[]).some((o) => paths.has(o))) clear.run(r.id);
-}
-
 /** Latest successful result of a photo. */
 export function latestResult(db: LibraryDb, photoId: number): ResultRow | null {
   const r = db
@@ -342,43 +329,9 @@ export function matchingResults(db: LibraryDb, photoId: number, photoHash: strin
     .filter((r) => resultMatches(r, key, settings));
 }
 
-function resultMatches(r: ResultRow, key: string, settings: RestoreSettings): boolean {
+export function resultMatches(r: ResultRow, key: string, settings: RestoreSettings): boolean {
   if (r.key !== null) return r.key === key;
   return settingsKey({ ...r.settings, device: 'auto' }) === settingsKey({ ...settings, device: 'auto' });
-}
-
-/** The result key of a photo as the app restores it now: these settings and its stored faces. */
-export function currentKey(db: LibraryDb, photo: PhotoRow, settings: RestoreSettings): string {
-  return photoResultKey(settings, photo, listFaces(db, photo.id));
-}
-
-/**
- * The one place a photo's result key is made (the queue's check, the result it records, the
- * gallery's "Out of date"): the job's or app's settings with the photo's own overrides, the faces
- * that decide the picture (null: the CLI detects them itself), and the photo's own inputs.
- */
-export function photoResultKey(settings: RestoreSettings, photo: PhotoRow, faces: readonly FaceDecisionSource[] | null): string {
-  const s = photoSettings(settings, photo);
-  return resultKey(s, faces === null ? null : keyFaces(s, faces), photoInputs(photo));
-}
-
-/**
- * Per-photo inputs beyond settings and faces that change the picture, by name (e.g. a repair
- * mask's sha256). Add a stage's input here; an absent one must leave the key unchanged.
- */
-export function photoInputs(_photo: PhotoRow): PhotoInputs {
-  return {};
-}
-
-/**
- * Whether a restored photo's latest result no longer matches the photo: its bytes changed, or
- * the settings or its face decisions differ from those the result was made with.
- */
-export function isOutOfDate(db: LibraryDb, photo: PhotoRow, settings: RestoreSettings): boolean {
-  if (photo.status !== 'restored') return false;
-  const r = latestResult(db, photo.id);
-  if (r === null) return false;
-  return r.photoHash !== photo.hash || !resultMatches(r, currentKey(db, photo, settings), photoSettings(settings, photo));
 }
 
 function latestResultSummary(db: LibraryDb, photoId: number): RestoreResultSummary | null {

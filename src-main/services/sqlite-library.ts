@@ -3,6 +3,7 @@ import type { DetectedFace, DetectionResult } from '../../src-shared/faces.ts';
 import type { AppSettings, FaceChange, FaceRecord, ImportResult, PhotoAligned, PhotoDetail, PhotoSummary } from '../../src-shared/ipc.ts';
 import type { LibraryDb } from '../library/db.ts';
 import { importPaths, type ReadHeader } from '../library/import.ts';
+import { isOutOfDate } from '../library/result-state.ts';
 import {
   addFace,
   getFace,
@@ -41,11 +42,13 @@ export class SqliteLibrary implements LibraryPort {
   }
 
   listPhotos(): PhotoSummary[] {
-    return listPhotos(this.#db, this.#settings.get().restore);
+    const settings = this.#settings.get().restore;
+    return listPhotos(this.#db, (p) => isOutOfDate(this.#db, p, settings));
   }
 
   getPhoto(photoId: number): PhotoDetail | null {
-    return getPhotoDetail(this.#db, photoId, this.#settings.get().restore);
+    const settings = this.#settings.get().restore;
+    return getPhotoDetail(this.#db, photoId, (p) => isOutOfDate(this.#db, p, settings));
   }
 
   photoPath(photoId: number): string | null {

@@ -1,0 +1,55 @@
+/**
+ * Where a photo's result stands against what the user asks now: the one place its result key is
+ * made (the queue's check, the result it records, the gallery's "Out of date"), whether its
+ * latest result is out of date, and results whose files a newer one replaced.
+ */
+import type { RestoreSettings } from '../../src-shared/settings.ts';
+import type { LibraryDb } from './db.ts';
+import { keyFaces, latestResult, listFaces, photoSettings, resultMatches, type PhotoRow } from './photos.ts';
+import { resultKey, type FaceDecisionSource, type PhotoInputs } from './result-key.ts';
+
+/** The result key of a photo as the app restores it now: these settings and its stored faces. */
+export function currentKey(db: LibraryDb, photo: PhotoRow, settings: RestoreSettings): string {
+  return photoResultKey(settings, photo, listFaces(db, photo.id));
+}
+
+/**
+ * The one place a photo's result key is made (the queue's check, the result it records, the
+ * gallery's "Out of date"): the job's or app's settings with the photo's own overrides, the faces
+ * that decide the picture (null: the CLI detects them itself), and the photo's own inputs.
+ */
+export function photoResultKey(settings: RestoreSettings, photo: PhotoRow, faces: readonly FaceDecisionSource[] | null): string {
+  const s = photoSettings(settings, photo);
+  return resultKey(s, faces === null ? null : keyFaces(s, faces), photoInputs(photo));
+}
+
+/**
+ * Per-photo inputs beyond settings and faces that change the picture, by name (e.g. a repair
+ * mask's sha256). Add a stage's input here; an absent one must leave the key unchanged.
+ */
+export function photoInputs(_photo: PhotoRow): PhotoInputs {
+  return {};
+}
+
+/**
+ * Whether a restored photo's latest result no longer matches the photo: its bytes changed, or
+ * the settings or its face decisions differ from those the result was made with.
+ */
+export function isOutOfDate(db: LibraryDb, photo: PhotoRow, settings: RestoreSettings): boolean {
+  if (photo.status !== 'restored') return false;
+  const r = latestResult(db, photo.id);
+  if (r === null) return false;
+  return r.photoHash !== photo.hash || !resultMatches(r, currentKey(db, photo, settings), photoSettings(settings, photo));
+}
+
+/**
+ * A new result of the photo wrote over files of earlier ones (restored again into the same
+ * names): those results no longer have files of their own, so they can never count as done.
+ */
+export function releaseOverwritten(db: LibraryDb, photoId: number, keepId: number, written: readonly string[]): void {
+  const paths = new Set(written);
+  const rows = db.prepare<[number, number], { id: number; outputs: string }>('SELECT id, outputs FROM results WHERE photo_id = ? AND id != ?').all(photoId, keepId);
+  const clear = db.prepare("UPDATE results SET outputs = '[]' WHERE id = ?");
+  for (const r of rows) if ((JSON.parse(r.outputs) as string[]).some((o) => paths.has(o))) clear.run(r.id);
+}
+
