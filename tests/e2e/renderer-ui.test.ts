@@ -573,6 +573,13 @@ describe('renderer UI with a scripted bridge', { skip, timeout: 180_000 }, () =>
     assert.ok((await bbox(panel)).x + (await bbox(panel)).width <= 1024, 'the panel fits the window');
     await page.evaluate(() => (window as any).__emit('jobs:progress', { jobId: 9, state: 'cancelled', done: 3, failed: 0, total: 12, current: null, etaMs: null }));
     await page.keyboard.press('Escape');
+    // The gallery with Settings beside it: the bar stays one row, nothing scrolls sideways.
+    const grid = page.getByRole('listbox', { name: 'Photos' });
+    await grid.waitFor();
+    if ((await page.locator('#settings').count()) === 0) await page.getByRole('button', { name: 'Settings' }).click();
+    await page.screenshot({ path: path.join(shots, 'layout-1024-gallery.png') });
+    assert.ok((await page.locator('.fill-column > header.bar').boundingBox())!.height <= 56, 'the gallery bar is one row');
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no sideways scrolling at 1024 px');
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 
