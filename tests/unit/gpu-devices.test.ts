@@ -4,6 +4,8 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { drmGpus, webgpuAdapter } from '../../src-main/worker/inference/gpu-adapter.ts';
+import { distrustReason } from '../../src-main/worker/inference/gpu-trust.ts';
+import { placementFromProfile, type SelfCheck } from '../../src-main/worker/inference/self-check.ts';
 import { providerPlan } from '../../src-main/worker/inference/session.ts';
 
 const linux = [
@@ -69,4 +71,42 @@ test('drmGpus reads the GPUs under /sys/class/drm and ignores display-only devic
   }
   assert.equal(webgpuAdapter('darwin').software, false);
   assert.equal(webgpuAdapter('win32').software, null);
+});
+
+const verdict = (over: Partial<SelfCheck>): SelfCheck => ({
+  provider: 'webgpu',
+  adapter: 'AMD GPU 1002:73bf (driver amdgpu) via Vulkan',
+  onnxruntime: '1.30.0',
+  build: 'b',
+  ok: true,
+  reason: null,
+  maxErr: { swinir: 1e-6, hdit: 1e-5 },
+  tolerance: 1e-3,
+  seconds: { swinir: 0.05, hdit: 0.1 },
+  cpuSeconds: { swinir: 1.6, hdit: 3 },
+  placement: { swinir: { webgpu: 194 }, hdit: { webgpu: 517 } },
+  checkedAt: '2026-12-02T10:00:00.000Z',
+  ...over,
+});
+
+test('distrustReason: a wrong GPU is never used; a slower one is left out by auto only', () => {
+  assert.equal(distrustReason(verdict({}), 'auto'), undefined);
+  const wrong = verdict({ ok: false, reason: "the self-check's SwinIR output differs from the CPU's by 5.8e-1 (tolerance 1.0e-3)" });
+  assert.equal(distrustReason(wrong, 'auto'), "webgpu: the self-check's SwinIR output differs from the CPU's by 5.8e-1 (tolerance 1.0e-3)");
+  assert.equal(distrustReason(wrong, 'webgpu'), distrustReason(wrong, 'auto'));
+  const slow = verdict({ seconds: { swinir: 7.1, hdit: 1.2 }, cpuSeconds: { swinir: 0.41, hdit: 0.37 } });
+  assert.equal(distrustReason(slow, 'auto'), 'webgpu: slower than the CPU on this machine (self-check: 8.30 s for a SwinIR and an HDiT pass, 0.780 s on the CPU)');
+  assert.equal(distrustReason(slow, 'webgpu'), undefined, 'asked for by name, a slow GPU is still used');
+});
+
+test("placementFromProfile counts each node once per provider from onnxruntime's profile", () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'heirloom-profile-'));
+  try {
+    const file = path.join(dir, 'p.json');
+    const node = (name: string, provider: string) => ({ cat: 'Node', name: `${name}_kernel_time`, args: { provider, op_name: 'X' } });
+    writeFileSync(file, JSON.stringify([{ cat: 'Session', name: 'model_loading_uri', args: {} }, node('Conv_1', 'WebGpuExecutionProvider'), node('Conv_1', 'WebGpuExecutionProvider'), node('Add', 'WebGpuExecutionProvider'), node('NonZero', 'CPUExecutionProvider')]));
+    assert.deepEqual(placementFromProfile(file), { webgpu: 2, cpu: 1 });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
