@@ -470,6 +470,22 @@ describe('renderer UI with a scripted bridge', { skip, timeout: 180_000 }, () =>
     await page.emulateMedia({ colorScheme: 'light' });
   });
 
+  it('describes an unreadable photo truthfully: its reason on the tile and to screen readers, nothing "saved"', async () => {
+    const tile = page.locator('[role="option"][aria-label^="broken.jpg,"]');
+    const why = await tile.getAttribute('aria-describedby');
+    assert.ok(why, 'the reason is given to screen readers');
+    assert.equal(await text(page.locator(`#${why}`)), 'not an image');
+    assert.ok(await page.locator(`#${why}`).isVisible(), 'and shown, not only on hover');
+    await tile.dblclick();
+    const viewer = page.getByRole('region', { name: 'Photo viewer' });
+    await viewer.waitFor();
+    assert.equal(await text(viewer.getByRole('alert')), 'not an image. Nothing was saved.');
+    assert.equal(await text(viewer.locator('.faces .empty')), 'This photo could not be read, so no faces were looked for.');
+    await viewer.getByRole('button', { name: 'Try again' }).waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByRole('listbox', { name: 'Photos' }).waitFor();
+  });
+
   it('keys and clicks work as in a photo manager: move, Space toggles, Esc clears, open does not select', async () => {
     const grid = page.getByRole('listbox', { name: 'Photos' });
     const selected = async () => grid.getByRole('option', { selected: true }).evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')));
