@@ -8,7 +8,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -313,6 +313,11 @@ describe('Heirloom in a browser (real services over the test transport)', { skip
       return w.every((x) => x > 0) ? w : undefined;
     }, 120_000);
     assert.equal(sizes.length, 2);
+    // "Use this one": the faithful result for this face, kept with the face.
+    const useFaithful = first.getByRole('button', { name: 'Use the faithful result for face 1' });
+    await useFaithful.click();
+    await waitFor('the choice to be saved', async () => (await useFaithful.getAttribute('aria-pressed')) === 'true');
+    assert.equal(await first.getByLabel('In the saved photo').inputValue(), 'faithful');
     const seedBefore = await first.locator('.seed').textContent();
     await first.getByRole('button', { name: 'New variation' }).click();
     await waitFor('a new seed', async () => (await first.locator('.seed').textContent()) !== seedBefore);
@@ -329,6 +334,9 @@ describe('Heirloom in a browser (real services over the test transport)', { skip
     await viewer.getByRole('button', { name: 'Restore again' }).click();
     await waitFor('the result to be current again', async () => (await viewer.locator('.badge').textContent())?.trim() === 'Restored', 300_000);
     await viewer.getByRole('button', { name: 'Up to date' }).waitFor();
+    // The saved photo's sidecar says what was decided: face 1 faithful, face 2 skipped.
+    const sidecar = JSON.parse(readFileSync(path.join(outDir, 'scan-family-3.restored.jpg.json'), 'utf8')) as { faces: { include: boolean; fidelity: number | null }[] };
+    assert.deepEqual(sidecar.faces.slice(0, 2).map((f) => [f.include, f.fidelity]), [[true, 0], [false, null]]);
     await page.keyboard.press('Escape');
     await waitFor('the gallery badge', async () => (await page.locator('[role="option"][aria-label^="scan-family-3.png,"]').getAttribute('aria-label')) === 'scan-family-3.png, Restored');
   });
