@@ -1,4 +1,4 @@
-// Bundles the Electron main process, the preload and the inference worker into dist-electron/
+// Bundles the Electron main process, the preload and the worker processes (inference, media) into dist-electron/
 // as CommonJS (`npm run build:electron`). esbuild comes with tsx.
 // - main.cjs and worker.cjs keep every npm package external (electron-builder ships
 //   node_modules; native modules such as sharp, onnxruntime-node and better-sqlite3 cannot be
@@ -33,7 +33,7 @@ const importMetaShim = {
 await build({
   ...common,
   ...importMetaShim,
-  entryPoints: { main: 'src-main/app/main.ts', worker: 'src-main/worker/entry.ts' },
+  entryPoints: { main: 'src-main/app/main.ts', worker: 'src-main/worker/entry.ts', 'media-worker': 'src-main/worker/media-entry.ts' },
   outdir,
   outExtension: { '.js': '.cjs' },
   packages: 'external',

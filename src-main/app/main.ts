@@ -43,6 +43,7 @@ async function start(): Promise<void> {
     cacheDir: cacheDir(),
     picker: electronPicker(() => mainWindow),
     spawnWorker: utilityWorker(builtPaths.worker),
+    spawnMediaWorker: utilityWorker(builtPaths.mediaWorker, 'Heirloom images'),
   });
   serveApp(builtPaths.renderer);
   serveMedia(services.services);

@@ -10,6 +10,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const builtPaths = {
   preload: path.join(here, 'preload.cjs'),
   worker: path.join(here, 'worker.cjs'),
+  mediaWorker: path.join(here, 'media-worker.cjs'),
   renderer: path.join(here, '..', 'dist-renderer'),
   icon: path.join(here, '..', 'resources', 'icon.png'),
 };

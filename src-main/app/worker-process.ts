@@ -2,9 +2,9 @@
 import { utilityProcess } from 'electron';
 import type { SpawnWorker, WorkerProcess } from '../worker-client/client.ts';
 
-export function utilityWorker(entry: string): SpawnWorker {
+export function utilityWorker(entry: string, serviceName = 'Heirloom inference'): SpawnWorker {
   return (): WorkerProcess => {
-    const child = utilityProcess.fork(entry, [], { serviceName: 'Heirloom inference', stdio: 'inherit' });
+    const child = utilityProcess.fork(entry, [], { serviceName, stdio: 'inherit' });
     return {
       get pid() {
         return child.pid;

@@ -8,7 +8,7 @@ import { listJobs, recoverInterrupted, setJobState } from '../jobs/job-store.ts'
 import { openLibrary } from '../library/db.ts';
 import { appLibraryFile } from '../library/location.ts';
 import { InferenceWorker, type SpawnWorker } from '../worker-client/client.ts';
-import { forkWorker } from '../worker-client/spawn-node.ts';
+import { forkWorker, MEDIA_WORKER_ENTRY_TS } from '../worker-client/spawn-node.ts';
 import type { PathAllowList } from './allow-list.ts';
 import { DEFAULT_ENGINE, engineSpec, type EngineConfig } from './engine-config.ts';
 import { ServiceError } from './errors.ts';
@@ -29,12 +29,13 @@ export interface AppServicesOptions {
   /** Cache folder for thumbnails and previews (default `<dataDir>/cache`). */
   cacheDir?: string;
   picker: Picker;
-  /**
-   * How a worker process is started (default: a Node child running the TypeScript entry). Two
-   * are started from it: the inference process, and one for the gallery's image chores (import
-   * headers, thumbnails, previews), so those never wait behind a restore.
-   */
+  /** How the inference process is started (default: a Node child running the TypeScript entry). */
   spawnWorker?: SpawnWorker;
+  /**
+   * How the media process is started (import headers, thumbnails, previews: never behind a
+   * restore, never in the main process). Default: a Node child running worker/media-entry.ts.
+   */
+  spawnMediaWorker?: SpawnWorker;
   /** The model to run (default: the published PMRF model from the model manager). */
   engine?: EngineConfig;
   allowList?: PathAllowList;
@@ -51,9 +52,8 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
   const engine = opts.engine ?? DEFAULT_ENGINE;
   const db = openLibrary(appLibraryFile(opts.dataDir));
   const settings = new SettingsStore(path.join(opts.dataDir, 'settings.json'));
-  const spawn = opts.spawnWorker ?? forkWorker();
-  const worker = new InferenceWorker(spawn);
-  const mediaWorker = new InferenceWorker(spawn);
+  const worker = new InferenceWorker(opts.spawnWorker ?? forkWorker());
+  const mediaWorker = new InferenceWorker(opts.spawnMediaWorker ?? forkWorker({ entry: MEDIA_WORKER_ENTRY_TS }));
   const images = workerMedia(mediaWorker);
   const models = modelsPort(worker, engine, () => settings.get().restore);
   const processor = new WorkerPhotoProcessor(worker, {

@@ -6,6 +6,8 @@ import type { SpawnWorker, WorkerProcess } from './client.ts';
 
 /** The worker's TypeScript entry; run through tsx (`--import tsx`). */
 export const WORKER_ENTRY_TS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'worker', 'entry.ts');
+/** The media process's TypeScript entry (import headers, thumbnails, previews). */
+export const MEDIA_WORKER_ENTRY_TS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'worker', 'media-entry.ts');
 
 export interface ForkOptions {
   entry?: string;

@@ -7,33 +7,7 @@
  */
 import { nativeRuntimeProblem } from './native-check.ts';
 import { useSharpWasmInElectronOnLinux } from './sharp-build.ts';
-import type { WorkerChannel } from './serve.ts';
-
-interface ParentPortLike {
-  on(event: 'message', listener: (e: { data: unknown }) => void): void;
-  postMessage(message: unknown): void;
-}
-
-function connect(): WorkerChannel {
-  const parentPort = (process as unknown as { parentPort?: ParentPortLike }).parentPort;
-  if (parentPort) {
-    return { post: (m) => parentPort.postMessage(m), listen: (l) => parentPort.on('message', (e) => l(e.data)) };
-  }
-  if (typeof process.send === 'function') {
-    // The parent going away (crash, kill) must not leave an orphan running ONNX.
-    process.on('disconnect', () => process.exit(0));
-    // Ctrl-C in a terminal reaches the whole process group: the parent decides what stops
-    // (it cancels the call, or kills this process), so the worker does not die on its own.
-    process.on('SIGINT', () => {});
-    return {
-      post: (m) => {
-        if (process.connected) process.send!(m);
-      },
-      listen: (l) => process.on('message', l),
-    };
-  }
-  throw new Error('heirloom worker: no parent to talk to (start it through InferenceWorker)');
-}
+import { connect } from './channel.ts';
 
 useSharpWasmInElectronOnLinux();
 const channel = connect();
@@ -43,5 +17,5 @@ if (problem !== null) {
   channel.post({ type: 'fatal', message: problem });
 } else {
   // Loaded only now: the pipeline's modules load sharp and ONNX Runtime as they are imported.
-  void import('./serve.ts').then(({ serve }) => serve(channel));
+  void Promise.all([import('./serve.ts'), import('./handlers/index.ts')]).then(([{ serve }, { handlers }]) => serve(channel, handlers));
 }

@@ -41,13 +41,20 @@ export function processNativeEnv(): NativeEnv {
   };
 }
 
-/** Null when ONNX Runtime and sharp load; otherwise why not, in words. */
-export function nativeRuntimeProblem(env: NativeEnv = processNativeEnv()): string | null {
-  if (env.platform === 'darwin' && env.arch !== 'arm64') return INTEL_MAC_MESSAGE;
-  // A missing runtime makes the load fail with "The specified module could not be found", which
-  // names neither the DLL nor the fix: look for the DLLs first.
-  if (env.platform === 'win32' && VC_RUNTIME_DLLS.some((dll) => !env.fileExists(path.win32.join(env.system32, dll)))) return VC_RUNTIME_MESSAGE;
-  for (const name of ['onnxruntime-node', 'sharp']) {
+export type NativeLibrary = 'onnxruntime-node' | 'sharp';
+
+/**
+ * Null when the libraries load (ONNX Runtime and sharp for the inference process, sharp alone for
+ * the media process); otherwise why not, in words.
+ */
+export function nativeRuntimeProblem(env: NativeEnv = processNativeEnv(), libraries: NativeLibrary[] = ['onnxruntime-node', 'sharp']): string | null {
+  if (libraries.includes('onnxruntime-node')) {
+    if (env.platform === 'darwin' && env.arch !== 'arm64') return INTEL_MAC_MESSAGE;
+    // A missing runtime makes the load fail with "The specified module could not be found", which
+    // names neither the DLL nor the fix: look for the DLLs first.
+    if (env.platform === 'win32' && VC_RUNTIME_DLLS.some((dll) => !env.fileExists(path.win32.join(env.system32, dll)))) return VC_RUNTIME_MESSAGE;
+  }
+  for (const name of libraries) {
     try {
       env.load(name);
     } catch (err) {

@@ -1,21 +1,17 @@
 /**
- * The inference process's call loop, started by entry.ts once the native libraries loaded.
+ * A worker process's call loop (the inference process's and the media process's), started by its
+ * entry once the native libraries loaded.
  * Calls run one at a time (one photo's pixels and one ONNX run in memory at once); a cancel
  * aborts the call's signal, which the pipeline checks between faces and stages.
  */
 import { UserError } from '../util/errors.ts';
 import { useAllCoresForSharp } from './sharp-threads.ts';
-import { parseToWorker, parseWorkerParams, type FromWorker, type ToWorker, type WorkerMethod } from '../../src-shared/worker-protocol.ts';
-import { CancelledError, type CallContext } from './handlers/context.ts';
-import { handlers } from './handlers/index.ts';
+import { parseToWorker, parseWorkerParams, type ToWorker, type WorkerMethod } from '../../src-shared/worker-protocol.ts';
+import type { WorkerChannel } from './channel.ts';
+import { CancelledError, type CallContext, type Handlers } from './handlers/context.ts';
 
-/** The link to the main process (entry.ts makes it). */
-export interface WorkerChannel {
-  post(m: FromWorker): void;
-  listen(l: (m: unknown) => void): void;
-}
-
-export function serve(channel: WorkerChannel): void {
+/** Serves the methods in `handlers`; a call to another method is answered with an error. */
+export function serve(channel: WorkerChannel, handlers: Partial<Handlers<WorkerMethod>>): void {
   useAllCoresForSharp();
   const queue: Extract<ToWorker, { type: 'call' }>[] = [];
   const aborts = new Map<number, AbortController>();
@@ -64,7 +60,8 @@ export function serve(channel: WorkerChannel): void {
     try {
       const checked = parseWorkerParams(method, params);
       if (!checked.ok) throw new UserError(checked.message);
-      const handler = handlers[method] as (p: unknown, c: CallContext) => Promise<unknown>;
+      const handler = handlers[method] as ((p: unknown, c: CallContext) => Promise<unknown>) | undefined;
+      if (handler === undefined) throw new Error(`this process does not do ${method}`);
       const result = await handler(checked.value, ctx);
       channel.post({ type: 'result', id, result });
     } catch (err) {

@@ -42,6 +42,11 @@ test('the worker bundle holds no better-sqlite3, undici or electron, and no main
   const mainCode = worker.inputs.filter((f) => /^src-main\/(app|ipc|services|jobs|library|export|models|worker-client)\//.test(f));
   assert.deepEqual(mainCode, []);
 
+  // The media process (thumbnails, previews, headers) loads sharp but not ONNX Runtime.
+  const media = await bundle('src-main/worker/media-entry.ts');
+  for (const p of ['better-sqlite3', 'undici', 'electron', 'onnxruntime-node', 'onnx-proto']) assert.equal(media.packages.has(p), false, `${p} in the media worker bundle`);
+  assert.equal(media.packages.has('sharp'), true);
+
   // And the main bundle does load them (the same scan sees them when they are there).
   const main = await bundle('src-main/app/main.ts');
   assert.equal(main.packages.has('better-sqlite3'), true);

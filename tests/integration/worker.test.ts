@@ -7,7 +7,7 @@ import { after, test } from 'node:test';
 import sharp from 'sharp';
 import { InferenceWorker, WorkerCallError, WorkerCancelledError, WorkerUnavailableError } from '../../src-main/worker-client/client.ts';
 import { workerMedia } from '../../src-main/worker-client/worker-media.ts';
-import { forkWorker } from '../../src-main/worker-client/spawn-node.ts';
+import { forkWorker, MEDIA_WORKER_ENTRY_TS } from '../../src-main/worker-client/spawn-node.ts';
 import { INTEL_MAC_MESSAGE } from '../../src-main/worker/native-check.ts';
 import { repoRoot, sharedPath } from '../helpers/shared.ts';
 
@@ -112,4 +112,14 @@ test('the image chores: a photo header (upright size), a display copy, and a cle
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('the media process does the image chores only, and works where the model cannot (sharp alone is loaded)', { skip: photos.skip }, async () => {
+  const intelMac = path.join(repoRoot, 'tests', 'helpers', 'as-intel-mac.mjs');
+  const w = new InferenceWorker(forkWorker({ entry: MEDIA_WORKER_ENTRY_TS, execArgv: ['--import', 'tsx', '--import', pathToFileURL(intelMac).href] }));
+  workers.push(w);
+  assert.deepEqual((await w.call('ping', {})).methods, ['ping', 'imageHeader', 'displayCopy']);
+  const photo = path.join(photos.path, 'group-office-4.jpg');
+  assert.deepEqual(await w.call('imageHeader', { path: photo }), { width: 491, height: 310 });
+  await assert.rejects(w.call('detect', { path: photo }), /this process does not do detect/);
 });

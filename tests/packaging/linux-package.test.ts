@@ -7,9 +7,9 @@
  * Checked: only this machine's CPU architecture among native binaries (no Windows or macOS ones,
  * no native libvips: the Linux app runs sharp's WebAssembly build), every native module and
  * .wasm file unpacked from the asar, no source trees, no sharp in the main process's bundle, the
- * size within a budget; then the packaged worker.cjs, started by plain Node with the system GLib
- * preloaded (as every Electron process has it), reads a header, makes a thumbnail and detects
- * the faces of a fixture photo without a GLib-CRITICAL message.
+ * size within a budget; then the packaged workers, started by plain Node with the system GLib
+ * preloaded (as every Electron process has it): media-worker.cjs reads a header and makes a
+ * thumbnail, worker.cjs detects the faces of a fixture photo, without a GLib-CRITICAL message.
  */
 import assert from 'node:assert/strict';
 import { fork, spawnSync } from 'node:child_process';
@@ -182,7 +182,7 @@ function packagedWorker(entry: string, env: NodeJS.ProcessEnv, output: string[])
   });
 }
 
-test('the packaged worker, with the system GLib preloaded, decodes and detects faces without a GLib-CRITICAL', { skip: linux || photos.skip }, async (t) => {
+test('the packaged workers, with the system GLib preloaded, make a thumbnail and detect faces without a GLib-CRITICAL', { skip: linux || photos.skip }, async (t) => {
   const extracted = path.join(tmp, 'extracted');
   asar.extractAll(path.join(resources, 'app.asar'), extracted);
   const glib = systemGlib();
@@ -190,13 +190,21 @@ test('the packaged worker, with the system GLib preloaded, decodes and detects f
   const env: NodeJS.ProcessEnv = { ...process.env, ...(glib === null ? {} : { LD_PRELOAD: glib.join(':') }) };
   delete env.NODE_OPTIONS;
   const output: string[] = [];
+  const photo = path.join(photos.path, 'group-office-4.jpg');
+  const media = packagedWorker(path.join(extracted, 'dist-electron', 'media-worker.cjs'), env, output);
+  try {
+    assert.deepEqual(await media.call('imageHeader', { path: photo }), { width: 491, height: 310 });
+    const thumb = path.join(tmp, 'thumb.jpg');
+    await media.call('displayCopy', { source: photo, out: thumb, size: 160, quality: 80 });
+    assert.ok(statSync(thumb).size > 1000);
+    assert.equal(media.starts, 1, 'the media worker did not crash and restart');
+  } finally {
+    media.dispose();
+  }
   const worker = packagedWorker(path.join(extracted, 'dist-electron', 'worker.cjs'), env, output);
   try {
-    const photo = path.join(photos.path, 'group-office-4.jpg');
-    assert.deepEqual(await worker.call('imageHeader', { path: photo }), { width: 491, height: 310 });
-    const thumb = path.join(tmp, 'thumb.jpg');
-    await worker.call('displayCopy', { source: photo, out: thumb, size: 160, quality: 80 });
-    assert.ok(statSync(thumb).size > 1000);
+    // A thumbnail first, as in the app: the WebAssembly build once overwrote the next photo's pixels.
+    await worker.call('displayCopy', { source: photo, out: path.join(tmp, 'thumb2.jpg'), size: 160, quality: 80 });
     const found = await worker.call('detect', { path: photo });
     assert.ok(found.faces.filter((f) => f.skipped === undefined).length >= 4, `found ${found.faces.length} faces`);
     const { pid } = await worker.call('ping', {});
