@@ -13,7 +13,7 @@ import { buildModels, checkpointRef, removeEntry, type BuildTarget, type BuiltMo
 import { gaussianNoise } from './noise.ts';
 import { integrate, type SamplerName, type StepCorrection } from './samplers.ts';
 import { f32Tensor, ModelLoadError, OrtSession, providerPlan, type ExecutionProvider } from './session.ts';
-import { checkIdentity, trustGpu } from './gpu-trust.ts';
+import { checkIdentity, trustGpu, type Trusted } from './gpu-trust.ts';
 import { readCheck, type SelfCheck } from './self-check.ts';
 import { recordPassTimes } from './pass-times.ts';
 import { cacheDir as defaultCacheDir } from '../../util/app-paths.ts';
@@ -133,11 +133,12 @@ export class PmrfEngine {
         const profilePrefix = await selfCheckProfile(opts, built, cacheDir);
         swinir = await OrtSession.create(built.files.swinir, { ...sessionOpts, profilePrefix: profilePrefix && `${profilePrefix}swinir` });
         const hdit = await OrtSession.create(built.files.hdit, { ...sessionOpts, profilePrefix: profilePrefix && `${profilePrefix}hdit` });
-        const trusted =
+        const trusted: Trusted =
           opts.selfCheck === false
             ? { networks: { swinir, hdit } }
             : await trustGpu({ swinir, hdit }, { files: built.files, buildDir: built.dir, device: sessionOpts.device, threads: opts.threads, imageSize: opts.imageSize, precision, cacheDir, profilePrefix, onStatus: opts.onStatus });
-        if ('fresh' in trusted && trusted.fresh && trusted.check !== undefined) {
+        if (trusted.fresh === true && trusted.check !== undefined) {
+          // The check timed both devices: the first time-per-face estimates.
           const key = { arch: opts.arch, faceSize: opts.imageSize, precision };
           recordPassTimes(cacheDir, { ...key, provider: trusted.check.provider as ExecutionProvider }, trusted.check.seconds, 'self-check');
           recordPassTimes(cacheDir, { ...key, provider: 'cpu' }, trusted.check.cpuSeconds, 'self-check');
