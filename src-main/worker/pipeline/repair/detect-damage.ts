@@ -184,14 +184,16 @@ function scaleTuning(t: DamageTuning, unit: number): DamageTuning {
 }
 
 /** Add every thin weak component that touches a kept one (a crack fading over a lighter patch). */
-function extendIntoWeak(cv: Cv, keep: <M extends { delete(): void }>(m: M) => M, weak: Mat, mine: Uint8Array, t: DamageTuning): void {
+function extendIntoWeak(cv: Cv, keep: <M extends { delete(): void }>(m: M) => M, wk: Uint8Array, rows: number, cols: number, mine: Uint8Array, t: DamageTuning): void {
+  const weak = keep(new cv.Mat(rows, cols, cv.CV_8UC1));
+  weak.data.set(wk);
   const labels = keep(new cv.Mat());
   const count = cv.connectedComponents(weak, labels, 8, cv.CV_32S);
-  const lab = labels.data32S;
+  const lab = labels.data32S.slice();
   const fat = keep(new cv.Mat());
   const k = 2 * t.lineMaxHalfWidth + 1;
   cv.erode(weak, fat, keep(cv.getStructuringElement(cv.MORPH_RECT, new cv.Size(k, k))));
-  const f = fat.data;
+  const f = fat.data.slice();
   const touched = new Uint8Array(count);
   const area = new Float64Array(count);
   const fatCount = new Float64Array(count);
@@ -236,8 +238,10 @@ function keepComponents(
   t: DamageTuning,
 ): Tally {
   const n = resp.rows * resp.cols;
-  const r = resp.data;
-  const tex = texture.data;
+  // Every view of a Mat's pixels is copied out at once: a later allocation may grow the
+  // WebAssembly memory, which detaches views taken before it.
+  const r = resp.data.slice();
+  const tex = texture.data.slice();
   // Isolation: how much of a pixel's neighbourhood responds at least half as strongly as the pixel
   // (density maps at a few response levels; each pixel reads the level nearest below half its
   // response). A scratch pixel's neighbourhood is mostly the scratch; a texture pixel's is texture.
@@ -248,16 +252,14 @@ function keepComponents(
     cv.threshold(resp, above, lv, 255, cv.THRESH_BINARY);
     const dens = keep(new cv.Mat());
     cv.boxFilter(above, dens, -1, win, new cv.Point(-1, -1), true, cv.BORDER_REFLECT);
-    return dens.data;
+    return dens.data.slice();
   });
   const clutterMax = Math.round(255 * t.lineClutter);
   const strongMax = Math.round(255 * t.strongClutter);
-  const cand = keep(new cv.Mat(resp.rows, resp.cols, cv.CV_8UC1));
-  const c = cand.data;
+  const c = new Uint8Array(n);
   const busyAt = new Uint8Array(n);
   // Weak: isolated but below the floor; they only extend kept lines (hysteresis, as in Canny).
-  const weak = keep(new cv.Mat(resp.rows, resp.cols, cv.CV_8UC1));
-  const wk = weak.data;
+  const wk = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     const v = r[i];
     c[i] = 0;
@@ -270,16 +272,21 @@ function keepComponents(
     wk[i] = 255;
     if (v > t.floor) c[i] = 255;
   }
+  const cand = keep(new cv.Mat(resp.rows, resp.cols, cv.CV_8UC1));
+  cand.data.set(c);
   const labels = keep(new cv.Mat());
   const stats = keep(new cv.Mat());
   const centroids = keep(new cv.Mat());
   const count = cv.connectedComponentsWithStats(cand, labels, stats, centroids, 8, cv.CV_32S);
+  const lab = labels.data32S.slice();
+  const st = stats.data32S.slice();
+  const cen = centroids.data64F.slice();
   // Fat parts: what survives an erosion wider than any line.
   const fat = keep(new cv.Mat());
   const k = 2 * t.lineMaxHalfWidth + 1;
   const se = keep(cv.getStructuringElement(cv.MORPH_RECT, new cv.Size(k, k)));
   cv.erode(cand, fat, se);
-  const f = fat.data;
+  const f = fat.data.slice();
   const sum = new Float64Array(count);
   const fatCount = new Float64Array(count);
   const busy = new Float64Array(count);
@@ -287,7 +294,6 @@ function keepComponents(
   const sxx = new Float64Array(count);
   const syy = new Float64Array(count);
   const sxy = new Float64Array(count);
-  const lab = labels.data32S;
   const cols = resp.cols;
   for (let i = 0; i < n; i++) {
     const j = lab[i];
@@ -302,8 +308,6 @@ function keepComponents(
       sxy[j] += x * y;
     }
   }
-  const st = stats.data32S;
-  const cen = centroids.data64F;
   const accept = new Uint8Array(count);
   const tally: Tally = { lines: 0, specks: 0 };
   for (let j = 1; j < count; j++) {
@@ -330,10 +334,10 @@ function keepComponents(
       tally.specks++;
     }
   }
-  const out = kept.data;
   const mine = new Uint8Array(n);
   for (let i = 0; i < n; i++) if (lab[i] > 0 && accept[lab[i]]) mine[i] = 1;
-  extendIntoWeak(cv, keep, weak, mine, t);
+  extendIntoWeak(cv, keep, wk, resp.rows, resp.cols, mine, t);
+  const out = kept.data;
   for (let i = 0; i < n; i++) if (mine[i]) out[i] = 255;
   return tally;
 }
