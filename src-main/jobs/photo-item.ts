@@ -34,6 +34,8 @@ export interface ItemEvent {
   alignedInput?: 'asked' | 'offered';
   /** Restored: written at a lower scale than asked (the output would have been too large), and why. */
   scaleLowered?: { scale: number; reason: string };
+  /** Restored from a damaged file whose pixels could still be read: what was missing, in words. */
+  damage?: string;
 }
 
 type PrepOutcome = { kind: 'skip'; outputs: string[] } | { kind: 'ready'; prepared: Prepared<unknown> } | { kind: 'error'; error: unknown };
@@ -111,7 +113,7 @@ export async function processPhotoItem(d: PhotoItemDeps, job: JobRow, pi: PhotoI
     error: string | null,
     ms = performance.now() - t0,
     model: string | null = null,
-    extra: Pick<ItemEvent, 'alignedInput' | 'scaleLowered'> = {},
+    extra: Pick<ItemEvent, 'alignedInput' | 'scaleLowered' | 'damage'> = {},
   ) => d.onItem({ jobId: job.id, photoId: item.photoId, name, outcome, outputs, error, ms, model, ...extra });
   const outcome = await pi.outcome;
   if (outcome.kind === 'skip') {
@@ -143,6 +145,7 @@ export async function processPhotoItem(d: PhotoItemDeps, job: JobRow, pi: PhotoI
     const extra = {
       ...(prepared.alignedInput === undefined ? {} : { alignedInput: prepared.alignedInput }),
       ...(prepared.scaleLowered === undefined ? {} : { scaleLowered: prepared.scaleLowered }),
+      ...(prepared.damage === undefined ? {} : { damage: prepared.damage }),
     };
     report('restored', done.outputs, null, done.totalMs, restored.model.description, extra);
     return true;
@@ -248,7 +251,8 @@ async function finishAndCommit(
         // The faces as restored (the stored ones, or those just detected and stored above).
         key: photoResultKey(job.settings, photo, d.faces === 'stored' ? prepared.faces : null),
         error: null,
-        note,
+        // The summary's note: a lowered scale, and what a damaged file was missing.
+        note: [note, prepared.damage].filter((n) => n != null).join(' ') || null,
       });
       releaseOverwritten(d.db, photo.id, resultId, outputs);
       finishItem(d.db, item.id, 'done');

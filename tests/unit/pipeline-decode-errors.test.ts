@@ -60,3 +60,19 @@ test('a JPEG cut short is decoded as far as it goes, and says how much is missin
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a JPEG that ends before any of its picture stays unreadable, with a reason', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'heirloom-trunc-'));
+  try {
+    const width = 64;
+    const height = 64;
+    const whole = await sharp({ create: { width, height, channels: 3, background: { r: 90, g: 120, b: 60 } } }).jpeg({ progressive: false }).toBuffer();
+    // Cut right after the start-of-scan header: every row would be the decoder's flat fill.
+    const sos = whole.indexOf(Buffer.from([0xff, 0xda]));
+    const file = path.join(dir, 'empty.jpg');
+    writeFileSync(file, whole.subarray(0, sos + 14));
+    await assert.rejects(decodePhoto(file), /empty\.jpg: cannot (decode|read) image/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

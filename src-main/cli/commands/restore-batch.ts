@@ -97,6 +97,7 @@ export async function restoreBatch(o: RestoreBatchOptions): Promise<void> {
         if (e.alignedInput === 'offered') line(`${e.name}: looks like an aligned face (the FFHQ 512 layout), restored whole; --no-aligned restores the faces found in it instead`);
         const note = scaleNoteOf(e.scaleLowered, o.settings.scale);
         if (note !== null) line(`${e.name}: ${note}`);
+        if (e.damage !== undefined) line(`${e.name}: ${e.damage}`);
         if (e.outcome === 'restored') line(`${e.name} -> ${rel(e.outputs[0])}  (${(e.ms / 1000).toFixed(1)} s)`);
         else if (e.outcome === 'skipped') line(`${e.name}: already restored (${rel(e.outputs[0])}), skipped`);
         else line(e.error?.startsWith(e.name) ? `FAILED ${e.error}` : `${e.name}: FAILED ${e.error}`);
@@ -120,6 +121,7 @@ export async function restoreBatch(o: RestoreBatchOptions): Promise<void> {
       ms: Math.round(e.ms),
       ...(e.alignedInput === undefined ? {} : { alignedInput: e.alignedInput }),
       ...(e.scaleLowered === undefined ? {} : { scale: e.scaleLowered.scale, note: scaleNoteOf(e.scaleLowered, o.settings.scale) }),
+      ...(e.damage === undefined ? {} : { damage: e.damage }),
     }));
     process.stdout.write(`${JSON.stringify({ restorer: model, settings: o.settings, job: report.job.id, state: report.job.state, counts: c, photos, totalMs })}\n`);
   } else {

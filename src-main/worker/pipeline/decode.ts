@@ -109,7 +109,7 @@ const TRUNCATED = /premature end|truncated|unexpected end|end of (file|data)|Cor
  * What a file that ended early lost: the decoder fills the rows it never got with one flat
  * colour, so the flat rows at the bottom are the missing part.
  */
-export function describeTruncation(img: Raster): string {
+export function describeTruncation(img: Raster): string | null {
   const { width, height, data } = img;
   const rowIsFlat = (y: number): boolean => {
     const o = y * width * 3;
@@ -119,6 +119,8 @@ export function describeTruncation(img: Raster): string {
   let missing = 0;
   while (missing < height - 1 && rowIsFlat(height - 1 - missing)) missing++;
   const pct = Math.round((100 * missing) / height);
+  // Nothing (or a sliver) of the picture: not worth restoring, the file counts as unreadable.
+  if (missing >= height - 1 || pct >= 99) return null;
   if (pct < 1) return 'The file is incomplete (it ends early); every part of the picture could still be read.';
   return `The file is incomplete (it ends early): the bottom ${pct}% of the picture could not be read and is left flat grey.`;
 }
@@ -131,7 +133,9 @@ export async function decodePhoto(file: string, options: DecodeOptions = {}): Pr
     // A file cut short (an interrupted copy or download) still holds most of its picture.
     if (!(err instanceof UserError) || !TRUNCATED.test(describeDecodeError(err.cause))) throw err;
     const photo = await decodeWith(file, options, true);
-    return { ...photo, damage: describeTruncation(photo.image) };
+    const damage = describeTruncation(photo.image);
+    if (damage === null) throw new UserError(`${path.basename(file)}: cannot decode image (the file ends before any of the picture)`, { cause: err });
+    return { ...photo, damage };
   }
 }
 
