@@ -82,7 +82,9 @@ export async function runBatch(o: RunBatchOptions): Promise<BatchReport> {
       found: ids.length,
       added: imported.result.added,
       unchanged: imported.result.unchanged,
-      failed: imported.result.failed,
+      // A file whose header could not be read is in the job too (failed, with its reason): it is
+      // reported once, as that photo's outcome; only files that never became photos are listed here.
+      failed: imported.result.failed.filter((f) => !ids.some((id) => path.basename(getPhoto(db, id)?.path ?? '') === f.name && getPhoto(db, id)?.status === 'failed')),
       resumedJob,
     });
     if (ids.length === 0 && countItems(db, job.id).total === 0) {

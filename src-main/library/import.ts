@@ -131,6 +131,6 @@ class ReaderFailed extends Error {
 /** Upright size from the image header, or the reason it cannot be read. */
 async function readHeader(read: ReadHeader, file: string): Promise<{ width: number | null; height: number | null; error: string | null }> {
   const m = await read(file);
-  if ('error' in m) return { width: null, height: null, error: `not a readable image (${m.error})` };
+  if ('error' in m) return { width: null, height: null, error: m.error };
   return { width: m.width, height: m.height, error: null };
 }

@@ -24,6 +24,13 @@ export function isTempName(name: string): boolean {
   return TEMP_RE.test(name);
 }
 
+/** The file name a temporary name stands for (tempPathFor's inverse), for messages; other names as they are. */
+export function finalNameOf(file: string): string {
+  const name = path.basename(file);
+  const m = TEMP_RE.exec(name);
+  return m === null ? name : name.slice(m[0].length);
+}
+
 /** Flushes a written file to disk so the rename that follows cannot expose an empty file. */
 export function fsyncFile(file: string): void {
   const fd = openSync(file, 'r');

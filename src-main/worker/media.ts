@@ -5,14 +5,26 @@
  * (ARCHITECTURE.md, "Processes and native libraries").
  */
 import sharp from 'sharp';
+import { DEFAULT_MAX_PIXELS, describeUnreadable } from './pipeline/decode.ts';
+import { MAX_OUTPUT_PIXELS } from './pipeline/output-plan.ts';
 
-/** Upright size from the image header, or why the file is not a readable image. */
+/**
+ * The app's own pixel limit for display copies: every photo it restores (inputs up to the
+ * decoder's limit) and every photo it writes (outputs up to the output plan's), never sharp's
+ * default (16383 x 16383), which is not Heirloom's.
+ */
+export const DISPLAY_MAX_PIXELS = Math.max(DEFAULT_MAX_PIXELS, MAX_OUTPUT_PIXELS);
+
+/**
+ * Upright size from the image header, or why the file is not a readable image. Only the header is
+ * read, so a photo too large to restore is still imported (restoring it says why it cannot be).
+ */
 export async function imageHeader(file: string): Promise<{ width: number; height: number } | { error: string }> {
   try {
-    const m = await sharp(file).metadata();
+    const m = await sharp(file, { limitInputPixels: false }).metadata();
     return { width: m.autoOrient.width, height: m.autoOrient.height };
   } catch (err) {
-    return { error: err instanceof Error ? err.message : String(err) };
+    return { error: describeUnreadable(file, err) };
   }
 }
 
@@ -26,7 +38,8 @@ export interface DisplayCopyRequest {
 
 /** Writes an upright, flattened sRGB JPEG copy of a photo (browsers cannot show TIFF or 16-bit). */
 export async function writeDisplayCopy(r: DisplayCopyRequest): Promise<void> {
-  await sharp(r.source, { failOn: 'none', sequentialRead: true })
+  // Shrunk while decoding where the format allows (JPEG), so a huge photo's preview stays small in memory.
+  await sharp(r.source, { failOn: 'none', sequentialRead: true, limitInputPixels: DISPLAY_MAX_PIXELS })
     .rotate()
     .resize(r.size, r.size, { fit: 'inside', withoutEnlargement: true })
     .flatten({ background: '#ffffff' })

@@ -5,13 +5,17 @@
  * one the format cannot hold fails alone with what to do, and the rest of the batch is restored.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { crc32, deflateSync } from 'node:zlib';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import sharp from 'sharp';
 import { projectFixtures, repoRoot } from '../helpers/shared.ts';
+import { DISPLAY_MAX_PIXELS, writeDisplayCopy } from '../../src-main/worker/media.ts';
+import { MAX_OUTPUT_PIXELS } from '../../src-main/worker/pipeline/output-plan.ts';
+import { DEFAULT_MAX_PIXELS } from '../../src-main/worker/pipeline/decode.ts';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'heirloom-corpus-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -112,4 +116,86 @@ test('an output folder inside the album, reached through a link, is never walked
     'heirloom-summary.csv',
     'heirloom-summary.json',
   ]);
+});
+
+/** A PNG whose header claims `w` x `h` (a few bytes on disk). */
+function pngHeaderOnly(file: string, w: number, h: number): void {
+  const chunk = (type: string, data: Buffer) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body) >>> 0);
+    return Buffer.concat([len, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr[8] = 8;
+  ihdr[9] = 2;
+  writeFileSync(file, Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.alloc(64))), chunk('IEND', Buffer.alloc(0))]));
+}
+
+test('bad files: one line per failed file, each saying what to do; the good one is restored', async () => {
+  const dir = path.join(tmp, 'bad');
+  mkdirSync(dir);
+  await flat(path.join(dir, 'good.png'), 200, 150);
+  writeFileSync(path.join(dir, 'empty.jpg'), '');
+  writeFileSync(path.join(dir, 'notes.jpg'), 'a shopping list, not a photo');
+  const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#808080' } }).png().toBuffer();
+  const badCrc = Buffer.from(png);
+  badCrc[badCrc.length - 20] ^= 0xff;
+  writeFileSync(path.join(dir, 'badcrc.png'), badCrc);
+  pngHeaderOnly(path.join(dir, 'huge.png'), 30000, 30000);
+  const r = heirloom(['restore', dir, '-o', path.join(tmp, 'bad-out'), ...MODEL]);
+  assert.equal(r.status, 1, r.stderr);
+  const failed = r.stderr.split('\n').filter((l) => l.startsWith('FAILED') || / cannot be read| FAILED/.test(l));
+  assert.deepEqual(failed, [
+    'FAILED badcrc.png: the file is damaged and cannot be read: use another copy of this photo, or scan the print again',
+    'FAILED empty.jpg: the file is empty (0 bytes): copy the photo again from where it came from',
+    'FAILED huge.png: 30000x30000 (900 MP) is larger than Heirloom can restore (200 MP): reduce it in an image editor first',
+    'FAILED notes.jpg: this is not a photo format Heirloom can read (JPEG, PNG, TIFF, WebP, AVIF): open it in an image program and save it as JPEG or PNG',
+  ]);
+  for (const name of ['badcrc.png', 'empty.jpg', 'huge.png', 'notes.jpg']) {
+    assert.equal(r.stderr.split('\n').filter((l) => l.includes(name)).length, 1, `${name}: one line`);
+  }
+  assert.match(r.stderr, /^good\.png -> good\.restored\.jpg/m);
+  assert.match(r.stderr, /^1 restored, 0 already done, 4 failed in /m);
+});
+
+test('Ctrl-C twice across a resumed batch: the closing line counts what this run did', async () => {
+  const dir = path.join(tmp, 'sigint');
+  mkdirSync(dir);
+  for (const name of ['p1', 'p2', 'p3']) await flat(path.join(dir, `${name}.png`), 320, 240);
+  const out = path.join(tmp, 'sigint-out');
+  const runUntil = (restored: string) =>
+    new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, ['bin/heirloom.mjs', 'restore', dir, '-o', out, ...MODEL], { cwd: repoRoot, env: { ...process.env, HEIRLOOM_HOME: path.join(tmp, 'home') } });
+      let stderr = '';
+      child.stderr.setEncoding('utf8');
+      child.stderr.on('data', (d: string) => {
+        stderr += d;
+        if (stderr.includes(`${restored}.png -> `) && !child.killed) child.kill('SIGINT');
+      });
+      child.on('error', reject);
+      child.on('close', (code) => resolve(`${stderr}exit ${code}`));
+    });
+  const first = await runUntil('p1');
+  assert.match(first, /^1 restored, 0 already done, 0 failed, 2 not yet done in .*\nexit 130$/m);
+  const second = await runUntil('p2');
+  assert.match(second, /^p1\.png: already restored \(p1\.restored\.jpg\), skipped$/m);
+  // Before: "2 restored, 0 already done" (p1, skipped above, was counted as restored by this run).
+  assert.match(second, /^1 restored, 1 already done, 0 failed, 1 not yet done in .*\nexit 130$/m);
+});
+
+test('the app previews the largest photo Heirloom writes', async () => {
+  // Every output the plan allows has at most MAX_OUTPUT_PIXELS; previews take at least that many.
+  assert.ok(MAX_OUTPUT_PIXELS <= DISPLAY_MAX_PIXELS && DEFAULT_MAX_PIXELS <= DISPLAY_MAX_PIXELS);
+  const side = Math.floor(Math.sqrt(MAX_OUTPUT_PIXELS));
+  const big = path.join(tmp, 'largest-output.jpg');
+  await sharp({ create: { width: side, height: side, channels: 3, background: '#7a6a50' } }).jpeg({ quality: 40 }).toFile(big);
+  const out = path.join(tmp, 'largest-preview.jpg');
+  await writeDisplayCopy({ source: big, out, size: 2048, quality: 85 });
+  const m = await sharp(out).metadata();
+  assert.deepEqual([m.width, m.height], [2048, 2048]);
 });

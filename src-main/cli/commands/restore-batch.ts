@@ -125,9 +125,12 @@ export async function restoreBatch(o: RestoreBatchOptions): Promise<void> {
     }));
     process.stdout.write(`${JSON.stringify({ restorer: model, settings: o.settings, job: report.job.id, state: report.job.state, counts: c, photos, totalMs })}\n`);
   } else {
+    // What this run did, as its lines said (photos finished by an earlier run of a resumed batch
+    // were reported as already done, and are counted so).
     const waiting = c.queued + c.running;
+    const n = (outcome: ItemEvent['outcome']) => events.filter((e) => e.outcome === outcome).length;
     err.write(
-      `${c.done} restored, ${c.skipped} already done, ${c.failed} failed${waiting > 0 ? `, ${waiting} not yet done` : ''} in ${clock(totalMs)}; ` +
+      `${n('restored')} restored, ${n('skipped')} already done, ${n('failed')} failed${waiting > 0 ? `, ${waiting} not yet done` : ''} in ${clock(totalMs)}; ` +
         `output in ${path.resolve(o.output)} (summary: ${SUMMARY_JSON})\n`,
     );
   }

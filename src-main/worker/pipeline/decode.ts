@@ -3,6 +3,7 @@
  * needs to write it back (EXIF, ICC, density, format, alpha) and the print's tone (colour, gray,
  * toned) so later stages never invent colour on a gray or sepia print.
  */
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import sharp, { type Metadata } from 'sharp';
 import { UserError } from '../../util/errors.ts';
@@ -54,16 +55,42 @@ export interface DecodeOptions {
   maxPixels?: number;
 }
 
-/** libvips' reasons in words a user can act on. */
-export function describeDecodeError(err: unknown): string {
+/** libvips' own words for why a file cannot be read (its first line), for logs and pattern checks. */
+export function decodeErrorText(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
-  if (/pixel limit/i.test(msg)) return msg;
-  // sharp's libvips reads AVIF but has no HEVC decoder (patents): iPhone HEIC photos land here.
-  if (/heif: .*(unsupported codec|compression format has not been built in)/i.test(msg)) {
-    return 'HEIC photos (as iPhones save them) cannot be decoded here; convert them to JPEG first';
-  }
-  if (/unsupported image format/i.test(msg)) return 'unsupported or unrecognised image format';
   return msg.split('\n')[0] ?? msg;
+}
+
+/**
+ * Why a file cannot be read, as an instruction a family-photo user can follow (the caller puts
+ * the file's name first). libvips' words are kept only where nothing better is known.
+ */
+export function describeDecodeError(err: unknown): string {
+  const full = err instanceof Error ? err.message : String(err);
+  // sharp's libvips reads AVIF but has no HEVC decoder (patents): iPhone HEIC photos land here.
+  if (/heif: .*(unsupported codec|compression format has not been built in)/i.test(full)) {
+    return 'HEIC photos (as iPhones save them) cannot be read here: convert it to JPEG first (the Photos app or Preview can)';
+  }
+  if (/input file is missing|no such file|ENOENT/i.test(full)) return 'the file is not there any more: was it moved, renamed or deleted?';
+  if (/EACCES|EPERM|permission denied/i.test(full)) return "Heirloom may not read this file: check that you can open it, or copy it to a folder of your own";
+  if (/pixel limit/i.test(full)) return 'it has more pixels than Heirloom can restore: reduce it in an image editor first';
+  if (/unsupported image format|unsupported file format|not a known file format/i.test(full)) {
+    return 'this is not a photo format Heirloom can read (JPEG, PNG, TIFF, WebP, AVIF): open it in an image program and save it as JPEG or PNG';
+  }
+  if (/premature end|truncated|unexpected end|end of (file|data)/i.test(full)) {
+    return 'the file is incomplete (it ends early): copy it again from where it came from, or scan the print again';
+  }
+  // "Warning treated as error due to failOn setting", "Corrupt JPEG data", "libpng read error", CRC errors...
+  if (/failOn|corrupt|huffman|read error|crc|invalid|bad |damaged|not a (jpeg|png|tiff)/i.test(full)) {
+    return 'the file is damaged and cannot be read: use another copy of this photo, or scan the print again';
+  }
+  return `it cannot be read (${decodeErrorText(err)}): use another copy of this photo, or save it again as JPEG`;
+}
+
+/** describeDecodeError, and an empty file (an interrupted copy) said as such. */
+export function describeUnreadable(file: string, err: unknown): string {
+  if (statSync(file, { throwIfNoEntry: false })?.size === 0) return 'the file is empty (0 bytes): copy the photo again from where it came from';
+  return describeDecodeError(err);
 }
 
 /** What the header says about a photo (no pixels decoded): for the output plan and the decoder. */
@@ -80,7 +107,7 @@ export async function readImageHeader(file: string, options: DecodeOptions = {})
     // Header only (no pixels decoded), so a huge file gets the clearer size message below.
     meta = await sharp(file, { limitInputPixels: false }).metadata();
   } catch (err) {
-    throw new UserError(`${name}: cannot read image (${describeDecodeError(err)})`, { cause: err });
+    throw new UserError(`${name}: ${describeUnreadable(file, err)}`, { cause: err });
   }
   if (!meta.width || !meta.height) throw new UserError(`${name}: image has no dimensions`);
   const pixels = meta.width * meta.height;
@@ -131,7 +158,7 @@ export async function decodePhoto(file: string, options: DecodeOptions = {}): Pr
     return await decodeWith(file, options, false);
   } catch (err) {
     // A file cut short (an interrupted copy or download) still holds most of its picture.
-    if (!(err instanceof UserError) || !TRUNCATED.test(describeDecodeError(err.cause))) throw err;
+    if (!(err instanceof UserError) || !TRUNCATED.test(decodeErrorText(err.cause))) throw err;
     const photo = await decodeWith(file, options, true);
     const damage = describeTruncation(photo.image);
     if (damage === null) throw new UserError(`${path.basename(file)}: cannot decode image (the file ends before any of the picture)`, { cause: err });
@@ -167,7 +194,7 @@ async function decodeWith(file: string, options: DecodeOptions, tolerant: boolea
       alpha = typedPixels(a.data, depth);
     }
   } catch (err) {
-    throw new UserError(`${name}: cannot decode image (${describeDecodeError(err)})`, { cause: err });
+    throw new UserError(`${name}: ${describeDecodeError(err)}`, { cause: err });
   }
 
   const tone = detectTone(image);

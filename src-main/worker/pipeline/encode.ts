@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import type { OutputFormat } from '../../../src-shared/settings.ts';
-import { writeFileAtomic } from '../../util/atomic-file.ts';
+import { finalNameOf, writeFileAtomic } from '../../util/atomic-file.ts';
 import { UserError } from '../../util/errors.ts';
 import { exifForOutput, xmpForExif } from './exif.ts';
 import type { Raster } from './raster.ts';
@@ -134,7 +134,8 @@ export async function encodePhoto(
   } catch (err) {
     if (err instanceof UserError) throw err;
     const msg = err instanceof Error ? err.message : String(err);
-    throw new UserError(`cannot write ${outputPath}: ${msg.split('\n')[0]}`, { cause: err });
+    // The queue writes under a temporary name: the user knows the file by its final one.
+    throw new UserError(`${finalNameOf(outputPath)} could not be saved (${msg.split('\n')[0]}): check that the output folder has free space and try again`, { cause: err });
   } finally {
     if (iccPath) await fs.rm(iccPath, { force: true });
   }

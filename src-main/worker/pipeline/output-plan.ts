@@ -26,6 +26,9 @@ const FORMAT_NAME: Record<OutputFormat, string> = { jpg: 'JPEG', webp: 'WebP', p
  */
 export const OUTPUT_BYTES_BUDGET = 3 * 16383 * 16383;
 
+/** The most pixels an output can have (8-bit RGB at the budget): what the app must be able to preview. */
+export const MAX_OUTPUT_PIXELS = OUTPUT_BYTES_BUDGET / 3;
+
 export interface PhotoHeader {
   /** Upright size (EXIF orientation applied). */
   width: number;
