@@ -11,6 +11,14 @@ export const FACE_CHOICES: readonly { value: Exclude<FaceChoice, 'custom'>; labe
   { value: 'original', label: 'Keep the original' },
 ];
 
+/** How a choice reads in the list; "As in Settings" names what the setting is now. */
+export function choiceLabel(value: Exclude<FaceChoice, 'custom'>, settingFidelity: number | null): string {
+  const c = FACE_CHOICES.find((x) => x.value === value)!;
+  if (value !== 'setting' || settingFidelity === null) return c.label;
+  const now = settingFidelity === 0 ? 'faithful' : settingFidelity === 1 ? 'realistic' : `${Math.round(settingFidelity * 100)}% realistic`;
+  return `${c.label} (${now})`;
+}
+
 export function faceChoice(f: Pick<FaceRecord, 'include' | 'fidelity'>): FaceChoice {
   if (!f.include) return 'original';
   // Absent (an older record) follows the setting too.
