@@ -13,6 +13,8 @@ export const CHANNELS = [
   'library:remove',
   'photos:detect',
   'photos:setAligned',
+  'photos:damageMask',
+  'photos:setDamageMask',
   'faces:update',
   'faces:add',
   'faces:remove',

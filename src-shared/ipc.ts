@@ -39,6 +39,8 @@ export interface PhotoSummary {
   aligned: PhotoAligned;
   /** Square, with its one face already on the model's template: the app offers aligned input. */
   looksAligned: boolean;
+  /** The user edited its damage mask (the repair uses that instead of the detector). */
+  editedMask: boolean;
 }
 
 /** A photo's own aligned-input choice (null: follow the setting). */
@@ -64,6 +66,18 @@ export interface RestoreResultSummary {
   finishedAt: string;
   timingsMs: Record<string, number>;
 }
+
+/** A photo's damage mask as the viewer shows it: a PNG data URL at the photo's size, white = repair. */
+export interface DamageMaskView {
+  png: string;
+  width: number;
+  height: number;
+  /** The user's edited mask (true) or the detector's (false). */
+  edited: boolean;
+}
+
+/** A mask PNG as a data URL: a 200 MP photo's mask compresses far below this. */
+export const MAX_MASK_DATA_URL = 64 * 1024 * 1024;
 
 export interface PhotoDetail extends PhotoSummary {
   faces: FaceRecord[];
@@ -199,6 +213,12 @@ export const requestSchemas = {
   'photos:detect': z.object({ photoIds: z.array(id).min(1) }).strict(),
   /** The photo is one aligned face ('always'), is not ('never'), or null: follow the setting. Returns the photo. */
   'photos:setAligned': z.object({ photoId: id, aligned: z.enum(['always', 'never']).nullable() }).strict(),
+  /** The photo's damage mask for the viewer: the user's, else the detector's (computed now). */
+  'photos:damageMask': z.object({ photoId: id }).strict(),
+  /** Stores the user's mask (a PNG data URL, white = repair) for the next restore; null = back to the detector. Returns the photo. */
+  'photos:setDamageMask': z
+    .object({ photoId: id, png: z.string().startsWith('data:image/png;base64,').max(MAX_MASK_DATA_URL).nullable() })
+    .strict(),
   /** A face decision: include or skip, a new seed, its own fidelity (0 faithful .. 1 realistic; null = follow the setting). */
   'faces:update': z
     .object({
@@ -248,6 +268,8 @@ export interface RequestResults {
   'library:remove': void;
   'photos:detect': PhotoDetail[];
   'photos:setAligned': PhotoDetail;
+  'photos:damageMask': DamageMaskView;
+  'photos:setDamageMask': PhotoDetail;
   'faces:update': FaceRecord;
   'faces:add': PhotoDetail;
   'faces:remove': PhotoDetail;

@@ -167,6 +167,11 @@ export const workerMethods = {
     params: z.object({ path: absPath, box: z.tuple([z.number().finite(), z.number().finite(), z.number().positive(), z.number().positive()]) }),
     result: z.object({ points: detectedFaceSchema.shape.points, fromNet: z.boolean(), width: z.number().int(), height: z.number().int() }),
   },
+  /** Finds the photo's print damage (faces protected) and writes the mask as a PNG (white = repair). */
+  damageMask: {
+    params: z.object({ path: absPath, outPath: absPath }),
+    result: z.object({ width: z.number().int().positive(), height: z.number().int().positive(), pixels: z.number().int().min(0) }),
+  },
   /** Writes the aligned face (faceSize x faceSize) as PNG. */
   alignFace: {
     params: z.object({ path: absPath, face: detectedFaceSchema, faceSize, outPath: absPath }),

@@ -81,7 +81,7 @@ export function startPhotoItem(d: PhotoItemDeps, job: JobRow, item: JobItemRow, 
       (r) => r.modelHash === modelSha256 && r.outputs.length > 0 && r.outputs.every((o) => existsSync(o)),
     );
     if (done !== undefined) return { kind: 'skip', outputs: done.outputs };
-    const input = { path: photo.path, settings, knownFaces: known.length > 0 ? known : null };
+    const input = { path: photo.path, settings, knownFaces: known.length > 0 ? known : null, damageMask: photo.damageMask };
     return { kind: 'ready', prepared: await d.processor.prepare(input, stageContext(d, pi, signal)) };
   })().catch((error: unknown): PrepOutcome => ({ kind: 'error', error }));
   return pi;

@@ -106,6 +106,11 @@ export const migrations: readonly string[] = [
   `
   ALTER TABLE photos ADD COLUMN note TEXT;
   `,
+  // v9: the user's damage mask (repair stage): the stored PNG's path, named by its sha256; null =
+  // the detector decides.
+  `
+  ALTER TABLE photos ADD COLUMN damage_mask TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

@@ -22,6 +22,8 @@ export interface PhotoRow {
   /** Its detected face already sits on the template (so the app offers aligned input). */
   looksAligned: boolean;
   note: string | null;
+  /** The user's damage mask file (named by its sha256), or null: the detector decides. */
+  damageMask: string | null;
 }
 
 const PHOTO_STATUSES: readonly PhotoStatus[] = ['new', 'detected', 'queued', 'restoring', 'restored', 'failed'];
@@ -39,6 +41,7 @@ interface RawPhoto {
   aligned: string | null;
   looks_aligned: number;
   note: string | null;
+  damage_mask: string | null;
 }
 
 function toRow(r: RawPhoto): PhotoRow {
@@ -55,6 +58,7 @@ function toRow(r: RawPhoto): PhotoRow {
     aligned: r.aligned === 'always' || r.aligned === 'never' ? r.aligned : null,
     looksAligned: r.looks_aligned === 1,
     note: r.note,
+    damageMask: r.damage_mask ?? null,
   };
 }
 
@@ -94,12 +98,18 @@ export function toSummary(p: PhotoRow, faceCount: number, outOfDate = false): Ph
     outOfDate,
     aligned: p.aligned,
     looksAligned: p.looksAligned,
+    editedMask: p.damageMask !== null,
   };
 }
 
 /** The user's per-photo aligned-input choice: 'always' / 'never', or null (the setting decides). */
 export function setPhotoAligned(db: LibraryDb, id: number, aligned: PhotoAligned): void {
   db.prepare('UPDATE photos SET aligned = ? WHERE id = ?').run(aligned, id);
+}
+
+/** The user's damage mask file for a photo, or null (the detector decides). */
+export function setPhotoDamageMask(db: LibraryDb, id: number, file: string | null): void {
+  db.prepare('UPDATE photos SET damage_mask = ? WHERE id = ?').run(file, id);
 }
 
 /** Whether the photo's last detection found one face sitting on the template of a square photo. */

@@ -3,6 +3,7 @@
  * made (the queue's check, the result it records, the gallery's "Out of date"), whether its
  * latest result is out of date, and results whose files a newer one replaced.
  */
+import path from 'node:path';
 import type { RestoreSettings } from '../../src-shared/settings.ts';
 import type { LibraryDb } from './db.ts';
 import { keyFaces, latestResult, listFaces, photoSettings, resultMatches, type PhotoRow } from './photos.ts';
@@ -27,8 +28,9 @@ export function photoResultKey(settings: RestoreSettings, photo: PhotoRow, faces
  * Per-photo inputs beyond settings and faces that change the picture, by name (e.g. a repair
  * mask's sha256). Add a stage's input here; an absent one must leave the key unchanged.
  */
-export function photoInputs(_photo: PhotoRow): PhotoInputs {
-  return {};
+export function photoInputs(photo: PhotoRow): PhotoInputs {
+  // The mask file is named by its sha256 (SqliteLibrary.setDamageMask).
+  return photo.damageMask === null ? {} : { damageMask: path.basename(photo.damageMask, '.png') };
 }
 
 /**

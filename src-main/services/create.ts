@@ -66,7 +66,7 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
   // One photo in the worker at a time: its event loop is blocked while the model runs anyway.
   const queue = new BatchQueue({ db, processor, prefetch: 0, faces: 'stored', replaceOwnOutputs: true });
   const services = new HeirloomServices({
-    library: new SqliteLibrary(db, settings, images.imageHeader),
+    library: new SqliteLibrary(db, settings, images.imageHeader, path.join(opts.dataDir, 'masks')),
     jobs: jobsPort(queue),
     models,
     exporter: appExport(async (req) => {

@@ -23,6 +23,7 @@ import { ServiceContext, type ChannelHandlers, type ServiceDeps } from './contex
 import { ServiceError } from './errors.ts';
 import { EventHub } from './events.ts';
 import { exportHandlers } from './handlers/export.ts';
+import { repairHandlers } from './handlers/repair.ts';
 import { faceHandlers } from './handlers/faces.ts';
 import { jobHandlers } from './handlers/jobs.ts';
 import { libraryHandlers } from './handlers/library.ts';
@@ -66,6 +67,7 @@ export class HeirloomServices {
       ...jobHandlers(c),
       ...modelHandlers(c),
       ...exportHandlers(c),
+      ...repairHandlers(c),
     };
   }
 

@@ -34,6 +34,10 @@ export interface LibraryPort {
   setDetection(photoId: number, result: DetectionResult): void;
   /** The user's aligned-input choice for a photo (null: follow the setting). */
   setAligned(photoId: number, aligned: PhotoAligned): void;
+  /** The user's damage mask for a photo (PNG bytes, white = repair), or null to go back to the detector. */
+  setDamageMask(photoId: number, png: Uint8Array | null): void;
+  /** The stored file of the user's damage mask, if the photo has one. */
+  damageMaskPath(photoId: number): string | null;
   setFailed(photoId: number, error: string): void;
   /** Appends a face the user drew (included, the next seed, marked manual). */
   addFace(photoId: number, face: DetectedFace): void;
@@ -75,6 +79,8 @@ export interface InferencePort {
   detect(path: string, signal?: AbortSignal): Promise<DetectionResult>;
   /** The 5 alignment points of a face the user boxed, and the photo's upright size. */
   landmarks(path: string, box: DetectedFace['box'], signal?: AbortSignal): Promise<{ points: DetectedFace['points']; width: number; height: number }>;
+  /** Finds the photo's print damage and writes the mask as PNG (white = repair, photo size) to outPath. */
+  damageMask(path: string, outPath: string, signal?: AbortSignal): Promise<{ width: number; height: number; pixels: number }>;
   /** Writes the aligned 512x512 face as PNG to outPath. */
   alignFace(path: string, face: DetectedFace, outPath: string, signal?: AbortSignal): Promise<void>;
   /** Restores one face both ways; writes PNGs (aligned, posterior mean, flow result). */

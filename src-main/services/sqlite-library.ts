@@ -17,10 +17,15 @@ import {
   replaceFaces,
   setLooksAligned,
   setPhotoAligned,
+  setPhotoDamageMask,
   setPhotoNote,
   setPhotoStatus,
   updateFace,
 } from '../library/photos.ts';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomicSync } from '../util/atomic-file.ts';
 import { ServiceError } from './errors.ts';
 import type { LibraryPort } from './ports.ts';
 import type { SettingsStore } from './settings-store.ts';
@@ -30,11 +35,35 @@ export class SqliteLibrary implements LibraryPort {
   readonly #settings: SettingsStore;
   readonly #readHeader: ReadHeader;
 
-  /** `readHeader` reads a new photo's size in a worker process (MediaPort.imageHeader). */
-  constructor(db: LibraryDb, settings: SettingsStore, readHeader: ReadHeader) {
+  readonly #masksDir: string | undefined;
+
+  /**
+   * `readHeader` reads a new photo's size in a worker process (MediaPort.imageHeader);
+   * `masksDir` holds the users' damage masks (PNG files named by their sha256).
+   */
+  constructor(db: LibraryDb, settings: SettingsStore, readHeader: ReadHeader, masksDir?: string) {
     this.#db = db;
     this.#settings = settings;
     this.#readHeader = readHeader;
+    this.#masksDir = masksDir;
+  }
+
+  setDamageMask(photoId: number, png: Uint8Array | null): void {
+    if (getPhoto(this.#db, photoId) === null) throw new ServiceError('not-found', `no photo ${photoId}`);
+    if (png === null) {
+      setPhotoDamageMask(this.#db, photoId, null);
+      return;
+    }
+    if (this.#masksDir === undefined) throw new ServiceError('failed', 'damage masks cannot be stored here');
+    // Named by content: the result key takes the name, and an identical mask is stored once.
+    const file = path.join(this.#masksDir, `${createHash('sha256').update(png).digest('hex')}.png`);
+    if (!existsSync(file)) writeFileAtomicSync(file, png);
+    setPhotoDamageMask(this.#db, photoId, file);
+  }
+
+  damageMaskPath(photoId: number): string | null {
+    const p = getPhoto(this.#db, photoId);
+    return p?.damageMask !== null && p?.damageMask !== undefined && existsSync(p.damageMask) ? p.damageMask : null;
   }
 
   async importPaths(paths: string[], options: { exclude: string[] }): Promise<ImportResult> {

@@ -17,6 +17,7 @@ export function workerInference(worker: InferenceWorker, config: EngineConfig): 
       const { points, width, height } = await worker.call('landmarks', { path, box }, { signal });
       return { points, width, height };
     },
+    damageMask: (path, outPath, signal) => worker.call('damageMask', { path, outPath }, { signal }),
     alignFace: async (path, face, outPath, signal) => {
       await worker.call('alignFace', { path, face: plainFace(face), faceSize: config.faceSize, outPath }, { signal });
     },

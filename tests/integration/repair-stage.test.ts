@@ -75,3 +75,33 @@ test('16-bit photos are inpainted per channel at full depth', async () => {
   assert.ok(out.data instanceof Uint16Array);
   for (const i of line) assert.ok(Math.abs(out.data[3 * i] - clean.data[3 * i]) < 2000, `pixel ${i}: ${out.data[3 * i]} vs ${clean.data[3 * i]}`);
 });
+
+test("the batch step uses the user's mask instead of the detector and reports it", async () => {
+  const { mkdtempSync } = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const sharp = (await import('sharp')).default;
+  const { PipelineProcessor } = await import('../../src-main/worker/photo-stages.ts');
+  const { identityRestorer } = await import('../helpers/pipeline-restorers.ts');
+  const { DEFAULT_SETTINGS } = await import('../../src-shared/settings.ts');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'heirloom-usermask-'));
+  const img = smooth(160, 120);
+  scratch(img, 0.97);
+  const photo = path.join(dir, 'p.png');
+  await sharp(img.data, { raw: { width: 160, height: 120, channels: 3 } }).png().toFile(photo);
+  // The user's mask: a 20x20 square elsewhere (not the scratch), drawn at half size (resized to the photo).
+  const m = Buffer.alloc(80 * 60);
+  for (let y = 5; y < 15; y++) for (let x = 50; x < 60; x++) m[y * 80 + x] = 255;
+  const mask = path.join(dir, 'mask.png');
+  await sharp(m, { raw: { width: 80, height: 60, channels: 1 } }).png().toFile(mask);
+  const proc = new PipelineProcessor({ restorer: identityRestorer() });
+  const ctx = { signal: new AbortController().signal, onStage: () => {} };
+  const settings = { ...DEFAULT_SETTINGS, repair: true };
+  const given = await proc.prepare({ path: photo, settings, knownFaces: null, damageMask: mask }, ctx);
+  assert.deepEqual(given.repair, { pixels: 400, fraction: 0.020833, lines: 0, specks: 0, mask: 'given' });
+  const detected = await proc.prepare({ path: photo, settings, knownFaces: null }, ctx);
+  assert.equal(detected.repair?.mask, 'detected');
+  assert.ok((detected.repair?.lines ?? 0) >= 1);
+  const off = await proc.prepare({ path: photo, settings: { ...settings, repair: false }, knownFaces: null, damageMask: mask }, ctx);
+  assert.equal(off.repair, undefined);
+});

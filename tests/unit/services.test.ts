@@ -56,6 +56,9 @@ function recordingInference(): InferencePort & { calls: string[] } {
       const [x, y, w, h] = box;
       return { width: 900, height: 600, points: [[x + 0.3 * w, y + 0.35 * h], [x + 0.7 * w, y + 0.35 * h], [x + 0.5 * w, y + 0.55 * h], [x + 0.35 * w, y + 0.75 * h], [x + 0.65 * w, y + 0.75 * h]] };
     },
+    damageMask: async () => {
+      throw new Error('not used');
+    },
     alignFace: async () => {
       throw new Error('not used');
     },

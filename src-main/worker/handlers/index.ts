@@ -11,6 +11,7 @@ import { engineHandlers } from './engine.ts';
 import { faceHandlers } from './faces.ts';
 import { mediaHandlers } from './media.ts';
 import { pairHandlers } from './pair.ts';
+import { repairHandlers } from './repair.ts';
 
 export const handlers: Handlers<WorkerMethod> = {
   ping: async () => ({ pid: process.pid, methods: [...WORKER_METHODS] }),
@@ -20,4 +21,5 @@ export const handlers: Handlers<WorkerMethod> = {
   ...pairHandlers,
   ...mediaHandlers,
   ...checkpointHandlers,
+  ...repairHandlers,
 };
