@@ -55,10 +55,6 @@ export const SAMPLER_INFO: Record<SamplerName, SamplerInfo> = {
   },
 };
 
-export function isSamplerName(name: string): name is SamplerName {
-  return (SAMPLERS as readonly string[]).includes(name);
-}
-
 /** The time grid: `steps` uniform steps from t0 to 1; h is the same for every step. */
 export interface TimeGrid {
   /** t_0 .. t_steps (t_steps = 1). */
