@@ -103,6 +103,19 @@ function installFakeApi(): void {
       return detail(f.photoId);
     },
     'faces:preview': (a) => ({ faceId: a.faceId, seed: 5, mean: { kind: 'face', faceId: a.faceId, variant: 'mean' }, flow: { kind: 'face', faceId: a.faceId, variant: 'flow' } }),
+    // The detector's mask: an 800x600 PNG, white on a band across the top (white = repair).
+    'photos:damageMask': () => {
+      const c = document.createElement('canvas');
+      c.width = 800;
+      c.height = 600;
+      const g = c.getContext('2d')!;
+      g.fillStyle = '#000';
+      g.fillRect(0, 0, 800, 600);
+      g.fillStyle = '#fff';
+      g.fillRect(0, 50, 800, 10);
+      return { png: c.toDataURL('image/png'), width: 800, height: 600, edited: false };
+    },
+    'photos:setDamageMask': (a) => detail(a.photoId),
     'settings:get': () => settings,
     'settings:set': (a) => Object.assign(settings, a),
     'settings:pickOutputFolder': () => settings,
@@ -418,6 +431,47 @@ describe('renderer UI with a scripted bridge', { skip, timeout: 180_000 }, () =>
     assert.equal(await page.getByRole('button', { name: 'Add a face' }).getAttribute('aria-pressed'), 'false');
     await page.screenshot({ path: path.join(shots, 'ui-add-face.png') });
     await page.getByRole('button', { name: 'Fit' }).click();
+  });
+
+  it('shows the damage mask over the photo, paints with the brush and saves the mask at the photo size', async () => {
+    const toggle = page.getByRole('button', { name: 'Damage mask' });
+    await toggle.click();
+    assert.equal(await toggle.getAttribute('aria-pressed'), 'true');
+    await page.locator('img[alt="Damage the repair fills in (red)"]').waitFor();
+    await waitForCalls('photos:damageMask', 1);
+    const stage = page.getByRole('group', { name: 'Before and after' });
+    const r = (await stage.boundingBox())!;
+    const k = Math.min(r.width / 800, r.height / 600);
+    const fit = { left: (r.width - 800 * k) / 2, top: (r.height - 600 * k) / 2 };
+    const screen = (u: number, v: number): [number, number] => [r.x + fit.left + u * k, r.y + fit.top + v * k];
+    await page.mouse.move(...screen(200, 300));
+    await page.mouse.down();
+    await page.mouse.move(...screen(400, 300), { steps: 8 });
+    await page.mouse.up();
+    await page.getByText('Found damage (not saved)').waitFor();
+    await page.screenshot({ path: path.join(shots, 'ui-damage-mask.png') });
+    await page.getByRole('button', { name: 'Save mask' }).click();
+    await waitForCalls('photos:setDamageMask', 1);
+    const [saved] = await calls('photos:setDamageMask');
+    assert.equal(saved.photoId, 2);
+    assert.match(saved.png, /^data:image\/png;base64,/);
+    // The saved PNG: 800x600, white on the painted stroke and on the detector's band, black elsewhere.
+    const px = await page.evaluate(async (url: string) => {
+      const img = new Image();
+      img.src = url;
+      await img.decode();
+      const c = document.createElement('canvas');
+      c.width = img.width;
+      c.height = img.height;
+      const g = c.getContext('2d')!;
+      g.drawImage(img, 0, 0);
+      const at = (x: number, y: number) => g.getImageData(x, y, 1, 1).data[0];
+      return { w: img.width, h: img.height, stroke: at(300, 300), band: at(400, 55), clear: at(300, 450) };
+    }, saved.png);
+    assert.deepEqual(px, { w: 800, h: 600, stroke: 255, band: 255, clear: 0 });
+    await page.getByText('Your mask').waitFor();
+    await toggle.click();
+    assert.equal(await page.locator('img[alt="Damage the repair fills in (red)"]').count(), 0);
   });
 
   it('removes a face added by hand; detected faces offer no Remove', async () => {
