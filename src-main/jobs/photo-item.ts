@@ -136,7 +136,10 @@ export async function processPhotoItem(d: PhotoItemDeps, job: JobRow, pi: PhotoI
       replaceFaces(d.db, photo.id, prepared.faces, job.settings.seed);
       setLooksAligned(d.db, photo.id, prepared.looksAligned === true);
     }
-    setPhotoNote(d.db, photo.id, prepared.damage ?? null);
+    // What the app shows on the photo: what a damaged file was missing, and a lowered scale.
+    const scaleNote = scaleNoteOf(prepared.scaleLowered, job.settings.scale);
+    const scaleSentence = scaleNote === null ? null : `${scaleNote[0].toUpperCase()}${scaleNote.slice(1)}.`;
+    setPhotoNote(d.db, photo.id, [prepared.damage, scaleSentence].filter((n) => n != null).join(' ') || null);
     signal.throwIfAborted();
     const ctx = stageContext(d, pi, signal);
     const restored = await d.processor.restore(prepared, ctx);

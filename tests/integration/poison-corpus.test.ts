@@ -11,6 +11,7 @@ import { crc32, deflateSync } from 'node:zlib';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
+import Database from 'better-sqlite3';
 import sharp from 'sharp';
 import { projectFixtures, repoRoot } from '../helpers/shared.ts';
 import { DISPLAY_MAX_PIXELS, writeDisplayCopy } from '../../src-main/worker/media.ts';
@@ -67,6 +68,14 @@ test('poison photos: a 92 MP PNG at 4x is written at 1x, a 30000x20 strip at 2x;
     'strip.png: written at 2x instead of 4x: at 4x it would be 120000x80 pixels, more than a JPEG file can hold (65535 a side); PNG or TIFF output keeps 4x',
   ]);
   assert.equal(photos.get('big.png')!.note, notes[0].slice('big.png: '.length));
+  // The app shows the photo's note on it (gallery, viewer): the same words, as a sentence.
+  const db = new Database(path.join(out, '.heirloom', 'library.db'), { readonly: true });
+  try {
+    const row = db.prepare("SELECT note FROM photos WHERE path LIKE '%big.png'").get() as { note: string | null };
+    assert.equal(row.note, `W${notes[0].slice('big.png: w'.length)}.`);
+  } finally {
+    db.close();
+  }
 });
 
 test('a photo no WebP file can hold fails alone, in one line that says what to do', async () => {
