@@ -35,14 +35,21 @@ test('restore: a corrupt file fails alone, the others are restored, exit code 1'
   const dir = path.join(tmp, 'batch');
   mkdirSync(dir);
   copyFileSync(path.join(photos.path, 'boy-railing-1.jpg'), path.join(dir, 'a.jpg'));
-  writeFileSync(path.join(dir, 'b.jpg'), readFileSync(path.join(photos.path, 'film-still-1.jpg')).subarray(0, 2500));
+  // Cut inside its header: nothing of the picture can be read (a file cut later is restored as far as it goes).
+  writeFileSync(path.join(dir, 'b.jpg'), readFileSync(path.join(photos.path, 'film-still-1.jpg')).subarray(0, 300));
   copyFileSync(path.join(photos.path, 'portrait-small-1.jpg'), path.join(dir, 'c.jpg'));
+  // Cut at 60%: the top of the picture is there, so it is restored and says what is missing.
+  const still = readFileSync(path.join(photos.path, 'film-still-1.jpg'));
+  writeFileSync(path.join(dir, 'd.jpg'), still.subarray(0, Math.floor(still.length * 0.6)));
   writeFileSync(path.join(dir, 'notes.txt'), 'not an image');
   const out = path.join(tmp, 'batch-out');
   const r = heirloom(['restore', dir, '-o', out, '--json', ...MODEL]);
   assert.equal(r.status, 1, r.stderr);
   const s = JSON.parse(r.stdout) as Summary;
-  assert.deepEqual([s.counts.done, s.counts.failed], [2, 1]);
+  assert.deepEqual([s.counts.done, s.counts.failed], [3, 1]);
+  const cut = s.photos.find((p) => path.basename(p.input) === 'd.jpg') as { outcome: string; damage?: string } | undefined;
+  assert.equal(cut?.outcome, 'restored');
+  assert.match(cut?.damage ?? '', /^The file is incomplete \(it ends early\): the bottom \d+% of the picture could not be read/);
   const failed = s.photos.filter((p) => p.outcome === 'failed');
   assert.deepEqual(failed.map((p) => path.basename(p.input)), ['b.jpg']);
   assert.match(failed[0].error ?? '', /b\.jpg/);
