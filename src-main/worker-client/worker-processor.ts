@@ -6,7 +6,8 @@
 import type { EngineSpec, WorkerProgress } from '../../src-shared/worker-protocol.ts';
 import { checkpointIdentity } from '../checkpoint/identity.ts';
 import { PhotoCrashedError, type FinishTargets, type ModelUsed, type PhotoInput, type PhotoProcessor, type Prepared, type StageContext } from '../jobs/photo-processor.ts';
-import { WorkerCallError, type CallOptions, type InferenceWorker } from './client.ts';
+import { JobFatalError } from '../jobs/output-folder.ts';
+import { WorkerCallError, WorkerUnavailableError, type CallOptions, type InferenceWorker } from './client.ts';
 import type { WorkerMethod, WorkerParams, WorkerResult } from '../../src-shared/worker-protocol.ts';
 
 export interface WorkerProcessorOptions {
@@ -117,6 +118,9 @@ export class WorkerPhotoProcessor implements PhotoProcessor<number, number> {
     try {
       return await this.#worker.call(method, params, this.#callOptions(ctx));
     } catch (err) {
+      // The process cannot run on this computer (e.g. no Visual C++ runtime): the batch stops with
+      // why, the photos stay queued for when it is fixed.
+      if (err instanceof WorkerUnavailableError) throw new JobFatalError(err.message);
       if (err instanceof WorkerCallError && err.kind === 'interrupted') throw new InterruptedCall(err.message);
       if (err instanceof WorkerCallError && err.kind === 'crashed') throw new PhotoCrashedError(err.message);
       throw err;

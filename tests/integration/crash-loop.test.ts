@@ -11,6 +11,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import sharp from 'sharp';
@@ -20,6 +21,7 @@ import { CRASHED_MESSAGE, getJob, listItems } from '../../src-main/jobs/job-stor
 import { openLibrary } from '../../src-main/library/db.ts';
 import { importPaths } from '../../src-main/library/import.ts';
 import { imageHeader } from '../../src-main/worker/media.ts';
+import { INTEL_MAC_MESSAGE } from '../../src-main/worker/native-check.ts';
 import { getPhoto } from '../../src-main/library/photos.ts';
 import { InferenceWorker } from '../../src-main/worker-client/client.ts';
 import { forkWorker } from '../../src-main/worker-client/spawn-node.ts';
@@ -148,4 +150,33 @@ test('the CLI killed twice on one photo: the third run marks it failed and resto
   // A fourth run does not take the process down on it again.
   const fourth = spawnSync(process.execPath, [...CLI, ...args], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, HEIRLOOM_HOME: path.join(tmp, 'home') } });
   assert.equal(itemsOf(out)[0].crashes, 2, fourth.stderr);
+});
+
+test('a worker that cannot run on this computer stops the batch with its reason; no photo is failed for it', { timeout: 120_000 }, async () => {
+  const album = path.join(tmp, 'album-unavailable');
+  const out = path.join(tmp, 'out-unavailable');
+  mkdirSync(album);
+  mkdirSync(out);
+  await flat(path.join(album, 'a.png'), 200, 150);
+  await flat(path.join(album, 'b.png'), 150, 200);
+  const db = openLibrary(path.join(out, '.heirloom', 'library.db'));
+  const intelMac = pathToFileURL(path.join(repoRoot, 'tests', 'helpers', 'as-intel-mac.mjs')).href;
+  const worker = new InferenceWorker(forkWorker({ execArgv: ['--import', 'tsx', '--import', intelMac] }));
+  try {
+    const ids = (await importPaths(db, [album], { readHeader: imageHeader })).result.photoIds;
+    const engine = { checkpoint: path.join(tiny, 'checkpoint.safetensors'), arch: path.join(tiny, 'meta.json'), faceSize: 64, device: 'cpu' as const };
+    const queue = new BatchQueue({ db, processor: new WorkerPhotoProcessor(worker, { engine: async () => engine }), faces: 'detect', progressIntervalMs: 0 });
+    const { jobId } = queue.start(ids, { ...DEFAULT_SETTINGS, steps: 1 }, out);
+    await queue.idle();
+    const job = getJob(db, jobId)!;
+    assert.deepEqual([job.state, job.error], ['failed', INTEL_MAC_MESSAGE]);
+    // As when the disk is full: the job's photos are left for a rerun, none marked failed.
+    const items = listItems(db, jobId);
+    assert.deepEqual(items.map((i) => i.state), ['cancelled', 'cancelled']);
+    assert.deepEqual(items.map((i) => getPhoto(db, i.photoId)!.status).filter((st) => st === 'failed'), []);
+    assert.equal(worker.starts, 1, 'one try, not one per photo');
+  } finally {
+    worker.dispose();
+    db.close();
+  }
 });
