@@ -34,11 +34,12 @@ test('held-out photos with synthetic damage: found, repaired, the rest untouched
     away += m.unchangedAway / TEST_PHOTOS.length;
     assert.ok(m.psnrGain > 5, `${rel}: repaired pixels gain ${m.psnrGain.toFixed(1)} dB`);
   }
-  // Measured at landing (seed 101): recall 0.90, precision 0.80, gain 17 dB, unchanged 0.995.
+  // Measured (seed 101): visible-damage recall 0.90, precision 0.86, unchanged 0.9974; the gain is
+  // about 17 dB (15.5 dB over both seeds of bench/repair.ts), held here with room.
   assert.ok(recall >= 0.8, `mean visible-damage recall ${recall.toFixed(3)}`);
   assert.ok(precision >= 0.6, `mean precision ${precision.toFixed(3)}`);
   assert.ok(gain >= 12, `mean PSNR gain ${gain.toFixed(1)} dB`);
-  assert.ok(away >= 0.99, `mean fraction unchanged away from damage ${away.toFixed(4)}`);
+  assert.ok(away >= 0.995, `mean fraction unchanged away from damage ${away.toFixed(4)}`);
 });
 
 test('clean old prints: at most 1 % of their pixels flagged', { skip: fixtures.skip }, async () => {

@@ -57,6 +57,10 @@ export interface DamageTuning {
   speckMaxExtent: number;
   /** ...and its mean response beats this. */
   speckContrast: number;
+  /** A line whose two sides differ by more than this times its contrast is an edge's rim. */
+  edgeRatio: number;
+  /** The same for a speck, across and along its longer axis. */
+  speckEdgeRatio: number;
   /** Clutter window half-size (px at working resolution). */
   clutterRadius: number;
   /** A line is kept when at most this fraction of its neighbourhood responds half as strongly. */
@@ -83,6 +87,8 @@ export const DEFAULT_TUNING: DamageTuning = {
   speckMaxExtent: 8,
   speckContrast: 30,
   clutterRadius: 7,
+  edgeRatio: 0.6,
+  speckEdgeRatio: 1.5,
   lineClutter: 0.3,
   strongClutter: 0.45,
   speckClutter: 0.1,
@@ -142,13 +148,14 @@ export async function detectDamage(img: Raster, options: DamageOptions = {}): Pr
     const kept = keep(new cv.Mat(work.rows, work.cols, cv.CV_8UC1));
     kept.data.fill(0);
     const se = keep(cv.getStructuringElement(cv.MORPH_RECT, new cv.Size(2 * t.radius + 1, 2 * t.radius + 1)));
+    const lumaWork = work.data.slice();
     let lines = 0;
     let specks = 0;
     for (const op of [cv.MORPH_TOPHAT, cv.MORPH_BLACKHAT]) {
       const resp = keep(new cv.Mat());
       cv.morphologyEx(work, resp, op, se);
       const texture = textureLevel(cv, keep, resp, t.textureCell);
-      const counts = keepComponents(cv, keep, resp, texture, kept, { eyes, faces }, op === cv.MORPH_TOPHAT, t);
+      const counts = keepComponents(cv, keep, resp, texture, kept, lumaWork, { eyes, faces }, op === cv.MORPH_TOPHAT, t);
       lines += counts.lines;
       specks += counts.specks;
     }
@@ -233,6 +240,7 @@ function keepComponents(
   resp: Mat,
   texture: Mat,
   kept: Mat,
+  luma: Uint8Array,
   protect: { eyes: readonly EyePoint[]; faces: readonly FaceZone[] },
   bright: boolean,
   t: DamageTuning,
@@ -308,6 +316,39 @@ function keepComponents(
       sxy[j] += x * y;
     }
   }
+  // Each component's direction (second moments), then the luma on either side of it, beyond the
+  // element: a scratch lies on one background, the bright rim of an edge (sharpening halos,
+  // collars, frames) between a dark side and a light one.
+  const angles = new Float64Array(count);
+  for (let j = 1; j < count; j++) {
+    const a = st[5 * j + 4];
+    const cx = cen[2 * j];
+    const cy = cen[2 * j + 1];
+    angles[j] = 0.5 * Math.atan2(2 * (sxy[j] / a - cx * cy), sxx[j] / a - cx * cx - (syy[j] / a - cy * cy));
+  }
+  const rows = resp.rows;
+  const sideDiff = new Float64Array(count);
+  const alongDiff = new Float64Array(count);
+  const d = t.radius + 1;
+  for (let i = 0; i < n; i++) {
+    const j = lab[i];
+    if (j === 0) continue;
+    const x = i % cols;
+    const y = (i - x) / cols;
+    const nx = -Math.sin(angles[j]) * d;
+    const ny = Math.cos(angles[j]) * d;
+    const xa = Math.min(cols - 1, Math.max(0, Math.round(x + nx)));
+    const ya = Math.min(rows - 1, Math.max(0, Math.round(y + ny)));
+    const xb = Math.min(cols - 1, Math.max(0, Math.round(x - nx)));
+    const yb = Math.min(rows - 1, Math.max(0, Math.round(y - ny)));
+    sideDiff[j] += luma[ya * cols + xa] - luma[yb * cols + xb];
+    // The other direction too: a dot on the slope of an edge is no dust either.
+    const xc = Math.min(cols - 1, Math.max(0, Math.round(x + ny)));
+    const yc = Math.min(rows - 1, Math.max(0, Math.round(y - nx)));
+    const xd = Math.min(cols - 1, Math.max(0, Math.round(x - ny)));
+    const yd = Math.min(rows - 1, Math.max(0, Math.round(y + nx)));
+    alongDiff[j] += luma[yc * cols + xc] - luma[yd * cols + xd];
+  }
   const accept = new Uint8Array(count);
   const tally: Tally = { lines: 0, specks: 0 };
   for (let j = 1; j < count; j++) {
@@ -320,16 +361,16 @@ function keepComponents(
     const cy = cen[2 * j + 1];
     // Dark strokes on a face are its brows, lids and lips unless they run across it; dark dots in
     // an eye are its pupil, bright ones its catchlight.
-    const a = area;
-    const angle = 0.5 * Math.atan2(2 * (sxy[j] / a - cx * cy), sxx[j] / a - cx * cx - (syy[j] / a - cy * cy));
+    const angle = angles[j];
     const along = (f: FaceZone) => Math.abs(Math.sin(angle - f.angle)) < 0.5; // within 30 degrees of the eye line
     const onFace = protect.faces.some((f) => Math.hypot(cx - f.x, cy - f.y) <= f.radius && extent < f.crossing && along(f));
     if (!bright && onFace && extent >= t.lineMinExtent) continue;
     if (extent <= t.speckMaxExtent && protect.eyes.some((e) => Math.hypot(cx - e.x, cy - e.y) <= e.radius)) continue;
-    if (extent >= t.lineMinExtent && fatCount[j] <= t.lineMaxFat * area) {
+    const edge = Math.abs(sideDiff[j] / area) > t.edgeRatio * mean;
+    if (extent >= t.lineMinExtent && fatCount[j] <= t.lineMaxFat * area && !edge) {
       accept[j] = 1;
       tally.lines++;
-    } else if (extent <= t.speckMaxExtent && mean >= t.speckContrast && busy[j] / area - (255 * area) / (win.width * win.height) <= 255 * t.speckClutter) {
+    } else if (extent <= t.speckMaxExtent && mean >= t.speckContrast && Math.hypot(sideDiff[j], alongDiff[j]) / area <= t.speckEdgeRatio * mean && busy[j] / area - (255 * area) / (win.width * win.height) <= 255 * t.speckClutter) {
       accept[j] = 1;
       tally.specks++;
     }
