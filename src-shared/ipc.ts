@@ -106,7 +106,10 @@ export type PhotoStage = 'decode' | 'detect' | 'repair' | 'align' | 'restore' | 
 export interface JobProgress {
   jobId: number;
   state: JobState;
+  /** Photos finished: restored, or skipped because their result was already current. */
   done: number;
+  /** Of `done`, those skipped as already current (absent from older main processes). */
+  skipped?: number;
   failed: number;
   total: number;
   /** The photo in progress and its stage, if any. */

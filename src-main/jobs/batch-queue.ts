@@ -172,6 +172,7 @@ export class BatchQueue {
       jobId,
       state: job.state,
       done: c.done + c.skipped,
+      skipped: c.skipped,
       failed: c.failed,
       total: c.total,
       current:

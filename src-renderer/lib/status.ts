@@ -90,7 +90,8 @@ export function isJobActive(p: Pick<JobProgress, 'state'> | null): boolean {
 
 /** Short sentence for the screen-reader live region; changes only when the photo or state does. */
 export function jobAnnouncement(p: JobProgress): string {
-  const counts = `${p.done} of ${p.total} restored${p.failed > 0 ? `, ${p.failed} failed` : ''}`;
+  const skipped = p.skipped ?? 0;
+  const counts = `${p.done - skipped} of ${p.total} restored${skipped > 0 ? `, ${skipped} already up to date` : ''}${p.failed > 0 ? `, ${p.failed} failed` : ''}`;
   switch (p.state) {
     case 'queued':
       return `Batch queued: ${p.total} photos.`;

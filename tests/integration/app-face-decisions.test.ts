@@ -69,6 +69,7 @@ test('every kind of face decision makes the result out of date, and restoring ag
   const summaryOf = () => JSON.parse(readFileSync(path.join(out, 'heirloom-summary.json'), 'utf8')) as { photos: { input: string; outcome: string }[] };
 
   const outcomes: ItemEvent[] = [];
+  let lastEnd: JobProgress | undefined;
   a.queue.onItem((e) => outcomes.push(e));
   /** Runs one batch to its end; returns each photo's outcome by name. */
   async function restore(ids: number[]): Promise<Record<string, string>> {
@@ -82,7 +83,8 @@ test('every kind of face decision makes the result out of date, and restoring ag
       });
     });
     await s.call('jobs:start', { photoIds: ids });
-    assert.equal((await done).state, 'done');
+    lastEnd = await done;
+    assert.equal(lastEnd.state, 'done');
     await a.queue.idle();
     return Object.fromEntries(outcomes.slice(from).map((e) => [e.name, e.outcome]));
   }
@@ -104,6 +106,7 @@ test('every kind of face decision makes the result out of date, and restoring ag
   const mtime = statSync(output).mtimeMs;
   assert.deepEqual(await restore([diptych.id, portrait.id]), { 'diptych-2.jpg': 'skipped', 'portrait-small-1.jpg': 'skipped' });
   assert.equal(statSync(output).mtimeMs, mtime);
+  assert.deepEqual([lastEnd?.done, lastEnd?.skipped], [2, 2], 'the progress says both were already up to date');
 
   // 1. Skip the second face: out of date, then restored again without it, into the same file.
   await s.call('faces:update', { faceId: second.id, include: false });

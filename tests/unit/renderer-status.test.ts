@@ -53,3 +53,7 @@ test('jobAnnouncement and isJobActive', () => {
   assert.equal(isJobActive(progress({ state: 'cancelled' })), false);
   assert.equal(isJobActive(null), false);
 });
+
+test('a photo skipped as already current is not counted as restored', () => {
+  assert.equal(jobAnnouncement(progress({ state: 'done', done: 3, skipped: 1, total: 3 })), 'Batch finished. 2 of 3 restored, 1 already up to date.');
+});
