@@ -54,7 +54,9 @@ export function needsRestore(p: Pick<PhotoSummary, 'status' | 'outOfDate'>): boo
 }
 
 /** The batch button's words: how many photos it restores, and how many of them are out of date. */
-export function batchLabel(n: { selected: boolean; restore: number; outOfDate: number }): string {
+export function batchLabel(n: { selected: boolean; restore: number; outOfDate: number; upToDate?: number }): string {
+  // Every photo it would act on is restored and current: say so rather than "(0)".
+  if (n.restore === 0 && (n.upToDate ?? 0) > 0) return n.selected ? 'Selected photos are up to date' : 'All photos are up to date';
   const what = n.selected ? 'Restore selected' : 'Restore all';
   if (n.outOfDate === 0) return `${what} (${n.restore})`;
   if (n.outOfDate === n.restore) return `Restore ${n.outOfDate} out of date`;

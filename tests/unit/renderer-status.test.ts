@@ -31,6 +31,8 @@ test('a batch restores what is new, failed or out of date, and says how many are
   assert.equal(batchLabel({ selected: false, restore: 5, outOfDate: 2 }), 'Restore all (5, 2 out of date)');
   assert.equal(batchLabel({ selected: true, restore: 2, outOfDate: 2 }), 'Restore 2 out of date');
   assert.equal(batchLabel({ selected: true, restore: 0, outOfDate: 0 }), 'Restore selected (0)');
+  assert.equal(batchLabel({ selected: false, restore: 0, outOfDate: 0, upToDate: 4 }), 'All photos are up to date');
+  assert.equal(batchLabel({ selected: false, restore: 1, outOfDate: 0, upToDate: 4 }), 'Restore all (1)');
 });
 
 const progress = (over: Partial<JobProgress>): JobProgress => ({
