@@ -192,7 +192,7 @@ export const CRASH_LIMIT = 2;
 
 export const CRASHED_MESSAGE =
   'Heirloom stopped twice while restoring this photo (it may need more memory than this computer has), so it was skipped ' +
-  'and the rest went on: try it again on its own, or with a smaller background scale (1x)';
+  'and the rest went on: try it again on its own, or without enlarging it (1x)';
 
 /**
  * The process stopped while the item was in progress: count it; back to the queue for one more

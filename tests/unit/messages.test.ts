@@ -53,5 +53,5 @@ test('messages name the file the user knows, never a temporary name', () => {
 });
 
 test('a photo that stopped Heirloom twice says what happened and what to try', () => {
-  assert.match(CRASHED_MESSAGE, /^Heirloom stopped twice while restoring this photo .* so it was skipped and the rest went on: try it again on its own, or with a smaller background scale \(1x\)$/);
+  assert.match(CRASHED_MESSAGE, /^Heirloom stopped twice while restoring this photo .* so it was skipped and the rest went on: try it again on its own, or without enlarging it \(1x\)$/);
 });
