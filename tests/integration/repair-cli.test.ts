@@ -73,6 +73,16 @@ test('repair: a folder of damaged prints -> <name>.repaired.<ext> and masks at t
   }
 });
 
+test('repair --fix-colour: a cyan cast corrected, a sepia print kept', { skip: fixtures.skip }, () => {
+  const out = path.join(tmp, 'colour-out');
+  const r = heirloom(['repair', path.join(fixtures.path, 'photos', 'scan-family-3.png'), path.join(fixtures.path, 'old', 'woman-scratched-1.png'), '-o', out, '--fix-colour', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const [cast, sepia] = (JSON.parse(r.stdout) as { images: (Entry & { colour?: { corrected: boolean; castBefore: number; castAfter: number } })[] }).images;
+  assert.equal(cast.colour?.corrected, true);
+  assert.ok((cast.colour?.castAfter ?? 99) < 0.7 * (cast.colour?.castBefore ?? 0), JSON.stringify(cast.colour));
+  assert.equal(sepia.colour?.corrected, false);
+});
+
 test('repair: a missing file is reported, exit code 1', () => {
   const r = heirloom(['repair', path.join(tmp, 'nope.jpg'), '-o', path.join(tmp, 'out2')]);
   assert.equal(r.status, 1);

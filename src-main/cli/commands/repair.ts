@@ -7,11 +7,12 @@ import { UserError } from '../../util/errors.ts';
 import { decodePhoto } from '../../worker/pipeline/decode.ts';
 import { detectFaces } from '../../worker/pipeline/detect.ts';
 import { encodePhoto } from '../../worker/pipeline/encode.ts';
+import { correctColour } from '../../worker/pipeline/repair/colour.ts';
 import { writeDamageMask } from '../../worker/pipeline/repair/mask-file.ts';
 import { protectFaces, repairDamage } from '../../worker/pipeline/repair/repair.ts';
 
 /**
- * `heirloom repair <files|folders> -o <dir> [--save-mask]`: scratches, cracks, dust and hairs found
+ * `heirloom repair <files|folders> -o <dir> [--save-mask] [--fix-colour]`: scratches, cracks, dust and hairs found
  * and filled in, no model needed. Writes `<name>.repaired.<ext>` (and `<name>.damage-mask.png`,
  * white = repaired, at the photo's size) into the output folder; inputs are never written.
  * Faces are detected first only so that their features and catchlights are not taken for damage.
@@ -20,6 +21,7 @@ import { protectFaces, repairDamage } from '../../worker/pipeline/repair/repair.
 interface RepairCliOptions {
   output: string;
   saveMask?: boolean;
+  fixColour?: boolean;
   recursive?: boolean;
   json?: boolean;
 }
@@ -36,6 +38,8 @@ interface RepairEntry {
   lines?: number;
   specks?: number;
   ms?: number;
+  /** With --fix-colour: whether the colours were corrected (or why not) and the cast before and after. */
+  colour?: { corrected: boolean; reason?: string; castBefore: number; castAfter: number };
   error?: string;
 }
 
@@ -56,6 +60,7 @@ export function register(program: Command): void {
     .argument('<inputs...>', 'image files or folders')
     .requiredOption('-o, --output <dir>', 'output folder')
     .option('--save-mask', 'also write <name>.damage-mask.png (white = repaired)')
+    .option('--fix-colour', 'also correct fading and colour casts of colour prints (gray and toned prints keep their tone)')
     .option('-r, --recursive', 'walk subfolders')
     .option('--json', 'print JSON instead of a table')
     .action(async (inputs: string[], opts: RepairCliOptions) => {
@@ -75,7 +80,14 @@ export function register(program: Command): void {
           taken.add(name);
           const photo = await decodePhoto(file);
           const faces = await detectFaces(photo.image);
-          const result = await repairDamage(photo.image, protectFaces(faces));
+          let pixels = photo.image;
+          if (opts.fixColour) {
+            const c = correctColour(pixels, photo.tone);
+            pixels = c.image;
+            const r2 = (v: number) => Math.round(v * 100) / 100;
+            entry.colour = { corrected: c.corrected, ...(c.reason === undefined ? {} : { reason: c.reason }), castBefore: r2(c.castBefore), castAfter: r2(c.castAfter) };
+          }
+          const result = await repairDamage(pixels, protectFaces(faces));
           const target = path.join(out, name);
           await encodePhoto(result.image, target, photo, { format, quality: 95, protect: found.files }, photo.alpha);
           entry.output = target;
@@ -103,7 +115,8 @@ export function register(program: Command): void {
           if (e.error !== undefined) process.stdout.write(`${e.path}: ERROR ${e.error}\n`);
           else {
             const pct = (100 * (e.repairedFraction ?? 0)).toFixed(2);
-            process.stdout.write(`${e.path} -> ${e.output}  ${pct} % repaired (${e.lines} lines, ${e.specks} specks)${e.mask ? `, mask ${e.mask}` : ''}\n`);
+            const colour = e.colour === undefined ? '' : e.colour.corrected ? `, colours corrected (cast ${e.colour.castBefore} -> ${e.colour.castAfter})` : `, colours kept: ${e.colour.reason}`;
+            process.stdout.write(`${e.path} -> ${e.output}  ${pct} % repaired (${e.lines} lines, ${e.specks} specks)${colour}${e.mask ? `, mask ${e.mask}` : ''}\n`);
           }
         }
       }
