@@ -4,7 +4,7 @@
  * K = 1, 5, 25, the HDiT pass's achieved GFLOP/s against a plain 2048^3 MatMul on the same
  * provider, peak memory, and analytic FLOPs with a GPU time estimate. Numbers only, no verdicts.
  *
- *   node --import tsx bench/engine.ts [--quick] [--vectors <dir>] [--threads <n>] [--device <d>] [--precision fp32|fp16]
+ *   node --import tsx bench/engine.ts [--quick] [--vectors <dir>] [--threads <n>] [--device <d>] [--precision fp32|fp16] [--peak-tflops <x>]
  *
  * On WebGPU the adapter is named; a software one (Mesa lavapipe, SwiftShader) is labelled as
  * software Vulkan on the CPU: its figures measure the CPU emulating a GPU.
@@ -39,6 +39,9 @@ const vectorsDir = argValue('--vectors') ?? path.join(sharedDir, 'pmrf', 'vector
 const threadsArg = argValue('--threads');
 const threads = threadsArg !== undefined ? Number(threadsArg) : undefined;
 const device = (argValue('--device') ?? 'cpu') as Device;
+/** The device's peak rate for the precision benchmarked (from its data sheet), to print the ratio to it. */
+const peakArg = argValue('--peak-tflops');
+const peakTflops = peakArg !== undefined ? Number(peakArg) : undefined;
 const precision = (argValue('--precision') ?? 'fp32') as Precision;
 if (!DEVICES.includes(device)) throw new Error(`--device must be one of ${DEVICES.join(', ')}`);
 if (!PRECISIONS.includes(precision)) throw new Error(`--precision must be one of ${PRECISIONS.join(', ')}`);
@@ -165,6 +168,10 @@ async function main(): Promise<void> {
       const meta = JSON.parse(readFileSync(path.join(vectorsDir, 'meta.json'), 'utf8')) as { seconds_hdit?: number; seconds_swinir?: number };
       if (typeof meta.seconds_hdit === 'number' && typeof meta.seconds_swinir === 'number') {
         console.log(`  vs the PyTorch reference run (meta.json, its machine): HDiT ${fmt(meta.seconds_hdit / hdit.best, 1)}x faster, SwinIR ${fmt(meta.seconds_swinir / swinir.best, 1)}x faster`);
+      }
+      if (peakTflops !== undefined) {
+        const peak = peakTflops * 1e12;
+        console.log(`against the FLOP bound given (--peak-tflops ${peakTflops}): MatMul ${fmt((100 * mm) / peak, 1)}%, HDiT pass ${fmt((100 * hditRate) / peak, 1)}%, SwinIR pass ${fmt((100 * swinirRate) / peak, 1)}%`);
       }
       const gpu = GPU_PEAK_FLOPS * GPU_UTILISATION;
       const gpuHdit = hf.total / gpu;
