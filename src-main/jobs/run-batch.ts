@@ -78,13 +78,14 @@ export async function runBatch(o: RunBatchOptions): Promise<BatchReport> {
       requeueUnfinished(db, job.id);
       addPhotos(db, job.id, ids);
     }
+    const failedPhotos = new Set(ids.map((id) => getPhoto(db, id)).flatMap((p) => (p?.status === 'failed' ? [path.basename(p.path)] : [])));
     o.onImport?.({
       found: ids.length,
       added: imported.result.added,
       unchanged: imported.result.unchanged,
       // A file whose header could not be read is in the job too (failed, with its reason): it is
       // reported once, as that photo's outcome; only files that never became photos are listed here.
-      failed: imported.result.failed.filter((f) => !ids.some((id) => path.basename(getPhoto(db, id)?.path ?? '') === f.name && getPhoto(db, id)?.status === 'failed')),
+      failed: imported.result.failed.filter((f) => !failedPhotos.has(f.name)),
       resumedJob,
     });
     if (ids.length === 0 && countItems(db, job.id).total === 0) {
