@@ -185,6 +185,22 @@ export function listFaces(db: LibraryDb, photoId: number): FaceRecord[] {
   return db.prepare<[number], RawFace>('SELECT * FROM faces WHERE photo_id = ? ORDER BY idx').all(photoId).map(toFace);
 }
 
+/** Every photo's faces by photo id, in one query (library-wide checks). */
+export function facesByPhoto(db: LibraryDb): Map<number, FaceRecord[]> {
+  const out = new Map<number, FaceRecord[]>();
+  for (const r of db.prepare<[], RawFace>('SELECT * FROM faces ORDER BY photo_id, idx').all()) {
+    const list = out.get(r.photo_id) ?? [];
+    list.push(toFace(r));
+    out.set(r.photo_id, list);
+  }
+  return out;
+}
+
+/** The photos with this status. */
+export function photosWithStatus(db: LibraryDb, status: PhotoStatus): PhotoRow[] {
+  return db.prepare<[string], RawPhoto>('SELECT * FROM photos WHERE status = ?').all(status).map(toRow);
+}
+
 /**
  * Replaces a photo's faces with a new detection. A face without its own seed gets one derived
  * from `baseSeed`; faces start included unless said otherwise.

@@ -19,10 +19,24 @@ export type FaceDecisionSource = DetectedFace & { include: boolean; seed: number
 export type PhotoInputs = Record<string, unknown>;
 
 export function resultKey(settings: RestoreSettings, faces: readonly FaceDecisionSource[] | null, inputs: PhotoInputs = {}): string {
-  const { device: _device, ...effective } = settings;
-  // Absent and 'never' restore the same way (settings saved before aligned input lack it).
-  const restore = { ...effective, aligned: effective.aligned ?? 'never' };
-  return canonicalJson({ restore, faces: faces === null ? null : faces.map(faceDecision), inputs });
+  // Written out in canonical key order (faces, inputs, restore): the same text as canonicalJson
+  // of the whole object, with the settings part made once per settings object (a library-wide
+  // check keys thousands of photos with one settings object).
+  const f = canonicalJson(faces === null ? null : faces.map(faceDecision));
+  return `{"faces":${f},"inputs":${canonicalJson(inputs)},"restore":${restorePart(settings)}}`;
+}
+
+const restoreParts = new WeakMap<RestoreSettings, string>();
+
+function restorePart(settings: RestoreSettings): string {
+  let part = restoreParts.get(settings);
+  if (part === undefined) {
+    const { device: _device, ...effective } = settings;
+    // Absent and 'never' restore the same way (settings saved before aligned input lack it).
+    part = canonicalJson({ ...effective, aligned: effective.aligned ?? 'never' });
+    restoreParts.set(settings, part);
+  }
+  return part;
 }
 
 /** One face's part of the key. A skipped face's seed and fidelity change nothing in the picture. */

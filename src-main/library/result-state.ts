@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type { RestoreSettings } from '../../src-shared/settings.ts';
 import type { LibraryDb } from './db.ts';
-import { keyFaces, latestResult, listFaces, photoSettings, resultMatches, type PhotoRow } from './photos.ts';
+import { facesByPhoto, keyFaces, latestResult, listFaces, photoSettings, photosWithStatus, resultMatches, type PhotoRow } from './photos.ts';
 import { resultKey, type FaceDecisionSource, type PhotoInputs } from './result-key.ts';
 
 /** The result key of a photo as the app restores it now: these settings and its stored faces. */
@@ -42,6 +42,31 @@ export function isOutOfDate(db: LibraryDb, photo: PhotoRow, settings: RestoreSet
   const r = latestResult(db, photo.id);
   if (r === null) return false;
   return r.photoHash !== photo.hash || !resultMatches(r, currentKey(db, photo, settings), photoSettings(settings, photo));
+}
+
+/**
+ * The ids of every restored photo whose latest result is out of date (isOutOfDate for the whole
+ * library in three queries: the gallery lists thousands of photos on every change).
+ */
+export function outOfDateIds(db: LibraryDb, settings: RestoreSettings): Set<number> {
+  const latest = new Map(
+    db
+      .prepare<[], { photo_id: number; photo_hash: string | null; result_key: string | null }>(
+        'SELECT photo_id, photo_hash, result_key FROM results WHERE id IN (SELECT MAX(id) FROM results WHERE error IS NULL GROUP BY photo_id)',
+      )
+      .all()
+      .map((r) => [r.photo_id, r]),
+  );
+  const faces = facesByPhoto(db);
+  const out = new Set<number>();
+  for (const photo of photosWithStatus(db, 'restored')) {
+    const r = latest.get(photo.id);
+    if (r === undefined) continue;
+    // A result from before keys were kept: the one-photo check knows how to compare it.
+    const stale = r.result_key === null ? isOutOfDate(db, photo, settings) : r.photo_hash !== photo.hash || r.result_key !== photoResultKey(settings, photo, faces.get(photo.id) ?? []);
+    if (stale) out.add(photo.id);
+  }
+  return out;
 }
 
 /**

@@ -3,7 +3,7 @@ import type { DetectedFace, DetectionResult } from '../../src-shared/faces.ts';
 import type { AppSettings, FaceChange, FaceRecord, ImportResult, PhotoAligned, PhotoDetail, PhotoSummary } from '../../src-shared/ipc.ts';
 import type { LibraryDb } from '../library/db.ts';
 import { importPaths, type ReadHeader } from '../library/import.ts';
-import { isOutOfDate } from '../library/result-state.ts';
+import { isOutOfDate, outOfDateIds } from '../library/result-state.ts';
 import {
   addFace,
   getFace,
@@ -71,8 +71,8 @@ export class SqliteLibrary implements LibraryPort {
   }
 
   listPhotos(): PhotoSummary[] {
-    const settings = this.#settings.get().restore;
-    return listPhotos(this.#db, (p) => isOutOfDate(this.#db, p, settings));
+    const stale = outOfDateIds(this.#db, this.#settings.get().restore);
+    return listPhotos(this.#db, (p) => stale.has(p.id));
   }
 
   getPhoto(photoId: number): PhotoDetail | null {
