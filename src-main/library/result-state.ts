@@ -4,6 +4,7 @@
  * latest result is out of date, and results whose files a newer one replaced.
  */
 import path from 'node:path';
+import { existsSync } from 'node:fs';
 import type { RestoreSettings } from '../../src-shared/settings.ts';
 import type { LibraryDb } from './db.ts';
 import { facesByPhoto, keyFaces, latestResult, listFaces, photoSettings, photosWithStatus, resultMatches, type PhotoRow } from './photos.ts';
@@ -34,13 +35,15 @@ export function photoInputs(photo: PhotoRow): PhotoInputs {
 }
 
 /**
- * Whether a restored photo's latest result no longer matches the photo: its bytes changed, or
- * the settings or its face decisions differ from those the result was made with.
+ * Whether a restored photo's latest result no longer matches the photo: its bytes changed, the
+ * settings or its face decisions differ from those the result was made with, or its file is gone.
  */
 export function isOutOfDate(db: LibraryDb, photo: PhotoRow, settings: RestoreSettings): boolean {
   if (photo.status !== 'restored') return false;
   const r = latestResult(db, photo.id);
   if (r === null) return false;
+  // Its file deleted outside the app: restoring again is the way back (the queue redoes it too).
+  if (r.outputPath !== null && !existsSync(r.outputPath)) return true;
   return r.photoHash !== photo.hash || !resultMatches(r, currentKey(db, photo, settings), photoSettings(settings, photo));
 }
 
@@ -51,8 +54,8 @@ export function isOutOfDate(db: LibraryDb, photo: PhotoRow, settings: RestoreSet
 export function outOfDateIds(db: LibraryDb, settings: RestoreSettings): Set<number> {
   const latest = new Map(
     db
-      .prepare<[], { photo_id: number; photo_hash: string | null; result_key: string | null }>(
-        'SELECT photo_id, photo_hash, result_key FROM results WHERE id IN (SELECT MAX(id) FROM results WHERE error IS NULL GROUP BY photo_id)',
+      .prepare<[], { photo_id: number; photo_hash: string | null; result_key: string | null; output_path: string | null }>(
+        'SELECT photo_id, photo_hash, result_key, output_path FROM results WHERE id IN (SELECT MAX(id) FROM results WHERE error IS NULL GROUP BY photo_id)',
       )
       .all()
       .map((r) => [r.photo_id, r]),
@@ -63,7 +66,10 @@ export function outOfDateIds(db: LibraryDb, settings: RestoreSettings): Set<numb
     const r = latest.get(photo.id);
     if (r === undefined) continue;
     // A result from before keys were kept: the one-photo check knows how to compare it.
-    const stale = r.result_key === null ? isOutOfDate(db, photo, settings) : r.photo_hash !== photo.hash || r.result_key !== photoResultKey(settings, photo, faces.get(photo.id) ?? []);
+    const stale =
+      r.result_key === null
+        ? isOutOfDate(db, photo, settings)
+        : (r.output_path !== null && !existsSync(r.output_path)) || r.photo_hash !== photo.hash || r.result_key !== photoResultKey(settings, photo, faces.get(photo.id) ?? []);
     if (stale) out.add(photo.id);
   }
   return out;

@@ -4,7 +4,7 @@
 // model) replaces the output, its sidecar and the batch summary with what was decided. A
 // photo whose result is current is skipped and its file left alone.
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
@@ -161,6 +161,13 @@ test('every kind of face decision makes the result out of date, and restoring ag
   assert.deepEqual(await restore([diptych.id]), { 'diptych-2.jpg': 'restored' });
   assert.equal(sidecarOf().faces[0].fidelity, null);
   assert.ok(!(await sharp(output).extract(centre(first.box)).raw().toBuffer()).equals(faithful));
+
+  // A restored file deleted outside the app: out of date, and restoring again brings it back.
+  const portraitOut = path.join(out, 'portrait-small-1.restored.png');
+  rmSync(portraitOut);
+  assert.deepEqual(await outOfDate(), ['portrait-small-1.jpg']);
+  assert.deepEqual(await restore([portrait.id]), { 'portrait-small-1.jpg': 'restored' });
+  assert.ok(existsSync(portraitOut));
 
   // 5. A settings change makes every restored photo out of date; the device alone does not.
   faces = (await s.call('library:get', { photoId: diptych.id })).faces;
