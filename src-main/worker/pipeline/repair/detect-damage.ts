@@ -7,13 +7,16 @@
  * densely, everywhere around; eye catchlights are isolated bright dots inside detected eyes.
  *
  *  1. Candidates: the top-hat (bright) and black-hat (dark) of the luma with a square element
- *     respond only to structures narrower than it. A pixel is a candidate when its response beats
- *     an absolute floor and a multiple of the local texture level: the response averaged over a
- *     coarse grid and median-filtered there, which removes sparse lines and dots but keeps texture.
- *  2. Components of candidates are judged by shape and contrast: long and thin (extent >= a minimum,
- *     area / extent small) = line damage; small, compact and strongly contrasted = a speck, unless
- *     it sits in an eye (catchlight). Everything else is left alone.
+ *     respond only to structures narrower than it; a pixel must beat a floor and a multiple of the
+ *     local texture level (the response per coarse cell, median of 3x3 cells: sparse lines and
+ *     dots drop out of it, texture stays), and be isolated: little of its neighbourhood responds
+ *     half as strongly (texture, hair and foliage fail this, a scratch's neighbourhood is itself).
+ *  2. Components: lines are long and thin (little survives an erosion) and not the rim of an edge
+ *     (their two sides alike); specks are small, contrasty, alone and not on an edge's slope.
+ *     Faces: dots in an eye are pupils and catchlights, dark strokes along the eye line are brows,
+ *     lids and lips unless they cross the face. Weaker isolated pixels extend kept lines.
  *  3. The kept components grow by a pixel (their antialiased rim) and become the repair mask.
+ * Thresholds were tuned on synthetic damage over fixture photos (ARCHITECTURE.md, "Print damage").
  */
 import type { Raster } from '../raster.ts';
 import { type Cv, type Mat, loadOpenCv, withMats } from './opencv.ts';
