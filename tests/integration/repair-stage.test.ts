@@ -105,3 +105,17 @@ test("the batch step uses the user's mask instead of the detector and reports it
   const off = await proc.prepare({ path: photo, settings: { ...settings, repair: false }, knownFaces: null, damageMask: mask }, ctx);
   assert.equal(off.repair, undefined);
 });
+
+test('repaired pixels seen from an aligned face (for the consistency guidance to leave out)', async () => {
+  const { faceMasks } = await import('../../src-main/worker/pipeline/repair/repair.ts');
+  const mask = new Uint8Array(100 * 80);
+  for (let x = 10; x < 20; x++) mask[40 * 100 + x] = 255; // a 10 px scratch on row 40
+  // photo -> face: scale 2, shift so photo (10, 40) lands at face (0, 20).
+  const [m, none] = faceMasks(mask, 100, 80, [[2, 0, -20, 0, 2, -60], [1, 0, -60, 0, 1, -60]], 32);
+  assert.ok(m !== null);
+  const on = [...m!].flatMap((v, i) => (v ? [[i % 32, Math.floor(i / 32)]] : []));
+  assert.deepEqual(new Set(on.map(([, y]) => y)), new Set([20, 21]), 'the row, twice as tall');
+  assert.equal(Math.min(...on.map(([x]) => x)), 0);
+  assert.equal(Math.max(...on.map(([x]) => x)), 19);
+  assert.equal(none, null, 'a face away from the scratch gets no mask');
+});
