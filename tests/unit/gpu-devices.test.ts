@@ -59,13 +59,19 @@ test('drmGpus reads the GPUs under /sys/class/drm and ignores display-only devic
       symlinkSync(dev, path.join(root, name, 'device'));
     };
     assert.deepEqual(drmGpus(root), []);
-    assert.equal(webgpuAdapter('linux', root).software, true);
+    const noNvidia = path.join(root, 'no-nvidia');
+    assert.equal(webgpuAdapter('linux', root, noNvidia).software, true);
+    // a container given an NVIDIA GPU: no DRM card, the driver's /proc entry
+    const nv = path.join(root, 'nvidia-gpus');
+    mkdirSync(path.join(nv, '0000:01:00.0'), { recursive: true });
+    writeFileSync(path.join(nv, '0000:01:00.0', 'information'), 'Model: \t\t NVIDIA H200\nIRQ:   123\n');
+    assert.deepEqual(webgpuAdapter('linux', root, nv), { name: 'NVIDIA H200 (driver nvidia, 0000:01:00.0) via Vulkan', software: false });
     card('card0', 'simpledrm');
     mkdirSync(path.join(root, 'card0-HDMI-A-1'));
     assert.deepEqual(drmGpus(root), []);
     card('card1', 'nvidia', '0x10de', '0x2684');
     assert.deepEqual(drmGpus(root), ['NVIDIA GPU 10de:2684 (driver nvidia)']);
-    assert.deepEqual(webgpuAdapter('linux', root), { name: 'NVIDIA GPU 10de:2684 (driver nvidia) via Vulkan', software: false });
+    assert.deepEqual(webgpuAdapter('linux', root, noNvidia), { name: 'NVIDIA GPU 10de:2684 (driver nvidia) via Vulkan', software: false });
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

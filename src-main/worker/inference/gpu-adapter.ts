@@ -1,7 +1,7 @@
 /**
  * The WebGPU adapter this machine would give onnxruntime, as far as it can be known without
  * opening one. onnxruntime-node does not expose Dawn's adapter info, so on Linux the GPUs are
- * read from /sys/class/drm (Dawn asks for the high-performance adapter: a discrete GPU, then an
+ * read from /sys/class/drm and /proc/driver/nvidia (Dawn asks for the high-performance adapter: a discrete GPU, then an
  * integrated one, and only when there is no GPU at all a CPU adapter such as Mesa's lavapipe or
  * SwiftShader). A software adapter runs the networks on the CPU, slower than the CPU provider,
  * so `auto` never picks one; the self-check's timing catches what this cannot see (a GPU
@@ -63,11 +63,25 @@ export function drmGpus(root = '/sys/class/drm'): string[] {
   return gpus;
 }
 
+/**
+ * NVIDIA GPUs the proprietary driver lists (a container given a GPU often has no /sys/class/drm
+ * entry for it, but has /proc/driver/nvidia).
+ */
+export function nvidiaGpus(root = '/proc/driver/nvidia/gpus'): string[] {
+  if (!existsSync(root)) return [];
+  return readdirSync(root)
+    .sort()
+    .map((bus) => {
+      const model = read(path.join(root, bus, 'information'))?.match(/^Model:\s*(.+)$/m)?.[1]?.trim();
+      return `${model ?? 'NVIDIA GPU'} (driver nvidia, ${bus})`;
+    });
+}
+
 /** The adapter Dawn would choose on `platform`, as far as it can be known. */
-export function webgpuAdapter(platform: NodeJS.Platform = process.platform, drmRoot = '/sys/class/drm'): GpuAdapter {
+export function webgpuAdapter(platform: NodeJS.Platform = process.platform, drmRoot = '/sys/class/drm', nvidiaRoot = '/proc/driver/nvidia/gpus'): GpuAdapter {
   if (platform === 'linux') {
-    const gpus = drmGpus(drmRoot);
-    if (gpus.length === 0) return { name: 'software Vulkan (Mesa lavapipe or SwiftShader) on the CPU: no GPU found under /sys/class/drm', software: true };
+    const gpus = [...drmGpus(drmRoot), ...nvidiaGpus(nvidiaRoot)];
+    if (gpus.length === 0) return { name: 'software Vulkan (Mesa lavapipe or SwiftShader) on the CPU: no GPU found under /sys/class/drm or /proc/driver/nvidia', software: true };
     return { name: `${gpus[0]} via Vulkan`, software: false };
   }
   // Every Mac that runs Electron has a Metal GPU; Dawn offers no CPU adapter there.
