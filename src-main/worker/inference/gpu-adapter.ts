@@ -1,9 +1,9 @@
 /**
  * The WebGPU adapter this machine would give onnxruntime, as far as it can be known without
  * opening one. onnxruntime-node does not expose Dawn's adapter info, so on Linux the GPUs are
- * read from /sys/class/drm and /proc/driver/nvidia (Dawn asks for the high-performance adapter: a discrete GPU, then an
- * integrated one, and only when there is no GPU at all a CPU adapter such as Mesa's lavapipe or
- * SwiftShader). A software adapter runs the networks on the CPU, slower than the CPU provider,
+ * read from /sys/class/drm and /proc/driver/nvidia (Dawn asks for the high-performance adapter:
+ * a discrete GPU, then an integrated one, and only when there is no GPU at all a CPU adapter such
+ * as Mesa's lavapipe or SwiftShader). A software adapter runs the networks on the CPU, slower than the CPU provider,
  * so `auto` never picks one; the self-check's timing catches what this cannot see (a GPU
  * without a Vulkan driver, Windows' WARP).
  */
