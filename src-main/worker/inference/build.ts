@@ -59,9 +59,10 @@ export type BuildTarget = 'generic' | 'webgpu';
 export const WEBGPU_KEEP_FLOAT32 = ['MatMul', 'Conv', 'Add', 'Mul'] as const;
 
 /**
- * onnxruntime 1.30's WebGPU Conv is wrong for some input channel counts that are not a multiple
- * of 4 (30 or 6 or 9 channels into 4k outputs: max |err| 0.3, SwinIR's output off by 0.58 with
- * a 30-channel SwinIR), right for every multiple of 4 tried: WebGPU graphs pad Conv inputs to one.
+ * onnxruntime 1.30's WebGPU Conv (on Mesa lavapipe; whether its shader or the driver is at fault
+ * is not known) is wrong for some input channel counts that are not a multiple of 4 (30 or 6 or 9
+ * channels into 4k outputs: max |err| 0.3, SwinIR's output off by 0.58 with a 30-channel SwinIR),
+ * right for every multiple of 4 tried: WebGPU graphs pad Conv inputs to one.
  */
 export const WEBGPU_CONV_CHANNEL_MULTIPLE = 4;
 
