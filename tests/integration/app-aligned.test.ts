@@ -2,38 +2,17 @@
 // SQLite library, queue and inference worker (tiny PMRF test model): offered for a face that
 // already sits on the template, restored whole when chosen, out of date when changed back.
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import sharp from 'sharp';
-import type { JobProgress } from '../../src-shared/ipc.ts';
-import { ConfiguredPicker } from '../../src-main/services/configured-picker.ts';
-import { createAppServices, type AppServices } from '../../src-main/services/create.ts';
-import { projectFixtures, sharedPath } from '../helpers/shared.ts';
+import { closeAlbums, openAlbum, runBatch } from '../helpers/app-album.ts';
+import { sharedPath } from '../helpers/shared.ts';
 
 const aligned = sharedPath('fixtures', 'aligned');
 const photos = sharedPath('fixtures', 'photos');
 const skip = aligned.skip || photos.skip;
-const tiny = path.join(projectFixtures, 'pmrf', 'tiny');
-const engine = { model: path.join(tiny, 'checkpoint.safetensors'), arch: path.join(tiny, 'meta.json'), faceSize: 128 };
-const open: AppServices[] = [];
-after(async () => {
-  for (const a of open) await a.close().catch(() => {});
-});
-
-function finished(app: AppServices): Promise<JobProgress> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('timed out waiting for the batch')), 300_000);
-    const off = app.services.on('jobs:progress', (p) => {
-      if (p.state === 'done' || p.state === 'failed') {
-        clearTimeout(timer);
-        off();
-        resolve(p);
-      }
-    });
-  });
-}
+after(closeAlbums);
 
 /** Mean absolute difference (0..255) between two images' top-left 4x4 corners (where the feathered paste of a face-by-face restore has weight ~0): far from any face box. */
 async function cornerDiff(a: string, b: string): Promise<number> {
@@ -45,20 +24,11 @@ async function cornerDiff(a: string, b: string): Promise<number> {
 }
 
 test('a photo that is one aligned face is offered, restored whole when chosen, and out of date when changed back', { skip }, async () => {
-  const root = mkdtempSync(path.join(tmpdir(), 'heirloom-aligned-'));
-  const input = path.join(root, 'input');
-  const out = path.join(root, 'out');
-  mkdirSync(input);
-  mkdirSync(out);
   // A face that fills its frame (the detector needs the padded pass), and an ordinary photo.
-  copyFileSync(path.join(aligned.path, 'demo-00000113.png'), path.join(input, 'demo.png'));
-  copyFileSync(path.join(photos.path, 'portrait-small-1.jpg'), path.join(input, 'portrait.jpg'));
-  const picker = new ConfiguredPicker();
-  picker.imports = [input];
-  picker.outputFolderAnswer = out;
-  process.env.HEIRLOOM_HOME = path.join(root, 'data');
-  const app = await createAppServices({ dataDir: path.join(root, 'data'), picker, engine });
-  open.push(app);
+  const { input, app } = await openAlbum('aligned', (dir) => {
+    copyFileSync(path.join(aligned.path, 'demo-00000113.png'), path.join(dir, 'demo.png'));
+    copyFileSync(path.join(photos.path, 'portrait-small-1.jpg'), path.join(dir, 'portrait.jpg'));
+  });
   const s = app.services;
 
   const imported = await s.call('library:importDialog', { kind: 'folder' });
@@ -78,9 +48,7 @@ test('a photo that is one aligned face is offered, restored whole when chosen, a
 
   const chosen = await s.call('photos:setAligned', { photoId: demo.id, aligned: 'always' });
   assert.equal(chosen.aligned, 'always');
-  let done = finished(app);
-  await s.call('jobs:start', { photoIds: [demo.id] });
-  assert.equal((await done).done, 1);
+  assert.equal((await runBatch(app, [demo.id])).done, 1);
   const whole = (await s.media({ kind: 'restored', photoId: demo.id })).path;
   const original = path.join(input, 'demo.png');
   const wholeDiff = await cornerDiff(original, whole);
@@ -91,9 +59,7 @@ test('a photo that is one aligned face is offered, restored whole when chosen, a
 
   const back = await s.call('photos:setAligned', { photoId: demo.id, aligned: null });
   assert.equal(back.outOfDate, true, 'changing the switch makes the result out of date');
-  done = finished(app);
-  await s.call('jobs:start', { photoIds: [demo.id] });
-  assert.equal((await done).done, 1);
+  assert.equal((await runBatch(app, [demo.id])).done, 1);
   const byFace = (await s.media({ kind: 'restored', photoId: demo.id })).path;
   const faceDiff = await cornerDiff(original, byFace);
   assert.ok(faceDiff < 2, `restored face by face: the corner is the original (mean |diff| ${faceDiff.toFixed(2)})`);

@@ -2,52 +2,23 @@
 // model): a JPEG cut short whose face is still there is found, restored and described truthfully;
 // an unreadable file stays Failed with its reason, even after a cancelled batch.
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import type { JobProgress } from '../../src-shared/ipc.ts';
-import { ConfiguredPicker } from '../../src-main/services/configured-picker.ts';
-import { createAppServices, type AppServices } from '../../src-main/services/create.ts';
-import { projectFixtures, sharedPath } from '../helpers/shared.ts';
+import { closeAlbums, jobProgress, openAlbum } from '../helpers/app-album.ts';
+import { sharedPath } from '../helpers/shared.ts';
 
 const photos = sharedPath('fixtures', 'photos');
-const tiny = path.join(projectFixtures, 'pmrf', 'tiny');
-const engine = { model: path.join(tiny, 'checkpoint.safetensors'), arch: path.join(tiny, 'meta.json'), faceSize: 128 };
-let app: AppServices | undefined;
-after(async () => {
-  await app?.close().catch(() => {});
-});
-
-function until(a: AppServices, what: string, pred: (p: JobProgress) => boolean): Promise<JobProgress> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), 120_000);
-    const off = a.services.on('jobs:progress', (p) => {
-      if (pred(p)) {
-        clearTimeout(timer);
-        off();
-        resolve(p);
-      }
-    });
-  });
-}
+after(closeAlbums);
 
 test('a truncated JPEG is restored and described; an unreadable one stays Failed after a cancel', { skip: photos.skip }, async () => {
-  const root = mkdtempSync(path.join(tmpdir(), 'heirloom-damaged-'));
-  const input = path.join(root, 'input');
-  const out = path.join(root, 'out');
-  mkdirSync(input);
-  mkdirSync(out);
-  // The portrait's face sits in its upper part: cut the file at 75% of its bytes.
-  const whole = readFileSync(path.join(photos.path, 'portrait-small-1.jpg'));
-  writeFileSync(path.join(input, 'cut-short.jpg'), whole.subarray(0, Math.floor(whole.length * 0.75)));
-  writeFileSync(path.join(input, 'unreadable.jpg'), Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]));
-  copyFileSync(path.join(photos.path, 'group-office-4.jpg'), path.join(input, 'group-office-4.jpg'));
-  const picker = new ConfiguredPicker();
-  picker.imports = [input];
-  picker.outputFolderAnswer = out;
-  process.env.HEIRLOOM_HOME = path.join(root, 'data');
-  app = await createAppServices({ dataDir: path.join(root, 'data'), picker, engine });
+  const { out, app } = await openAlbum('damaged', (input) => {
+    // The portrait's face sits in its upper part: cut the file at 75% of its bytes.
+    const whole = readFileSync(path.join(photos.path, 'portrait-small-1.jpg'));
+    writeFileSync(path.join(input, 'cut-short.jpg'), whole.subarray(0, Math.floor(whole.length * 0.75)));
+    writeFileSync(path.join(input, 'unreadable.jpg'), Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]));
+    copyFileSync(path.join(photos.path, 'group-office-4.jpg'), path.join(input, 'group-office-4.jpg'));
+  });
   const s = app.services;
   const imported = await s.call('library:importDialog', { kind: 'folder' });
   assert.ok(imported);
@@ -64,7 +35,7 @@ test('a truncated JPEG is restored and described; an unreadable one stays Failed
   assert.equal(detected.faces.length, 1);
   assert.match(detected.note ?? '', /^The file is incomplete \(it ends early\): the bottom \d+% of the picture could not be read/);
 
-  const done = until(app, 'the batch', (p) => p.state === 'done');
+  const done = jobProgress(app, 'the batch', (p) => p.state === 'done');
   await s.call('jobs:start', { photoIds: [cut.id] });
   await done;
   const restored = await s.call('library:get', { photoId: cut.id });
@@ -77,11 +48,11 @@ test('a truncated JPEG is restored and described; an unreadable one stays Failed
 
   // A failed photo queued behind another and cancelled goes back to Failed, with its reason.
   assert.equal(unreadable.status, 'failed');
-  const inModel = until(app, 'the model to start', (p) => p.current?.stage === 'restore');
+  const inModel = jobProgress(app, 'the model to start', (p) => p.current?.stage === 'restore');
   const job = await s.call('jobs:start', { photoIds: [office.id, unreadable.id] });
   await inModel;
   assert.equal((await s.call('library:get', { photoId: unreadable.id })).status, 'queued');
-  const cancelled = until(app, 'the cancel', (p) => p.state === 'cancelled' && p.current === null);
+  const cancelled = jobProgress(app, 'the cancel', (p) => p.state === 'cancelled' && p.current === null);
   await s.call('jobs:cancel', { jobId: job.jobId });
   await cancelled;
   await app.queue.idle();

@@ -4,24 +4,17 @@
 // model) replaces the output, its sidecar and the batch summary with what was decided. A
 // photo whose result is current is skipped and its file left alone.
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import sharp from 'sharp';
 import type { FaceRecord, JobProgress } from '../../src-shared/ipc.ts';
 import type { ItemEvent } from '../../src-main/jobs/photo-item.ts';
-import { ConfiguredPicker } from '../../src-main/services/configured-picker.ts';
-import { createAppServices, type AppServices } from '../../src-main/services/create.ts';
-import { projectFixtures, sharedPath } from '../helpers/shared.ts';
+import { closeAlbums, openAlbum } from '../helpers/app-album.ts';
+import { sharedPath } from '../helpers/shared.ts';
 
 const photos = sharedPath('fixtures', 'photos');
-const tiny = path.join(projectFixtures, 'pmrf', 'tiny');
-const engine = { model: path.join(tiny, 'checkpoint.safetensors'), arch: path.join(tiny, 'meta.json'), faceSize: 128 };
-let app: AppServices | undefined;
-after(async () => {
-  await app?.close().catch(() => {});
-});
+after(closeAlbums);
 
 interface SidecarFace {
   box: number[];
@@ -41,18 +34,9 @@ async function boxDiff(a: string, b: string, [x, y, w, h]: number[]): Promise<nu
 }
 
 test('every kind of face decision makes the result out of date, and restoring again applies it', { skip: photos.skip }, async () => {
-  const root = mkdtempSync(path.join(tmpdir(), 'heirloom-decisions-'));
-  const input = path.join(root, 'input');
-  const out = path.join(root, 'out');
-  mkdirSync(input);
-  mkdirSync(out);
-  for (const f of ['diptych-2.jpg', 'portrait-small-1.jpg']) copyFileSync(path.join(photos.path, f), path.join(input, f));
-  const picker = new ConfiguredPicker();
-  picker.imports = [input];
-  picker.outputFolderAnswer = out;
-  process.env.HEIRLOOM_HOME = path.join(root, 'data');
-  app = await createAppServices({ dataDir: path.join(root, 'data'), picker, engine });
-  const a = app;
+  const { input, out, app: a } = await openAlbum('decisions', (dir) => {
+    for (const f of ['diptych-2.jpg', 'portrait-small-1.jpg']) copyFileSync(path.join(photos.path, f), path.join(dir, f));
+  });
   const s = a.services;
   const imported = await s.call('library:importDialog', { kind: 'folder' });
   assert.ok(imported);

@@ -6,14 +6,12 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import type { JobProgress } from '../../src-shared/ipc.ts';
 import { ConfiguredPicker } from '../../src-main/services/configured-picker.ts';
 import { createAppServices, type AppServices } from '../../src-main/services/create.ts';
-import { projectFixtures, sharedPath } from '../helpers/shared.ts';
+import { jobProgress, tinyEngine } from '../helpers/app-album.ts';
+import { sharedPath } from '../helpers/shared.ts';
 
 const photos = sharedPath('fixtures', 'photos');
-const tiny = path.join(projectFixtures, 'pmrf', 'tiny');
-const engine = { model: path.join(tiny, 'checkpoint.safetensors'), arch: path.join(tiny, 'meta.json'), faceSize: 128 };
 const open: AppServices[] = [];
 after(async () => {
   for (const a of open) await a.close().catch(() => {});
@@ -36,22 +34,9 @@ function world() {
 }
 
 async function start(w: ReturnType<typeof world>): Promise<AppServices> {
-  const app = await createAppServices({ dataDir: w.data, picker: w.picker, engine });
+  const app = await createAppServices({ dataDir: w.data, picker: w.picker, engine: tinyEngine });
   open.push(app);
   return app;
-}
-
-function until(app: AppServices, what: string, pred: (p: JobProgress) => boolean, timeoutMs = 120_000): Promise<JobProgress> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), timeoutMs);
-    const off = app.services.on('jobs:progress', (p) => {
-      if (pred(p)) {
-        clearTimeout(timer);
-        off();
-        resolve(p);
-      }
-    });
-  });
 }
 
 test('a batch restores every readable photo, reports the broken one, and exports pairs', { skip: photos.skip }, async () => {
@@ -69,7 +54,7 @@ test('a batch restores every readable photo, reports the broken one, and exports
   assert.equal(status.installed, true);
   assert.ok(status.devices.includes('cpu'));
 
-  const done = until(app, 'the batch to finish', (p) => p.state === 'done' || p.state === 'failed');
+  const done = jobProgress(app, 'the batch to finish', (p) => p.state === 'done' || p.state === 'failed');
   const started = await s.call('jobs:start', { photoIds: imported.photoIds });
   assert.equal(started.total, 3);
   const end = await done;
@@ -116,7 +101,7 @@ test('a batch restores every readable photo, reports the broken one, and exports
   };
   assert.deepEqual([sidecar.settings.fidelity, sidecar.settings.sampler], [0.6, 'multistep2']);
   // Provenance: the hash of the checkpoint the worker really ran, not a null or a guess.
-  const tinySha = createHash('sha256').update(readFileSync(engine.model)).digest('hex');
+  const tinySha = createHash('sha256').update(readFileSync(tinyEngine.model)).digest('hex');
   assert.equal(sidecar.model.sha256, tinySha);
   assert.match(sidecar.model.description, new RegExp(`sha256:${tinySha.slice(0, 12)}`));
   assert.deepEqual(sidecar.output, { image: 'group-office-4.restored.jpg', pairs: ['group-office-4.before-after.jpg'] });
@@ -131,11 +116,11 @@ test('cancel stops the photo in the model quickly, leaves no output, and a new b
   assert.ok(imported);
   await s.call('settings:pickOutputFolder', {});
   const office = (await s.call('library:list', {})).find((p) => p.name === 'group-office-4.jpg')!;
-  const inModel = until(app, 'the model to start', (p) => p.current?.stage === 'restore');
+  const inModel = jobProgress(app, 'the model to start', (p) => p.current?.stage === 'restore');
   const job = await s.call('jobs:start', { photoIds: [office.id] });
   await inModel;
   const t0 = Date.now();
-  const cancelled = until(app, 'the cancel', (p) => p.state === 'cancelled' && p.current === null);
+  const cancelled = jobProgress(app, 'the cancel', (p) => p.state === 'cancelled' && p.current === null);
   await s.call('jobs:cancel', { jobId: job.jobId });
   await cancelled;
   await app.queue.idle();
@@ -145,7 +130,7 @@ test('cancel stops the photo in the model quickly, leaves no output, and a new b
   assert.deepEqual(readdirSync(w.out).filter((f) => !f.startsWith('heirloom-summary')), [], 'no output, not even a temporary file');
   assert.notEqual((await s.call('library:get', { photoId: office.id })).status, 'failed');
 
-  const finished = until(app, 'the second batch', (p) => p.state === 'done');
+  const finished = jobProgress(app, 'the second batch', (p) => p.state === 'done');
   await s.call('jobs:start', { photoIds: [office.id] });
   await finished;
   assert.ok(existsSync(path.join(w.out, 'group-office-4.restored.jpg')));
@@ -158,14 +143,14 @@ test('quitting mid-batch loses only the photo in progress: the next start resume
   assert.ok(imported);
   await app.services.call('settings:pickOutputFolder', {});
   const ids = (await app.services.call('library:list', {})).filter((p) => p.status !== 'failed').map((p) => p.id);
-  const inModel = until(app, 'the model to start', (p) => p.current?.stage === 'restore');
+  const inModel = jobProgress(app, 'the model to start', (p) => p.current?.stage === 'restore');
   const job = await app.services.call('jobs:start', { photoIds: ids });
   await inModel;
   await app.close();
   open.splice(open.indexOf(app), 1);
 
   app = await start(w);
-  const resumed = await until(app, 'the resumed batch', (p) => p.state === 'done', 120_000);
+  const resumed = await jobProgress(app, 'the resumed batch', (p) => p.state === 'done', 120_000);
   assert.equal(resumed.jobId, job.jobId);
   assert.deepEqual([resumed.done, resumed.failed, resumed.total], [2, 0, 2]);
   const restored = readdirSync(w.out).filter((f) => f.endsWith('.restored.jpg')).sort();

@@ -2,32 +2,20 @@
 // net places the 5 alignment points inside the drawn box, the face is stored like a detected one,
 // and a re-detect keeps it.
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import sharp from 'sharp';
-import { ConfiguredPicker } from '../../src-main/services/configured-picker.ts';
-import { createAppServices, type AppServices } from '../../src-main/services/create.ts';
-import { projectFixtures, sharedPath } from '../helpers/shared.ts';
+import { closeAlbums, openAlbum } from '../helpers/app-album.ts';
+import { sharedPath } from '../helpers/shared.ts';
 
 const photos = sharedPath('fixtures', 'photos');
-const tiny = path.join(projectFixtures, 'pmrf', 'tiny');
-const engine = { model: path.join(tiny, 'checkpoint.safetensors'), arch: path.join(tiny, 'meta.json'), faceSize: 128 };
-let app: AppServices | undefined;
-after(async () => {
-  await app?.close().catch(() => {});
-});
+after(closeAlbums);
 
 test('faces:add finds the 5 points of a drawn box with the landmark net; re-detect keeps the face', { skip: photos.skip }, async () => {
-  const root = mkdtempSync(path.join(tmpdir(), 'heirloom-add-face-'));
-  const input = path.join(root, 'input');
-  mkdirSync(input);
-  copyFileSync(path.join(photos.path, 'portrait-small-1.jpg'), path.join(input, 'portrait-small-1.jpg'));
-  const picker = new ConfiguredPicker();
-  picker.imports = [input];
-  process.env.HEIRLOOM_HOME = path.join(root, 'data');
-  app = await createAppServices({ dataDir: path.join(root, 'data'), picker, engine });
+  const { app } = await openAlbum('add-face', (input) => {
+    copyFileSync(path.join(photos.path, 'portrait-small-1.jpg'), path.join(input, 'portrait-small-1.jpg'));
+  });
   const s = app.services;
   const imported = await s.call('library:importDialog', { kind: 'folder' });
   assert.ok(imported);

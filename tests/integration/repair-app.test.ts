@@ -2,53 +2,23 @@
 // model): the detector's mask from the worker, the user's mask saved, the photo out of date, the
 // restore using the user's mask (sidecar), and back to the detector.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import sharp from 'sharp';
-import type { JobProgress } from '../../src-shared/ipc.ts';
-import { ConfiguredPicker } from '../../src-main/services/configured-picker.ts';
-import { createAppServices, type AppServices } from '../../src-main/services/create.ts';
-import { projectFixtures, sharedPath } from '../helpers/shared.ts';
+import { closeAlbums, openAlbum, runBatch } from '../helpers/app-album.ts';
+import { sharedPath } from '../helpers/shared.ts';
 import { drawDamage } from '../helpers/synthetic-damage.ts';
 
 const photos = sharedPath('fixtures', 'photos');
-const tiny = path.join(projectFixtures, 'pmrf', 'tiny');
-const engine = { model: path.join(tiny, 'checkpoint.safetensors'), arch: path.join(tiny, 'meta.json'), faceSize: 128 };
-let app: AppServices | undefined;
-after(async () => {
-  await app?.close().catch(() => {});
-});
-
-function batch(a: AppServices, photoIds: number[]): Promise<JobProgress> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('timed out waiting for the batch')), 180_000);
-    const off = a.services.on('jobs:progress', (p) => {
-      if (p.state === 'done' || p.state === 'failed') {
-        clearTimeout(timer);
-        off();
-        resolve(p);
-      }
-    });
-    void a.services.call('jobs:start', { photoIds });
-  });
-}
+after(closeAlbums);
 
 test('the viewer mask: found by the worker, edited, used by the next restore', { skip: photos.skip }, async () => {
-  const root = mkdtempSync(path.join(tmpdir(), 'heirloom-repair-app-'));
-  const input = path.join(root, 'input');
-  const out = path.join(root, 'out');
-  mkdirSync(input);
-  mkdirSync(out);
   const { data, info } = await sharp(path.join(photos.path, 'film-still-1.jpg')).raw().toBuffer({ resolveWithObject: true });
   const syn = drawDamage({ width: info.width, height: info.height, depth: 8, data: new Uint8Array(data) }, { seed: 9 });
-  await sharp(syn.damaged.data, { raw: { width: info.width, height: info.height, channels: 3 } }).png().toFile(path.join(input, 'still.png'));
-  const picker = new ConfiguredPicker();
-  picker.imports = [input];
-  picker.outputFolderAnswer = out;
-  process.env.HEIRLOOM_HOME = path.join(root, 'data');
-  app = await createAppServices({ dataDir: path.join(root, 'data'), picker, engine });
+  const { out, app } = await openAlbum('repair-app', (input) =>
+    sharp(syn.damaged.data, { raw: { width: info.width, height: info.height, channels: 3 } }).png().toFile(path.join(input, 'still.png')).then(() => {}),
+  );
   const s = app.services;
   const imported = await s.call('library:importDialog', { kind: 'folder' });
   const id = imported!.photoIds[0];
@@ -68,7 +38,7 @@ test('the viewer mask: found by the worker, edited, used by the next restore', {
   assert.ok(hit / damage > 0.5, `the found mask covers ${(hit / damage).toFixed(2)} of the drawn damage`);
 
   // Restored with the detector's mask.
-  const first = await batch(app, [id]);
+  const first = await runBatch(app, [id]);
   assert.equal(first.state, 'done');
   const sidecar = () => JSON.parse(readFileSync(path.join(out, 'still.restored.jpg.json'), 'utf8')) as { repair?: { pixels: number; mask: string } };
   assert.equal(sidecar().repair?.mask, 'detected');
@@ -80,7 +50,7 @@ test('the viewer mask: found by the worker, edited, used by the next restore', {
   assert.equal(detail.editedMask, true);
   assert.equal((await s.call('library:list', {})).find((p) => p.id === id)?.outOfDate, true);
   assert.equal((await s.call('photos:damageMask', { photoId: id })).edited, true);
-  const second = await batch(app, [id]);
+  const second = await runBatch(app, [id]);
   assert.equal(second.state, 'done');
   assert.deepEqual(sidecar().repair && { mask: sidecar().repair!.mask, pixels: sidecar().repair!.pixels }, { mask: 'given', pixels: 0 });
   assert.equal((await s.call('library:list', {})).find((p) => p.id === id)?.outOfDate, false);
