@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SAMPLERS, SAMPLER_INFO, integrate, timeGrid, evaluationsFrom, type SamplerName } from '../../src-main/worker/inference/samplers.ts';
 import { blendFidelity } from '../../src-main/worker/inference/fidelity.ts';
+import { fittedOrder } from '../../src-main/worker/inference/sampler-check.ts';
 import { flowEvaluations } from '../../src-shared/settings.ts';
 import { blendLine, draw, exactEnd, makeFlow, velocity } from '../helpers/gaussian-flow.ts';
 
@@ -25,21 +26,6 @@ function rms(a: Float32Array, b: Float64Array): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) ** 2;
   return Math.sqrt(s / a.length);
-}
-
-/** Least-squares slope of -log(err) against log(evals). */
-function fittedOrder(pts: { evals: number; err: number }[]): number {
-  const xs = pts.map((p) => Math.log(p.evals));
-  const ys = pts.map((p) => -Math.log(p.err));
-  const mx = xs.reduce((a, b) => a + b) / xs.length;
-  const my = ys.reduce((a, b) => a + b) / ys.length;
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < xs.length; i++) {
-    num += (xs[i] - mx) * (ys[i] - my);
-    den += (xs[i] - mx) ** 2;
-  }
-  return num / den;
 }
 
 test('oracle: euler is first order, heun and multistep2 second order, at equal evaluations', async () => {
