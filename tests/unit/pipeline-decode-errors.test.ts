@@ -76,3 +76,25 @@ test('a JPEG that ends before any of its picture stays unreadable, with a reason
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a JPEG of which less than a quarter can be read is unreadable, and says how much was there', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'heirloom-trunc-'));
+  try {
+    const width = 96;
+    const height = 128;
+    const px = Buffer.alloc(width * height * 3);
+    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) px.fill((x * 7 + y * 13) % 256, (y * width + x) * 3, (y * width + x) * 3 + 3);
+    const whole = await sharp(px, { raw: { width, height, channels: 3 } }).jpeg({ quality: 95, progressive: false }).toBuffer();
+    // A tenth of the bytes: a few rows of picture, the rest would be flat grey.
+    const file = path.join(dir, 'sliver.jpg');
+    writeFileSync(file, whole.subarray(0, Math.floor(whole.length * 0.1)));
+    await assert.rejects(decodePhoto(file), (err: Error) => {
+      const m = /sliver\.jpg: cannot decode image \(the file ends early: only the top (\d+)% of the picture could be read\); copy it again/.exec(err.message);
+      assert.ok(m, err.message);
+      assert.ok(Number(m[1]) >= 1 && Number(m[1]) < 25, `${m[1]}% read`);
+      return true;
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -133,10 +133,16 @@ export async function readImageHeader(file: string, options: DecodeOptions = {})
 const TRUNCATED = /premature end|truncated|unexpected end|end of (file|data)|Corrupt JPEG data/i;
 
 /**
- * What a file that ended early lost: the decoder fills the rows it never got with one flat
- * colour, so the flat rows at the bottom are the missing part.
+ * Less of the picture than this, and a restore would be mostly the decoder's grey: such a file
+ * counts as unreadable, so the user looks for a better copy instead of getting a grey "restored".
  */
-export function describeTruncation(img: Raster): string | null {
+const MIN_READABLE_FRACTION = 0.25;
+
+/**
+ * How many rows at the bottom a file that ended early never delivered: the decoder fills them
+ * with one flat colour.
+ */
+function missingRows(img: Raster): number {
   const { width, height, data } = img;
   const rowIsFlat = (y: number): boolean => {
     const o = y * width * 3;
@@ -144,10 +150,15 @@ export function describeTruncation(img: Raster): string | null {
     return true;
   };
   let missing = 0;
-  while (missing < height - 1 && rowIsFlat(height - 1 - missing)) missing++;
-  const pct = Math.round((100 * missing) / height);
-  // Nothing (or a sliver) of the picture: not worth restoring, the file counts as unreadable.
-  if (missing >= height - 1 || pct >= 99) return null;
+  while (missing < height && rowIsFlat(height - 1 - missing)) missing++;
+  return missing;
+}
+
+/** What a file that ended early lost, in words; null when too little of it can be read to restore. */
+export function describeTruncation(img: Raster): string | null {
+  const missing = missingRows(img);
+  if (img.height - missing < MIN_READABLE_FRACTION * img.height) return null;
+  const pct = Math.round((100 * missing) / img.height);
   if (pct < 1) return 'The file is incomplete (it ends early); every part of the picture could still be read.';
   return `The file is incomplete (it ends early): the bottom ${pct}% of the picture could not be read and is left flat grey.`;
 }
@@ -161,7 +172,11 @@ export async function decodePhoto(file: string, options: DecodeOptions = {}): Pr
     if (!(err instanceof UserError) || !TRUNCATED.test(decodeErrorText(err.cause))) throw err;
     const photo = await decodeWith(file, options, true);
     const damage = describeTruncation(photo.image);
-    if (damage === null) throw new UserError(`${path.basename(file)}: cannot decode image (the file ends before any of the picture)`, { cause: err });
+    if (damage === null) {
+      const read = Math.floor((100 * (photo.image.height - missingRows(photo.image))) / photo.image.height);
+      const what = read < 1 ? 'the file ends before any of the picture' : `the file ends early: only the top ${read}% of the picture could be read`;
+      throw new UserError(`${path.basename(file)}: cannot decode image (${what}); copy it again from where it came from, or scan the print again`, { cause: err });
+    }
     return { ...photo, damage };
   }
 }
