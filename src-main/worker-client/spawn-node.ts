@@ -1,5 +1,5 @@
 /** The inference process as a plain Node child (CLI, tests, dev server). */
-import { fork } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SpawnWorker, WorkerProcess } from './client.ts';
@@ -26,14 +26,19 @@ export function forkWorker(options: ForkOptions = {}): SpawnWorker {
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
-    return {
-      pid: child.pid,
-      send: (m) => {
-        if (child.connected) child.send(m);
-      },
-      onMessage: (l) => child.on('message', l),
-      onExit: (l) => child.once('exit', (code) => l(code)),
-      kill: () => child.kill('SIGKILL'),
-    };
+    return nodeChildWorker(child);
+  };
+}
+
+/** A forked Node child (with an IPC channel) as the client's WorkerProcess. */
+export function nodeChildWorker(child: ChildProcess): WorkerProcess {
+  return {
+    pid: child.pid,
+    send: (m) => {
+      if (child.connected) child.send(m);
+    },
+    onMessage: (l) => child.on('message', l),
+    onExit: (l) => child.once('exit', (code) => l(code)),
+    kill: () => child.kill('SIGKILL'),
   };
 }

@@ -19,6 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { InferenceWorker, type WorkerProcess } from '../../src-main/worker-client/client.ts';
+import { nodeChildWorker } from '../../src-main/worker-client/spawn-node.ts';
 import { repoRoot, sharedPath } from '../helpers/shared.ts';
 
 /** App files (app.asar + app.asar.unpacked, Electron itself excluded). Linux x64 measured 95.5 MB. */
@@ -170,15 +171,7 @@ function packagedWorker(entry: string, env: NodeJS.ProcessEnv, output: string[])
     const child = fork(entry, [], { execArgv: [], env, serialization: 'advanced', stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     child.stdout!.on('data', (d: Buffer) => output.push(d.toString()));
     child.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
-    return {
-      pid: child.pid,
-      send: (m) => {
-        if (child.connected) child.send(m);
-      },
-      onMessage: (l) => child.on('message', l),
-      onExit: (l) => child.once('exit', (code) => l(code)),
-      kill: () => child.kill('SIGKILL'),
-    };
+    return nodeChildWorker(child);
   });
 }
 
