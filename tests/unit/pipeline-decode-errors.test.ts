@@ -29,15 +29,19 @@ test('AVIF (the other HEIF flavour) decodes', async () => {
   }
 });
 
+/** A baseline (row by row) JPEG of a diagonal gradient: a cut removes whole rows at the bottom. */
+async function gradientJpeg(w: number, h: number): Promise<Buffer> {
+  const px = Buffer.alloc(w * h * 3);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) px.fill((x * 7 + y * 13) % 256, (y * w + x) * 3, (y * w + x) * 3 + 3);
+  return sharp(px, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 95, progressive: false }).toBuffer();
+}
+
 test('a JPEG cut short is decoded as far as it goes, and says how much is missing', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'heirloom-trunc-'));
   try {
     // A baseline JPEG of a gradient, cut at 60% of its bytes: the rows it never got are missing.
-    const width = 96;
-    const height = 128;
-    const px = Buffer.alloc(width * height * 3);
-    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) px.fill((x * 7 + y * 13) % 256, (y * width + x) * 3, (y * width + x) * 3 + 3);
-    const whole = await sharp(px, { raw: { width, height, channels: 3 } }).jpeg({ quality: 95, progressive: false }).toBuffer();
+    const [width, height] = [96, 128];
+    const whole = await gradientJpeg(width, height);
     const file = path.join(dir, 'cut.jpg');
     writeFileSync(file, whole.subarray(0, Math.floor(whole.length * 0.6)));
     await assert.rejects(sharp(file).raw().toBuffer(), /premature end/, 'the strict decoder refuses it');
@@ -80,11 +84,8 @@ test('a JPEG that ends before any of its picture stays unreadable, with a reason
 test('a JPEG of which less than a quarter can be read is unreadable, and says how much was there', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'heirloom-trunc-'));
   try {
-    const width = 96;
-    const height = 128;
-    const px = Buffer.alloc(width * height * 3);
-    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) px.fill((x * 7 + y * 13) % 256, (y * width + x) * 3, (y * width + x) * 3 + 3);
-    const whole = await sharp(px, { raw: { width, height, channels: 3 } }).jpeg({ quality: 95, progressive: false }).toBuffer();
+    const [width, height] = [96, 128];
+    const whole = await gradientJpeg(width, height);
     // A tenth of the bytes: a few rows of picture, the rest would be flat grey.
     const file = path.join(dir, 'sliver.jpg');
     writeFileSync(file, whole.subarray(0, Math.floor(whole.length * 0.1)));

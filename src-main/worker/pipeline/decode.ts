@@ -154,15 +154,6 @@ function missingRows(img: Raster): number {
   return missing;
 }
 
-/** What a file that ended early lost, in words; null when too little of it can be read to restore. */
-export function describeTruncation(img: Raster): string | null {
-  const missing = missingRows(img);
-  if (img.height - missing < MIN_READABLE_FRACTION * img.height) return null;
-  const pct = Math.round((100 * missing) / img.height);
-  if (pct < 1) return 'The file is incomplete (it ends early); every part of the picture could still be read.';
-  return `The file is incomplete (it ends early): the bottom ${pct}% of the picture could not be read and is left flat grey.`;
-}
-
 /** Decode one photo; every failure becomes a UserError that names the file. */
 export async function decodePhoto(file: string, options: DecodeOptions = {}): Promise<DecodedPhoto> {
   try {
@@ -171,12 +162,18 @@ export async function decodePhoto(file: string, options: DecodeOptions = {}): Pr
     // A file cut short (an interrupted copy or download) still holds most of its picture.
     if (!(err instanceof UserError) || !TRUNCATED.test(decodeErrorText(err.cause))) throw err;
     const photo = await decodeWith(file, options, true);
-    const damage = describeTruncation(photo.image);
-    if (damage === null) {
-      const read = Math.floor((100 * (photo.image.height - missingRows(photo.image))) / photo.image.height);
+    const { height } = photo.image;
+    const missing = missingRows(photo.image);
+    if (height - missing < MIN_READABLE_FRACTION * height) {
+      const read = Math.floor((100 * (height - missing)) / height);
       const what = read < 1 ? 'the file ends before any of the picture' : `the file ends early: only the top ${read}% of the picture could be read`;
       throw new UserError(`${path.basename(file)}: cannot decode image (${what}); copy it again from where it came from, or scan the print again`, { cause: err });
     }
+    const pct = Math.round((100 * missing) / height);
+    const damage =
+      pct < 1
+        ? 'The file is incomplete (it ends early); every part of the picture could still be read.'
+        : `The file is incomplete (it ends early): the bottom ${pct}% of the picture could not be read and is left flat grey.`;
     return { ...photo, damage };
   }
 }
