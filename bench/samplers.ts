@@ -37,6 +37,7 @@ import { createPmrfRestorer } from '../src-main/worker/inference/pmrf-restorer.t
 import type { RestoreOptions } from '../src-main/worker/pipeline/face-restorer.ts';
 import { restoreFaces } from '../src-main/worker/pipeline/restore-faces.ts';
 import { loadDetector } from '../src-main/worker/pipeline/detect.ts';
+import { rng } from '../tests/helpers/synthetic-damage.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -147,18 +148,6 @@ function laplacian(l: Float32Array, size: number): { band: Float32Array; next: F
   const band = new Float32Array(size * size);
   for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) band[y * size + x] = l[y * size + x] - next[(y >> 1) * h + (x >> 1)];
   return { band, next };
-}
-
-/** A small seeded generator (mulberry32) for patch positions, projections and the bootstrap. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const PATCH = 7;

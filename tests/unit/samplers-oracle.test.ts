@@ -28,6 +28,20 @@ function rms(a: Float32Array, b: Float64Array): number {
   return Math.sqrt(s / a.length);
 }
 
+/** Over `count` 2-D samples: coordinate i's MSE to the truth and its standard deviation. */
+function coordinateStats(out: Float32Array, truth: ArrayLike<number>, count: number, i: number): { mse: number; sd: number } {
+  let se = 0;
+  let s1 = 0;
+  let s2 = 0;
+  for (let p = 0; p < count; p++) {
+    const v = out[p * 2 + i];
+    se += (v - truth[p * 2 + i]) ** 2;
+    s1 += v;
+    s2 += v * v;
+  }
+  return { mse: se / count, sd: Math.sqrt(s2 / count - (s1 / count) ** 2) };
+}
+
 test('oracle: euler is first order, heun and multistep2 second order, at equal evaluations', async () => {
   const exact = exactEnd(flow, Float32Array.from(points.z0), 0);
   const orders: Record<string, number> = {};
@@ -92,17 +106,7 @@ test('oracle: the fidelity blend of the flow result reproduces the closed-form d
   for (const l of [0, 0.25, 0.5, 0.75, 1]) {
     const out = blendFidelity(mean, x, l);
     for (let i = 0; i < 2; i++) {
-      let se = 0;
-      let s1 = 0;
-      let s2 = 0;
-      for (let p = 0; p < count; p++) {
-        const v = out[p * 2 + i];
-        se += (v - d.x[p * 2 + i]) ** 2;
-        s1 += v;
-        s2 += v * v;
-      }
-      const mse = se / count;
-      const sd = Math.sqrt(s2 / count - (s1 / count) ** 2);
+      const { mse, sd } = coordinateStats(out, d.x, count, i);
       const want = blendLine(f, i, l);
       assert.ok(Math.abs(mse / want.mse - 1) < 0.04, `lambda ${l} coord ${i}: mse ${mse} vs closed form ${want.mse}`);
       assert.ok(Math.abs(sd / want.sd - 1) < 0.03, `lambda ${l} coord ${i}: sd ${sd} vs closed form ${want.sd}`);
@@ -124,16 +128,8 @@ test('oracle: strength (a later start) measured against the blend on the distort
   /** Per coordinate: MSE to X and W2 to the data's law (|sd - s|; the means agree). */
   const dp = (out: Float32Array) =>
     [0, 1].map((i) => {
-      let se = 0;
-      let s1 = 0;
-      let s2 = 0;
-      for (let p = 0; p < count; p++) {
-        const v = out[p * 2 + i];
-        se += (v - d.x[p * 2 + i]) ** 2;
-        s1 += v;
-        s2 += v * v;
-      }
-      return { mse: se / count, w2: Math.abs(Math.sqrt(s2 / count - (s1 / count) ** 2) - f.s[i]) };
+      const { mse, sd } = coordinateStats(out, d.x, count, i);
+      return { mse, w2: Math.abs(sd - f.s[i]) };
     });
   const full = Float32Array.from(d.z0);
   await integrate('heun', full, field, { evaluations: 128 });
