@@ -7,7 +7,7 @@ import path from 'node:path';
 import { existsSync } from 'node:fs';
 import type { RestoreSettings } from '../../src-shared/settings.ts';
 import type { LibraryDb } from './db.ts';
-import { facesByPhoto, keyFaces, latestResult, listFaces, photoSettings, photosWithStatus, resultMatches, type PhotoRow } from './photos.ts';
+import { facesByPhoto, keyFaces, latestResult, listFaces, photoSettings, photosWithStatus, resultMatches, type PhotoRow, type ResultRow } from './photos.ts';
 import { resultKey, type FaceDecisionSource, type PhotoInputs } from './result-key.ts';
 
 /** The result key of a photo as the app restores it now: these settings and its stored faces. */
@@ -41,10 +41,7 @@ export function photoInputs(photo: PhotoRow): PhotoInputs {
 export function isOutOfDate(db: LibraryDb, photo: PhotoRow, settings: RestoreSettings): boolean {
   if (photo.status !== 'restored') return false;
   const r = latestResult(db, photo.id);
-  if (r === null) return false;
-  // Its file deleted outside the app: restoring again is the way back (the queue redoes it too).
-  if (r.outputPath !== null && !existsSync(r.outputPath)) return true;
-  return r.photoHash !== photo.hash || !resultMatches(r, currentKey(db, photo, settings), photoSettings(settings, photo));
+  return r !== null && stale(r, photo, () => resultMatches(r, currentKey(db, photo, settings), photoSettings(settings, photo)));
 }
 
 /**
@@ -66,13 +63,21 @@ export function outOfDateIds(db: LibraryDb, settings: RestoreSettings): Set<numb
     const r = latest.get(photo.id);
     if (r === undefined) continue;
     // A result from before keys were kept: the one-photo check knows how to compare it.
-    const stale =
-      r.result_key === null
+    const key = r.result_key;
+    const outOfDate =
+      key === null
         ? isOutOfDate(db, photo, settings)
-        : (r.output_path !== null && !existsSync(r.output_path)) || r.photo_hash !== photo.hash || r.result_key !== photoResultKey(settings, photo, faces.get(photo.id) ?? []);
-    if (stale) out.add(photo.id);
+        : stale({ outputPath: r.output_path, photoHash: r.photo_hash }, photo, () => key === photoResultKey(settings, photo, faces.get(photo.id) ?? []));
+    if (outOfDate) out.add(photo.id);
   }
   return out;
+}
+
+/** The one test behind both: the result's file, the photo's bytes, then (only if needed) its key. */
+function stale(r: Pick<ResultRow, 'outputPath' | 'photoHash'>, photo: PhotoRow, keyMatches: () => boolean): boolean {
+  // Its file deleted outside the app: restoring again is the way back (the queue redoes it too).
+  if (r.outputPath !== null && !existsSync(r.outputPath)) return true;
+  return r.photoHash !== photo.hash || !keyMatches();
 }
 
 /**
