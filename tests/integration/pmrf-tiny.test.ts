@@ -4,12 +4,15 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import sharp from 'sharp';
 import { parseArch } from '../../src-main/worker/inference/arch.ts';
 import { checkpointRef } from '../../src-main/worker/inference/build.ts';
 import { PmrfEngine } from '../../src-main/worker/inference/engine.ts';
 import { createPmrfRestorer } from '../../src-main/worker/inference/pmrf-restorer.ts';
 import { resolveModel } from '../../src-main/models/manager.ts';
 import { runParityCheck } from '../../src-main/worker/inference/parity.ts';
+import { flowStart } from '../../src-main/worker/inference/sampler-check.ts';
+import { integrate } from '../../src-main/worker/inference/samplers.ts';
 import { openSafetensors } from '../../src-main/checkpoint/safetensors.ts';
 import { writeSafetensors, type TensorToWrite } from '../../src-main/checkpoint/safetensors-writer.ts';
 import { UserError } from '../../src-main/util/errors.ts';
@@ -244,6 +247,46 @@ test('heirloom sampler-check --json on the tiny vectors: the issue\'s shape, err
   assert.ok(report.guidance.every((g) => g.maxAbs < 10), 'bounded at every λ');
   assert.ok(report.guidance.at(-1)!.consistency < 1e-4);
   assert.equal(report.lambda0Diff, 0);
+});
+
+test("sampler-check on a model and a face starts where a restore starts: euler from its x_0 is the engine's own flow", async () => {
+  const e = await engine(freshCache());
+  try {
+    const y = readBin('y.bin');
+    const x = await flowStart(e, y, 7);
+    await integrate('euler', x, (state, t) => e.runHdit(state, t, 1), { evaluations: 3 });
+    const own = await e.restoreFaces(y, 1, { steps: 3, seed: 7, mode: 'flow' });
+    assert.deepEqual(x.map((v) => Math.min(1, Math.max(0, v))), own.restored);
+  } finally {
+    await e.dispose();
+  }
+});
+
+test('heirloom sampler-check --face --model: the same report from a checkpoint and one aligned face; vectors and --face are not mixed', async () => {
+  // The tiny vectors' y as an 8-bit PNG: any square face is resized to the model's size.
+  const y = readBin('y.bin');
+  const rgb = Buffer.alloc(S * S * 3);
+  for (let c = 0; c < 3; c++) for (let i = 0; i < S * S; i++) rgb[i * 3 + c] = Math.round(255 * y[c * S * S + i]);
+  const dir = mkdtempSync(path.join(home, 'face-'));
+  const face = path.join(dir, 'face.png');
+  await sharp(rgb, { raw: { width: S, height: S, channels: 3 } }).resize(2 * S, 2 * S).png().toFile(face);
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'heirloom.mjs'), 'sampler-check', ...args, '--cache-dir', freshCache()], {
+      encoding: 'utf8',
+      env: { ...process.env, HEIRLOOM_HOME: home },
+    });
+  const r = run('--face', face, '--model', tiny, '--arch', path.join(tiny, 'meta.json'), '--json', '--reference-steps', '16', '--evals', '4,16');
+  assert.equal(r.status, 0, r.stderr);
+  const report = JSON.parse(r.stdout) as { samplers: { name: string; points: { evals: number; err: number }[] }[]; lambda0Diff: number };
+  assert.deepEqual(report.samplers.map((s) => s.name), ['euler', 'heun', 'multistep2']);
+  for (const s of report.samplers) assert.ok(s.points[1].err < s.points[0].err, `${s.name}: more evaluations, smaller error`);
+  assert.equal(report.lambda0Diff, 0);
+  const both = run(tiny, '--face', face);
+  assert.equal(both.status, 2);
+  assert.match(both.stderr, /either a vectors folder or --face/);
+  const neither = run();
+  assert.equal(neither.status, 2);
+  assert.match(neither.stderr, /give a vectors folder, or --face/);
 });
 
 test('createPmrfRestorer restores a face batch with per-face seeds, and explains a missing model', async () => {

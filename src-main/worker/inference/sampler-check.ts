@@ -1,17 +1,22 @@
 /**
- * `heirloom sampler-check`: solver accuracy of each sampler on a parity-vectors folder's network
- * (issue 10, item 5). From the vectors' x_0 it computes a reference solution far more accurate
- * than anything compared (many heun steps), then each sampler at a few evaluation budgets, the
- * error against the reference and the fitted order; then the consistency guidance at 4 Euler
- * evaluations for several λ with the vectors' y as the photo.
+ * `heirloom sampler-check`: solver accuracy of each sampler on a network's flow (issue 10, item 5).
+ * From a starting point x_0 it computes a reference solution far more accurate than anything
+ * compared (many heun steps), then each sampler at a few evaluation budgets, the error against the
+ * reference and the fitted order; then the consistency guidance at 4 Euler evaluations for several
+ * λ with y as the photo.
  *
- * This measures how well each sampler solves the ODE of the network in the folder (with formula
- * weights: a random network). It says nothing about image quality.
+ * The problem comes from a parity-vectors folder (its checkpoint, y and x_0: with formula weights,
+ * a random network) or from any checkpoint and one aligned face (x_0 = clip(SwinIR(y)) + 0.1 z, as
+ * the engine starts the flow): the published model's own field, on a machine that has it.
+ * Either way it measures how well each sampler solves the ODE, not image quality.
  */
+import { faceSeed } from '../../../src-shared/rules.ts';
 import type { Device } from '../../../src-shared/settings.ts';
-import { checkpointRef, type Precision } from './build.ts';
-import { PmrfEngine } from './engine.ts';
+import type { ArchConfig } from './arch.ts';
+import { type CheckpointRef, checkpointRef, type Precision } from './build.ts';
+import { MMSE_NOISE_STD, PmrfEngine } from './engine.ts';
 import { ConsistencyGuidance, consistencyError, consistencyTarget } from './guidance.ts';
+import { gaussianNoise } from './noise.ts';
 import { readBin, readMeta } from './parity.ts';
 import { SAMPLERS, SAMPLER_INFO, integrate, type SamplerName, type StepCorrection } from './samplers.ts';
 
@@ -66,14 +71,30 @@ export function fittedOrder(points: readonly { evals: number; err: number }[]): 
   return den === 0 ? Number.NaN : num / den;
 }
 
-export async function runSamplerCheck(dir: string, opts: SamplerCheckOptions): Promise<SamplerCheckReport> {
+/** What the check integrates: a network and one face, [1,3,S,S] in [0,1] at the architecture's size. */
+export interface SamplerProblem {
+  checkpoint: string | CheckpointRef;
+  arch: ArchConfig;
+  y: Float32Array;
+  /** The flow's start; absent: clip(SwinIR(y)) + 0.1 z with z from `seed`. */
+  x0?: Float32Array;
+  seed?: number;
+}
+
+/** A parity-vectors folder's network, y and x_0. */
+export async function vectorsProblem(dir: string): Promise<SamplerProblem> {
   const { arch } = await readMeta(dir);
+  const count = 3 * arch.image_size * arch.image_size;
+  return { checkpoint: await checkpointRef(dir), arch, y: await readBin(dir, 'y.bin', count), x0: await readBin(dir, 'x_0.bin', count) };
+}
+
+export async function runSamplerCheck(problem: SamplerProblem, opts: SamplerCheckOptions): Promise<SamplerCheckReport> {
+  const { arch, y } = problem;
   const S = arch.image_size;
   const count = 3 * S * S;
-  const x0 = await readBin(dir, 'x_0.bin', count);
-  const y = await readBin(dir, 'y.bin', count);
+  if (y.length !== count) throw new Error(`sampler-check: y has ${y.length} values, expected ${count}`);
   const engine = await PmrfEngine.create({
-    checkpoint: await checkpointRef(dir),
+    checkpoint: problem.checkpoint,
     arch,
     imageSize: S,
     precision: opts.precision,
@@ -83,23 +104,24 @@ export async function runSamplerCheck(dir: string, opts: SamplerCheckOptions): P
   });
   const field = (x: Float32Array, t: number) => engine.runHdit(x, t, 1);
   // The unclipped x at t = 1: clipping would hide solver error in saturated pixels.
-  const solve = async (sampler: SamplerName, evaluations: number, correction?: StepCorrection) => {
+  const solve = async (x0: Float32Array, sampler: SamplerName, evaluations: number, correction?: StepCorrection) => {
     const x = x0.slice();
     const evals = await integrate(sampler, x, field, { evaluations, correction });
     return { x, evals };
   };
   try {
+    const x0 = problem.x0 ?? (await flowStart(engine, y, problem.seed ?? 0));
     const refEvals = 2 * opts.referenceSteps;
     opts.onStatus?.(`reference: heun, ${opts.referenceSteps} steps (${refEvals} evaluations)`);
     const t0 = performance.now();
-    const ref = await solve('heun', refEvals);
+    const ref = await solve(x0, 'heun', refEvals);
     opts.onStatus?.(`reference done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
     const samplers: SamplerCheckReport['samplers'] = [];
     for (const name of SAMPLERS) {
       const points: { evals: number; err: number }[] = [];
       for (const budget of opts.evals) {
-        const r = await solve(name, budget);
+        const r = await solve(x0, name, budget);
         points.push({ evals: r.evals, err: rmsDiff(r.x, ref.x) });
       }
       samplers.push({ name, evalsPerStep: SAMPLER_INFO[name].evalsPerStep, points, order: fittedOrder(points) });
@@ -107,11 +129,11 @@ export async function runSamplerCheck(dir: string, opts: SamplerCheckOptions): P
     }
 
     const target = consistencyTarget(y, S, { block: opts.block, luma: false });
-    const plain = await solve('euler', 4);
+    const plain = await solve(x0, 'euler', 4);
     const guidance: SamplerCheckReport['guidance'] = [];
     let lambda0Diff = Number.NaN;
     for (const lambda of opts.lambdas) {
-      const r = await solve('euler', 4, new ConsistencyGuidance(lambda, [target]));
+      const r = await solve(x0, 'euler', 4, new ConsistencyGuidance(lambda, [target]));
       const maxAbs = r.x.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
       guidance.push({ lambda, consistency: consistencyError(r.x, target), maxAbs });
       if (lambda === 0) lambda0Diff = r.x.reduce((m, v, i) => Math.max(m, Math.abs(v - plain.x[i])), 0);
@@ -120,4 +142,13 @@ export async function runSamplerCheck(dir: string, opts: SamplerCheckOptions): P
   } finally {
     await engine.dispose();
   }
+}
+
+/** Where the engine starts the flow for one face and seed: clip(SwinIR(y), 0, 1) + 0.1 z. */
+export async function flowStart(engine: PmrfEngine, y: Float32Array, seed: number): Promise<Float32Array> {
+  const mean = await engine.runSwinir(y, 1);
+  const z = gaussianNoise(faceSeed(seed, 0), y.length);
+  const x0 = new Float32Array(y.length);
+  for (let i = 0; i < x0.length; i++) x0[i] = Math.min(1, Math.max(0, mean[i])) + MMSE_NOISE_STD * z[i];
+  return x0;
 }
