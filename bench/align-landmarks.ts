@@ -1,7 +1,8 @@
 /**
  * Where the alignment's per-face error comes from: re-aligning the six already-aligned faces of
  * fixtures/aligned, each from the detector's own landmarks and from the landmark net run on 27
- * boxes around the detector's box (scale 0.9 / 1 / 1.1, shifted by -6 / 0 / +6 % each way).
+ * boxes around the detector's box (scale 0.9 / 1 / 1.1, shifted by -6 / 0 / +6 % each way), each
+ * followed by the upright pass as in detection.
  *
  * For each face it prints the crop's deviation from the identity (shift of the centre at 512,
  * scale, rotation) from the detection, from the 27 boxes' averaged points, and how much the eye

@@ -5,13 +5,12 @@
  * its crop transform is compared with the identity at 512: translation of the crop's centre,
  * scale and rotation.
  *
- * Bounds. The issue asked for 2 px, 1 % and 0.5 degrees per face. No landmark-based fit reaches that
- * here (measured: today's 5-point fit, the fit without the nose, nose weights 0.1 and 0.25, and
- * FFHQ's own crop recipe from eye and mouth centres): the landmark net's error on one face is
- * several pixels, and the fixtures themselves are not all level (face-0143's eyes and mouth both
- * slope by about 3 degrees, by face-api's 68-point net, by MediaPipe's face mesh and by eye). So
- * per face the test holds the measured envelope (a regression guard), and over the six faces the
- * bias of the fit (their mean) to 2 px and 1 %. ARCHITECTURE.md has the numbers.
+ * Bounds. The issue asked for 2 px, 1 % and 0.5 degrees per face. No landmark set measured here
+ * reaches that (face-api's 68-point net with and without the upright pass, averaged over 27 boxes,
+ * with several fits and FFHQ's own crop recipe; MediaPipe's attention mesh with iris centres): the
+ * net's reading of one face is off by several pixels, the same whichever way it is framed. So per
+ * face the test holds the measured envelope (a regression guard), and over the six faces the bias
+ * of the fit (their mean) to 2 px and 1 %. ARCHITECTURE.md has the numbers.
  */
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -50,10 +49,10 @@ test('re-aligning each aligned fixture face gives nearly the identity; the fit h
     assert.equal(faces.length, 1, `${name}: one face found`);
     const d = deviation(faceTransform(faces[0], 512));
     console.log(`${name.padEnd(14)} ${fmt(d)}`);
-    // The measured envelope (at most 5.9 px, 5.9 %, 3.1 degrees: face-0143), with a little room.
+    // The measured envelope (at most 6.4 px: demo-55; 4.6 % and 2.4 degrees: face-0143), with a little room.
     assert.ok(Math.hypot(d.tx, d.ty) <= 7, `${name}: ${fmt(d)}`);
-    assert.ok(Math.abs(d.scale - 1) <= 0.065, `${name}: ${fmt(d)}`);
-    assert.ok(Math.abs(d.degrees) <= 3.5, `${name}: ${fmt(d)}`);
+    assert.ok(Math.abs(d.scale - 1) <= 0.05, `${name}: ${fmt(d)}`);
+    assert.ok(Math.abs(d.degrees) <= 2.8, `${name}: ${fmt(d)}`);
     rows.push(d);
   }
   const mean = (k: keyof Deviation) => rows.reduce((s, r) => s + r[k], 0) / rows.length;
@@ -80,9 +79,9 @@ test('the same face turned, shrunk and moved in a larger photo gets the same cro
     // photo -> crop after placing, composed with the placing, is the crop of the original face.
     const d = deviation(composeAffine(composeAffine(faceTransform(found[0], 512), place), invertAffine(direct)));
     console.log(`turned ${degrees} deg, scale ${k}: ${fmt(d)}`);
-    // Measured: (0.3, 1.7) px, 1.7 %, 0.1 degrees and (1.4, -0.8) px, 6 %, 0.0 degrees: the net's
-    // estimate of the face's size depends on how large the face is in SSD's box.
-    assert.ok(Math.hypot(d.tx, d.ty) <= 4 && Math.abs(d.scale - 1) <= 0.075 && Math.abs(d.degrees) <= 1, fmt(d));
+    // Measured: (-0.3, -0.1) px, 0.3 %, 0.14 degrees and (-1.1, 1.4) px, 0.2 %, 0.17 degrees. Before
+    // the upright landmark pass: 1.7 % and 6 % (the net's answer followed SSD's framing).
+    assert.ok(Math.hypot(d.tx, d.ty) <= 2.5 && Math.abs(d.scale - 1) <= 0.015 && Math.abs(d.degrees) <= 0.5, fmt(d));
   }
 });
 

@@ -10,14 +10,19 @@
  *      (detections whose centre falls in the padding are dropped; detect-merge.ts says who wins);
  *   3. when there is still nothing, or only small faces: 2x2 overlapping tiles (each an effective
  *      2x upscale of the detector's view), merged with non-maximum suppression.
+ * Landmarks: face-api's 68-point net on SSD's box and its mirror image, then once more on an
+ * upright crop of the photo made from those points (uprightPoints), so a face's points do not
+ * depend on how SSD framed it.
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { DetectedFace, Point } from '../../../src-shared/faces.ts';
 import { type Box, centreInside, cutByTile, mergePadded, nearEdge, nonMaxSuppression, SAME_FACE } from './detect-merge.ts';
-import { templateFor } from './geometry.ts';
+import { warpToFace } from './align.ts';
+import { type Affine, applyAffine, invertAffine, templateFor } from './geometry.ts';
 import { type Raster, typedPixels } from './raster.ts';
+import { sourceOf } from './sample.ts';
 
 type FaceApi = typeof import('@vladmandic/face-api/dist/face-api.node-wasm.js');
 type Tf = typeof import('@tensorflow/tfjs');
@@ -161,20 +166,20 @@ export async function detectFaces(image: Raster, options: DetectOptions = {}): P
     tensor.dispose();
   }
 
-  return faces
-    .map((f): DetectedFace => {
-      const map = ([x, y]: Point): Point => [x / sx, y / sy];
-      const points = f.points.map(map) as DetectedFace['points'];
-      const face: DetectedFace = {
-        box: [f.box[0] / sx, f.box[1] / sy, f.box[2] / sx, f.box[3] / sy],
-        score: f.score,
-        points,
-      };
-      const iod = Math.hypot(points[1][0] - points[0][0], points[1][1] - points[0][1]);
-      if (iod < minInterOcular) face.skipped = 'too-small';
-      return face;
-    })
-    .sort((a, b) => a.box[0] - b.box[0] || a.box[1] - b.box[1]);
+  const found: DetectedFace[] = [];
+  for (const f of faces) {
+    const map = ([x, y]: Point): Point => [x / sx, y / sy];
+    const face: DetectedFace = {
+      box: [f.box[0] / sx, f.box[1] / sy, f.box[2] / sx, f.box[3] / sy],
+      score: f.score,
+      points: f.points.map(map) as DetectedFace['points'],
+    };
+    const [left, right] = face.points;
+    if (Math.hypot(right[0] - left[0], right[1] - left[1]) < minInterOcular) face.skipped = 'too-small';
+    else face.points = await uprightPoints(engine, image, face.points);
+    found.push(face);
+  }
+  return found.sort((a, b) => a.box[0] - b.box[0] || a.box[1] - b.box[1]);
 }
 
 /** 8-bit RGB of the photo at the detector's size (lanczos3 both ways). */
@@ -221,15 +226,18 @@ async function paddedPass(engine: Engine, rgb: Uint8Array, dw: number, dh: numbe
   }
 }
 
-function mean(pts: readonly { x: number; y: number }[], from: number, to: number): Point {
-  let x = 0;
-  let y = 0;
-  for (let i = from; i <= to; i++) {
-    x += pts[i].x;
-    y += pts[i].y;
-  }
-  const n = to - from + 1;
-  return [x / n, y / n];
+/** The 5 alignment points of 68 landmarks: image-left eye (36-41) and image-right eye (42-47) centres, nose tip (30), mouth corners (48, 54). */
+function fivePoints(p: readonly Point[]): DetectedFace['points'] {
+  const centre = (from: number, to: number): Point => {
+    let x = 0;
+    let y = 0;
+    for (let i = from; i <= to; i++) {
+      x += p[i][0];
+      y += p[i][1];
+    }
+    return [x / (to - from + 1), y / (to - from + 1)];
+  };
+  return [centre(36, 41), centre(42, 47), p[30], p[48], p[54]];
 }
 
 /** SSD's faces in `input`, each with its landmarks; coordinates shifted by (ox, oy). */
@@ -239,12 +247,10 @@ async function facesIn(engine: Engine, input: Tensor3D, ssd: SsdOptions, ox: num
   for (const d of dets) {
     const b = d.box;
     const lm = await landmarks68(engine, input, [b.x, b.y, b.width, b.height]);
-    const p = lm.map(([x, y]) => ({ x: x + ox, y: y + oy }));
     out.push({
       box: [b.x + ox, b.y + oy, b.width, b.height],
       score: d.score,
-      // 68-point scheme: 36-41 image-left eye, 42-47 image-right eye, 30 nose tip, 48/54 mouth corners.
-      points: [mean(p, 36, 41), mean(p, 42, 47), [p[30].x, p[30].y], [p[48].x, p[48].y], [p[54].x, p[54].y]],
+      points: fivePoints(lm.map(([x, y]): Point => [x + ox, y + oy])),
     });
   }
   return out;
@@ -299,6 +305,46 @@ async function landmarks68(engine: Engine, input: Tensor3D, box: Box): Promise<P
   });
 }
 
+/**
+ * How the upright pass frames a face: its crop's side is this many times the distance from the eye
+ * centre to the mouth centre (SSD's boxes frame the fixture faces at 2.6 on average).
+ */
+const UPRIGHT_FRAMING = 2.6;
+
+/**
+ * A second landmark pass on a canonical crop of the photo: the face turned upright (eye line
+ * level), centred between the eyes and the mouth, and scaled by UPRIGHT_FRAMING. The first pass
+ * sees the face as SSD's box happened to frame it, tilted as in the photo, and its answer moves
+ * with that framing: the same face placed larger in a photo got a crop 6.7 % larger. On the
+ * canonical crop it moves by at most 0.6 % and 0.2 degrees (ARCHITECTURE.md, alignment).
+ */
+async function uprightPoints(engine: Engine, image: Raster, points: DetectedFace['points']): Promise<DetectedFace['points']> {
+  const [le, re, , ml, mr] = points;
+  const eyes: Point = [(le[0] + re[0]) / 2, (le[1] + re[1]) / 2];
+  const mouth: Point = [(ml[0] + mr[0]) / 2, (ml[1] + mr[1]) / 2];
+  const eyeToMouth = Math.hypot(mouth[0] - eyes[0], mouth[1] - eyes[1]);
+  if (!(eyeToMouth > 1)) return points;
+  const n = LANDMARK_NET_PX;
+  const k = n / UPRIGHT_FRAMING / eyeToMouth;
+  const angle = -Math.atan2(re[1] - le[1], re[0] - le[0]);
+  const c: Point = [(eyes[0] + mouth[0]) / 2, (eyes[1] + mouth[1]) / 2];
+  const a = k * Math.cos(angle);
+  const b = k * Math.sin(angle);
+  // photo -> crop: turn by `angle` and scale by k about c, which lands on the crop's centre.
+  const toCrop: Affine = [a, -b, n / 2 - (a * c[0] - b * c[1]), b, a, n / 2 - (b * c[0] + a * c[1])];
+  const planar = new Float32Array(3 * n * n);
+  await warpToFace(sourceOf(image), toCrop, n, planar, 0);
+  const rgb = new Int32Array(3 * n * n);
+  for (let i = 0; i < n * n; i++) for (let ch = 0; ch < 3; ch++) rgb[i * 3 + ch] = Math.round(planar[ch * n * n + i] * 255);
+  const tensor = engine.tf.tensor3d(rgb, [n, n, 3], 'int32');
+  try {
+    const fromCrop = invertAffine(toCrop);
+    return fivePoints((await landmarks68(engine, tensor, [0, 0, n, n])).map((p) => applyAffine(fromCrop, p)));
+  } finally {
+    tensor.dispose();
+  }
+}
+
 /** Where a detector-style face box sits in the FFHQ template's 512x512 frame (used to place points without the net). */
 const TEMPLATE_FACE_BOX = [96, 128, 320, 320] as const;
 /** Margin added around a user's box before the landmark net sees it (boxes drawn by hand are loose or tight). */
@@ -338,16 +384,19 @@ export async function landmarksInBox(image: Raster, box: DetectedFace['box']): P
     .raw({ depth: 'uchar' })
     .toBuffer({ resolveWithObject: true });
   const tensor = tf.tensor3d(new Uint8Array(data.buffer, data.byteOffset, data.length), [dh, dw, 3], 'int32');
-  let positions: { x: number; y: number }[];
+  let first: DetectedFace['points'];
   try {
     const found = await landmarks68(engine, tensor, [0, 0, dw, dh]);
-    positions = found.map(([x, y]) => ({ x: x0 + x / (dw / cw), y: y0 + y / (dh / ch) }));
+    first = fivePoints(found.map(([x, y]): Point => [x0 + x / (dw / cw), y0 + y / (dh / ch)]));
   } finally {
     tensor.dispose();
   }
-  const p = positions;
-  const points: DetectedFace['points'] = [mean(p, 36, 41), mean(p, 42, 47), [p[30].x, p[30].y], [p[48].x, p[48].y], [p[54].x, p[54].y]];
-  const inBox = points.every(([x, y]) => x >= box[0] && x <= box[0] + box[2] && y >= box[1] && y <= box[1] + box[3]);
-  const ordered = points[0][0] < points[1][0] && points[3][0] < points[4][0] && points[0][1] < points[3][1];
-  return inBox && ordered ? { points, fromNet: true } : { points: templatePointsInBox(box), fromNet: false };
+  const plausible = (points: DetectedFace['points']) =>
+    points.every(([x, y]) => x >= box[0] && x <= box[0] + box[2] && y >= box[1] && y <= box[1] + box[3]) &&
+    points[0][0] < points[1][0] &&
+    points[3][0] < points[4][0] &&
+    points[0][1] < points[3][1];
+  if (!plausible(first)) return { points: templatePointsInBox(box), fromNet: false };
+  const upright = await uprightPoints(engine, image, first);
+  return { points: plausible(upright) ? upright : first, fromNet: true };
 }
