@@ -9,6 +9,11 @@ export const MAX_STEPS = 100;
 /** Seeds are unsigned 32-bit integers. */
 export const MAX_SEED = 2 ** 32 - 1;
 
+/** A fresh seed in [0, MAX_SEED] ("New variation", "Random"): Web Crypto, in Node and the browser. */
+export function randomSeed(): number {
+  return crypto.getRandomValues(new Uint32Array(1))[0] ?? 0;
+}
+
 /**
  * The seed of face `index` of a photo for a base seed: distinct per face, stable across runs,
  * wrapping at 2^32. Every place that derives a face's seed uses this.
