@@ -15,7 +15,8 @@
 import path from 'node:path';
 import { faceTransform } from '../src-main/worker/pipeline/align.ts';
 import { decodePhoto } from '../src-main/worker/pipeline/decode.ts';
-import { detectFaces, landmarksInBox } from '../src-main/worker/pipeline/detect.ts';
+import { detectFaces } from '../src-main/worker/pipeline/detect.ts';
+import { landmarksInBox } from '../src-main/worker/pipeline/landmarks.ts';
 import { type Affine, applyAffine } from '../src-main/worker/pipeline/geometry.ts';
 import type { DetectedFace, Point } from '../src-shared/faces.ts';
 import { sharedPath } from '../tests/helpers/shared.ts';

@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { loadDetector } from '../src-main/worker/pipeline/detect.ts';
+import { loadDetector } from '../src-main/worker/pipeline/face-models.ts';
 import { type RestorePhotoResult, type Settings, STAGES, restorePhoto } from '../src-main/worker/pipeline/restore-photo.ts';
 import { useAllCoresForSharp } from '../src-main/worker/sharp-threads.ts';
 import { identityRestorer } from '../tests/helpers/pipeline-restorers.ts';

@@ -36,7 +36,7 @@ import { gaussianNoise } from '../src-main/worker/inference/noise.ts';
 import { createPmrfRestorer } from '../src-main/worker/inference/pmrf-restorer.ts';
 import type { RestoreOptions } from '../src-main/worker/pipeline/face-restorer.ts';
 import { restoreFaces } from '../src-main/worker/pipeline/restore-faces.ts';
-import { loadDetector } from '../src-main/worker/pipeline/detect.ts';
+import { loadDetector } from '../src-main/worker/pipeline/face-models.ts';
 import { rng } from '../tests/helpers/synthetic-damage.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

@@ -7,7 +7,8 @@ import { after, test } from 'node:test';
 import sharp from 'sharp';
 import type { DetectedFace } from '../../src-shared/faces.ts';
 import { decodePhoto } from '../../src-main/worker/pipeline/decode.ts';
-import { detectFaces, landmarksInBox } from '../../src-main/worker/pipeline/detect.ts';
+import { detectFaces } from '../../src-main/worker/pipeline/detect.ts';
+import { landmarksInBox } from '../../src-main/worker/pipeline/landmarks.ts';
 import { repoRoot, sharedPath } from '../helpers/shared.ts';
 
 const photos = sharedPath('fixtures', 'photos');

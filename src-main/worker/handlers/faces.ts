@@ -7,7 +7,8 @@ import { engineFor } from '../engine-state.ts';
 import { alignFaces } from '../pipeline/align.ts';
 import { looksAligned } from '../pipeline/aligned-input.ts';
 import { decodePhoto } from '../pipeline/decode.ts';
-import { detectFaces, landmarksInBox } from '../pipeline/detect.ts';
+import { detectFaces } from '../pipeline/detect.ts';
+import { landmarksInBox } from '../pipeline/landmarks.ts';
 import { preparePhoto, restorePrepared, type StageRunner } from '../pipeline/stages.ts';
 import { CancelledError, type Handlers } from './context.ts';
 
