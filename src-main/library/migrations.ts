@@ -111,6 +111,30 @@ export const migrations: readonly string[] = [
   `
   ALTER TABLE photos ADD COLUMN damage_mask TEXT;
   `,
+  // v10: face ids are never given again (AUTOINCREMENT). Without it SQLite hands a re-detected
+  // photo's new faces the ids its old faces had, and anything that remembered a face by id (a
+  // comparison on screen, a cached crop) could show the old face for the new one. Nothing
+  // references faces, so the table is copied with its ids and replaced.
+  `
+  CREATE TABLE faces_v10 (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    box TEXT NOT NULL,
+    points TEXT NOT NULL,
+    score REAL NOT NULL,
+    include INTEGER NOT NULL DEFAULT 1,
+    seed INTEGER NOT NULL,
+    skipped TEXT,
+    manual INTEGER NOT NULL DEFAULT 0,
+    fidelity REAL,
+    UNIQUE (photo_id, idx)
+  );
+  INSERT INTO faces_v10 (id, photo_id, idx, box, points, score, include, seed, skipped, manual, fidelity)
+    SELECT id, photo_id, idx, box, points, score, include, seed, skipped, manual, fidelity FROM faces;
+  DROP TABLE faces;
+  ALTER TABLE faces_v10 RENAME TO faces;
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

@@ -38,8 +38,8 @@ export class MediaCache {
 
   /**
    * Where per-face images (aligned, mean, flow) of a face live. The name carries the photo and a
-   * hash of the face's geometry: SQLite reuses the ids of deleted rows, so an id alone could
-   * serve another face's old crop after a re-detection or a removal.
+   * hash of the face's geometry besides its id, so a crop is only served for the face it was made
+   * from (before library v10, SQLite gave deleted faces' ids to new ones).
    */
   facePath(face: CachedFace, variant: 'aligned' | 'mean' | 'flow'): string {
     const key = createHash('sha256').update(JSON.stringify([face.box, face.points])).digest('hex').slice(0, 12);

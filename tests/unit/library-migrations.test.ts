@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { openLibrary } from '../../src-main/library/db.ts';
-import { SCHEMA_VERSION, migrate } from '../../src-main/library/migrations.ts';
+import { SCHEMA_VERSION, migrate, migrations } from '../../src-main/library/migrations.ts';
 import { latestResult } from '../../src-main/library/photos.ts';
 
 function columns(db: Database.Database, table: string): string[] {
@@ -76,6 +76,31 @@ test('a version-1 database written by hand keeps its data through the migration'
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('v10: faces keep their ids and data, and a deleted face\'s id is never given to a new one', () => {
+  const db = new Database(':memory:');
+  db.pragma('foreign_keys = ON');
+  // A version-9 library, as the releases before v10 left it.
+  for (const step of migrations.slice(0, 9)) db.exec(step);
+  db.pragma('user_version = 9');
+  db.prepare("INSERT INTO photos (id, path, size, mtime_ms, hash, status, added_at) VALUES (1, '/p/a.jpg', 1, 1, 'h', 'detected', 'now')").run();
+  const insert = db.prepare('INSERT INTO faces (photo_id, idx, box, points, score, include, seed, skipped, manual, fidelity) VALUES (1, ?, ?, ?, 0.9, ?, ?, NULL, ?, ?)');
+  insert.run(0, '[1,2,3,4]', '[[1,1],[2,1],[1.5,2],[1,3],[2,3]]', 1, 42, 0, null);
+  insert.run(1, '[5,6,7,8]', '[[5,5],[6,5],[5.5,6],[5,7],[6,7]]', 0, 43, 1, 0.25);
+  const before = db.prepare('SELECT * FROM faces ORDER BY id').all();
+  // Before v10 SQLite gives the highest deleted id again.
+  db.prepare('DELETE FROM faces WHERE idx = 1').run();
+  assert.equal(Number(insert.run(1, '[5,6,7,8]', '[[5,5],[6,5],[5.5,6],[5,7],[6,7]]', 0, 43, 1, 0.25).lastInsertRowid), 2);
+
+  assert.equal(migrate(db), SCHEMA_VERSION);
+  assert.deepEqual(db.prepare('SELECT * FROM faces ORDER BY id').all(), before, 'same rows, same ids');
+  db.prepare('DELETE FROM faces WHERE id = 2').run();
+  assert.equal(Number(insert.run(1, '[9,9,9,9]', '[[9,9],[10,9],[9.5,10],[9,11],[10,11]]', 1, 44, 0, null).lastInsertRowid), 3);
+  // The photo's faces still go with it.
+  db.prepare('DELETE FROM photos WHERE id = 1').run();
+  assert.equal((db.prepare('SELECT COUNT(*) AS n FROM faces').get() as { n: number }).n, 0);
+  db.close();
 });
 
 test('a database from a newer Heirloom is refused, not damaged', () => {
