@@ -10,9 +10,9 @@
  *      (detections whose centre falls in the padding are dropped; detect-merge.ts says who wins);
  *   3. when there is still nothing, or only small faces: 2x2 overlapping tiles (each an effective
  *      2x upscale of the detector's view), merged with non-maximum suppression.
- * Landmarks (landmarks.ts): face-api's 68-point net on SSD's box and its mirror image, then once more on an
- * upright crop of the photo made from those points (uprightPoints), so a face's points do not
- * depend on how SSD framed it.
+ * Landmarks (landmarks.ts): face-api's 68-point net on SSD's box and its mirror image, then once
+ * more on an upright crop of the photo made from those points (uprightPoints), so a face's points
+ * do not depend on how SSD framed it.
  */
 import sharp from 'sharp';
 import type { DetectedFace, Point } from '../../../src-shared/faces.ts';
