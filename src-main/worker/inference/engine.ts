@@ -82,7 +82,7 @@ export interface FlowResult {
   evaluations: number;
 }
 
-function clip01(x: Float32Array): Float32Array {
+export function clip01(x: Float32Array): Float32Array {
   const out = new Float32Array(x.length);
   for (let i = 0; i < x.length; i++) out[i] = x[i] < 0 ? 0 : x[i] > 1 ? 1 : x[i];
   return out;
@@ -212,7 +212,7 @@ export class PmrfEngine {
   }
 
   /** The flow's starting noise z for n faces (injected, or from per-face seeds). */
-  private noiseFor(n: number, opts: Omit<FlowOptions, 'mode'>): Float32Array {
+  private noiseFor(n: number, opts: Pick<FlowOptions, 'seed' | 'seeds' | 'noise'>): Float32Array {
     const per = 3 * this.imageSize * this.imageSize;
     if (opts.noise !== undefined) {
       if (opts.noise.length !== n * per) throw new UserError(`noise: ${opts.noise.length} values, expected ${n * per}`);
@@ -235,11 +235,9 @@ export class PmrfEngine {
     return { restored: flow.restored, mean, evaluations: flow.evaluations };
   }
 
-  /** The rectified flow from the posterior mean m [n,3,S,S]: clip(x_K, 0, 1). */
-  async flowFrom(mean: Float32Array, n: number, opts: Omit<FlowOptions, 'mode'>): Promise<FlowResult> {
+  /** Where the flow starts from the posterior mean m [n,3,S,S]: m + (1 - t0) 0.1 z. */
+  flowStart(mean: Float32Array, n: number, opts: Pick<FlowOptions, 'start' | 'seed' | 'seeds' | 'noise'>): Float32Array {
     this.dims(mean, n, 'posterior mean');
-    const K = opts.steps;
-    if (!Number.isInteger(K) || K < 1) throw new UserError(`flow steps ${K} must be an integer >= 1`);
     const start = opts.start ?? 0;
     if (!(start >= 0 && start < 1)) throw new UserError(`flow start ${start} must be in [0, 1)`);
     const z = this.noiseFor(n, opts);
@@ -247,6 +245,15 @@ export class PmrfEngine {
     // (1 - 0) * 0.1 is exactly 0.1: a start at 0 is PMRF's x_0 bit for bit.
     const std = (1 - start) * MMSE_NOISE_STD;
     for (let j = 0; j < x.length; j++) x[j] = mean[j] + std * z[j];
+    return x;
+  }
+
+  /** The rectified flow from the posterior mean m [n,3,S,S]: clip(x_K, 0, 1). */
+  async flowFrom(mean: Float32Array, n: number, opts: Omit<FlowOptions, 'mode'>): Promise<FlowResult> {
+    const K = opts.steps;
+    if (!Number.isInteger(K) || K < 1) throw new UserError(`flow steps ${K} must be an integer >= 1`);
+    const start = opts.start ?? 0;
+    const x = this.flowStart(mean, n, opts);
     const before = this.evaluations;
     await integrate(opts.sampler ?? 'euler', x, (state, t) => this.runHdit(state, t, n), {
       evaluations: K,

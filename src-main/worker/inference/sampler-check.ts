@@ -10,13 +10,11 @@
  * the engine starts the flow): the published model's own field, on a machine that has it.
  * Either way it measures how well each sampler solves the ODE, not image quality.
  */
-import { faceSeed } from '../../../src-shared/rules.ts';
 import type { Device } from '../../../src-shared/settings.ts';
 import type { ArchConfig } from './arch.ts';
 import { type CheckpointRef, checkpointRef, type Precision } from './build.ts';
-import { MMSE_NOISE_STD, PmrfEngine } from './engine.ts';
+import { PmrfEngine, clip01 } from './engine.ts';
 import { ConsistencyGuidance, consistencyError, consistencyTarget } from './guidance.ts';
-import { gaussianNoise } from './noise.ts';
 import { readBin, readMeta } from './parity.ts';
 import { SAMPLERS, SAMPLER_INFO, integrate, type SamplerName, type StepCorrection } from './samplers.ts';
 
@@ -146,9 +144,5 @@ export async function runSamplerCheck(problem: SamplerProblem, opts: SamplerChec
 
 /** Where the engine starts the flow for one face and seed: clip(SwinIR(y), 0, 1) + 0.1 z. */
 export async function flowStart(engine: PmrfEngine, y: Float32Array, seed: number): Promise<Float32Array> {
-  const mean = await engine.runSwinir(y, 1);
-  const z = gaussianNoise(faceSeed(seed, 0), y.length);
-  const x0 = new Float32Array(y.length);
-  for (let i = 0; i < x0.length; i++) x0[i] = Math.min(1, Math.max(0, mean[i])) + MMSE_NOISE_STD * z[i];
-  return x0;
+  return engine.flowStart(clip01(await engine.runSwinir(y, 1)), 1, { seed });
 }
